@@ -1,0 +1,20 @@
+//! Periclase domain: registry specs, identifiers (USCC, GB/T 2260 regions, GB/T 4754
+//! industries) and validation. Pure: no IO.
+
+pub mod industry;
+pub mod normalize;
+pub mod region;
+pub mod registries;
+pub mod spec;
+pub mod uscc;
+pub mod validate;
+pub mod value;
+
+pub use industry::{parse_industry, IndustryError};
+pub use normalize::normalize_cell;
+pub use region::{region_prefix, Region, RegionError, RegionLevel, RegionTable};
+pub use registries::{by_name, spec as registry, ALL as REGISTRIES};
+pub use spec::{EnumOption, FieldKind, FieldSpec, RegistryId, RegistrySpec};
+pub use uscc::{org_check_char, org_code_is_valid, Uscc, UsccError};
+pub use validate::{display_cell, validate_cell, validate_row, FieldError, Row};
+pub use value::Value;
