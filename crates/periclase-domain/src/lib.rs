@@ -1,6 +1,7 @@
 //! Periclase domain: registry specs, identifiers (USCC, GB/T 2260 regions, GB/T 4754
 //! industries) and validation. Pure: no IO.
 
+pub mod import;
 pub mod industry;
 pub mod normalize;
 pub mod region;
@@ -18,3 +19,4 @@ pub use spec::{EnumOption, FieldKind, FieldSpec, RegistryId, RegistrySpec};
 pub use uscc::{org_check_char, org_code_is_valid, Uscc, UsccError};
 pub use validate::{display_cell, validate_cell, validate_row, FieldError, Row};
 pub use value::Value;
+pub use import::{ImportItem, ImportOptions, ImportOutcome, RowIssue, RowLocation};

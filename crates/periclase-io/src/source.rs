@@ -1,0 +1,259 @@
+//! An import source: header mapping on the caller's thread, then rows read and validated on
+//! a reader thread and handed over through a bounded channel (so reading and writing the
+//! database overlap, and memory stays flat however large the file).
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::thread::JoinHandle;
+
+use encoding_rs::Encoding;
+use periclase_domain::{validate_row, FieldError, ImportItem, RegistrySpec, RowLocation};
+
+use crate::table::{read_rows, RawRow, EXCEL_ERROR};
+use crate::IoError;
+
+const BATCH: usize = 512;
+const BATCHES_IN_FLIGHT: usize = 8;
+
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Forced CSV encoding; detected when `None`.
+    pub encoding: Option<&'static Encoding>,
+    /// Spreadsheet sheet; the first (and its continuation sheets) when `None`.
+    pub sheet: Option<String>,
+    /// Columns no field claims are an error unless this is set.
+    pub ignore_unknown_columns: bool,
+}
+
+enum Msg {
+    Header(Result<(), IoError>),
+    Rows(Vec<ImportItem>),
+    /// The file could not be read past this point.
+    Fatal(RowLocation, IoError),
+}
+
+/// Validated rows of one file, in file order. Blank rows are skipped (and counted).
+#[derive(Debug)]
+pub struct ImportSource {
+    rx: Receiver<Msg>,
+    buffer: std::vec::IntoIter<ImportItem>,
+    fatal: Option<IoError>,
+    reader: Option<JoinHandle<u64>>,
+    blank_rows: u64,
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Msg")
+    }
+}
+
+/// Opens `path` for import into `spec`. Fails before reading any data row when the file is
+/// empty, has only a header, or its header has unknown, missing or doubled columns.
+pub fn open_import(path: &Path, spec: &'static RegistrySpec, opts: ReadOptions) -> Result<ImportSource, IoError> {
+    if !path.exists() {
+        return Err(IoError::Open { path: path.to_path_buf(), source: std::io::ErrorKind::NotFound.into() });
+    }
+    let (tx, rx) = sync_channel::<Msg>(BATCHES_IN_FLIGHT);
+    let owned: PathBuf = path.to_path_buf();
+    let reader = std::thread::Builder::new()
+        .name("periclase-import-reader".into())
+        .spawn(move || reader_thread(&owned, spec, opts, tx))
+        .map_err(|e| IoError::Open { path: path.to_path_buf(), source: e })?;
+    let mut source = ImportSource { rx, buffer: Vec::new().into_iter(), fatal: None, reader: Some(reader), blank_rows: 0 };
+    match source.rx.recv() {
+        Ok(Msg::Header(Ok(()))) => {}
+        Ok(Msg::Header(Err(e))) => return Err(e),
+        Ok(Msg::Fatal(_, e)) => return Err(e),
+        Ok(Msg::Rows(_)) | Err(_) => return Err(IoError::Empty(path.to_path_buf())),
+    }
+    // Peek: a file with a header and no data row is refused before anything starts.
+    match source.rx.recv() {
+        Ok(Msg::Rows(batch)) => source.buffer = batch.into_iter(),
+        Ok(Msg::Fatal(loc, e)) => source.set_fatal(loc, e),
+        Ok(Msg::Header(_)) | Err(_) => return Err(IoError::HeaderOnly(path.to_path_buf())),
+    }
+    Ok(source)
+}
+
+impl ImportSource {
+    /// A read error that ended the file early; the import that consumed this source saw a
+    /// rejected row in its place and so did not commit (unless partial).
+    pub fn fatal(&self) -> Option<&IoError> {
+        self.fatal.as_ref()
+    }
+
+    /// Rows with no content, skipped. Known once the source is exhausted.
+    pub fn blank_rows(&mut self) -> u64 {
+        if let Some(h) = self.reader.take() {
+            self.blank_rows = h.join().unwrap_or(0);
+        }
+        self.blank_rows
+    }
+
+    fn set_fatal(&mut self, location: RowLocation, e: IoError) {
+        let item = ImportItem {
+            location,
+            row: Err(vec![FieldError {
+                field: "",
+                label: "（整行）",
+                value: String::new(),
+                message: format!("{e}；此行及以后的内容未能读取"),
+            }]),
+        };
+        self.buffer = vec![item].into_iter();
+        self.fatal = Some(e);
+    }
+}
+
+impl Iterator for ImportSource {
+    type Item = ImportItem;
+
+    fn next(&mut self) -> Option<ImportItem> {
+        loop {
+            if let Some(item) = self.buffer.next() {
+                return Some(item);
+            }
+            if self.fatal.is_some() {
+                return None;
+            }
+            match self.rx.recv() {
+                Ok(Msg::Rows(batch)) => self.buffer = batch.into_iter(),
+                Ok(Msg::Fatal(loc, e)) => self.set_fatal(loc, e),
+                Ok(Msg::Header(_)) | Err(_) => return None,
+            }
+        }
+    }
+}
+
+struct Mapping {
+    /// For each file column, the field it fills (None: ignored column).
+    columns: Vec<Option<usize>>,
+    width: usize,
+}
+
+fn map_header(spec: &'static RegistrySpec, header: &[String], ignore_unknown: bool) -> Result<Mapping, IoError> {
+    let mut columns = Vec::with_capacity(header.len());
+    let mut unknown = Vec::new();
+    let mut claimed: Vec<Option<usize>> = vec![None; spec.fields.len()];
+    for (i, h) in header.iter().enumerate() {
+        if h.trim().is_empty() {
+            columns.push(None);
+            continue;
+        }
+        match spec.field_for_header(h) {
+            Some(f) => {
+                if let Some(first) = claimed[f] {
+                    return Err(IoError::DuplicateColumn {
+                        field: spec.fields[f].label,
+                        first: first + 1,
+                        first_header: header[first].clone(),
+                        second: i + 1,
+                        second_header: h.clone(),
+                    });
+                }
+                claimed[f] = Some(i);
+                columns.push(Some(f));
+            }
+            None => {
+                unknown.push(format!("「{}」（第{}列）", h.trim(), i + 1));
+                columns.push(None);
+            }
+        }
+    }
+    if !unknown.is_empty() && !ignore_unknown {
+        let allowed: Vec<&str> = spec.fields.iter().map(|f| f.label).collect();
+        return Err(IoError::UnknownColumns { registry: spec.label, columns: unknown.join("、"), allowed: allowed.join("、") });
+    }
+    let missing: Vec<&str> =
+        spec.fields.iter().zip(&claimed).filter(|(f, c)| f.required && c.is_none()).map(|(f, _)| f.label).collect();
+    if !missing.is_empty() {
+        return Err(IoError::MissingColumns { registry: spec.label, columns: missing.join("、") });
+    }
+    Ok(Mapping { width: header.len(), columns })
+}
+
+fn to_item(spec: &'static RegistrySpec, mapping: &Mapping, raw: RawRow) -> ImportItem {
+    let location = RowLocation { sheet: raw.sheet.as_deref().map(str::to_string), row: raw.row };
+    let mut cells: Vec<Option<&str>> = vec![None; spec.fields.len()];
+    let mut errors = Vec::new();
+    for (i, text) in raw.cells.iter().enumerate() {
+        if let Some(rest) = text.strip_prefix(EXCEL_ERROR) {
+            errors.push(FieldError {
+                field: "",
+                label: mapping.columns.get(i).copied().flatten().map_or("（无表头列）", |f| spec.fields[f].label),
+                value: rest.to_string(),
+                message: format!("单元格是 Excel 错误值 {rest}，请改为实际数据"),
+            });
+            continue;
+        }
+        match mapping.columns.get(i).copied().flatten() {
+            Some(f) => cells[f] = Some(text.as_str()),
+            None if i >= mapping.width && !text.trim().is_empty() => errors.push(FieldError {
+                field: "",
+                label: "（无表头列）",
+                value: text.clone(),
+                message: format!("第{}列有数据但没有表头，无法判断是哪一项", i + 1),
+            }),
+            None => {}
+        }
+    }
+    let row = match validate_row(spec, &cells) {
+        Ok(row) if errors.is_empty() => Ok(row),
+        Ok(_) => Err(errors),
+        Err(mut field_errors) => {
+            errors.append(&mut field_errors);
+            Err(errors)
+        }
+    };
+    ImportItem { location, row }
+}
+
+/// Returns the number of blank rows skipped.
+fn reader_thread(path: &Path, spec: &'static RegistrySpec, opts: ReadOptions, tx: std::sync::mpsc::SyncSender<Msg>) -> u64 {
+    let mut mapping: Option<Mapping> = None;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut blank = 0u64;
+    let mut last = RowLocation { sheet: None, row: 1 };
+    let mut header_error = None;
+    let result = read_rows(path, opts.encoding, opts.sheet.as_deref(), &mut |raw| {
+        if raw.cells.iter().all(|c| c.trim().is_empty()) {
+            blank += 1;
+            return true;
+        }
+        last = RowLocation { sheet: raw.sheet.as_deref().map(str::to_string), row: raw.row };
+        let Some(m) = &mapping else {
+            match map_header(spec, &raw.cells, opts.ignore_unknown_columns) {
+                Ok(m) => {
+                    mapping = Some(m);
+                    return tx.send(Msg::Header(Ok(()))).is_ok();
+                }
+                Err(e) => {
+                    header_error = Some(e);
+                    return false;
+                }
+            }
+        };
+        batch.push(to_item(spec, m, raw));
+        if batch.len() == BATCH {
+            return tx.send(Msg::Rows(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))).is_ok();
+        }
+        true
+    });
+    if let Some(e) = header_error {
+        let _ = tx.send(Msg::Header(Err(e)));
+        return blank;
+    }
+    if !batch.is_empty() {
+        let _ = tx.send(Msg::Rows(batch));
+    }
+    if let Err(e) = result {
+        if mapping.is_none() {
+            let _ = tx.send(Msg::Header(Err(e)));
+        } else {
+            last.row += 1;
+            let _ = tx.send(Msg::Fatal(last, e));
+        }
+    }
+    blank
+}

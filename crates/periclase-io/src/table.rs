@@ -1,0 +1,228 @@
+//! Streaming the rows of a CSV or spreadsheet file as text cells.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use calamine::{open_workbook_auto, Data, DataRef, Reader, Xlsx};
+use encoding_rs::Encoding;
+use encoding_rs_io::DecodeReaderBytesBuilder;
+
+use crate::{detect_encoding, IoError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Csv,
+    Xlsx,
+    /// .xls and .ods: read whole (no streaming reader exists for them).
+    OtherSpreadsheet,
+}
+
+impl FileKind {
+    pub fn from_path(path: &Path) -> Result<FileKind, IoError> {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "txt" => Ok(FileKind::Csv),
+            "xlsx" | "xlsm" => Ok(FileKind::Xlsx),
+            "xls" | "ods" | "xlsb" => Ok(FileKind::OtherSpreadsheet),
+            other => Err(IoError::UnsupportedKind(other.to_string())),
+        }
+    }
+}
+
+/// One row as read: the sheet (spreadsheets only), the row number Excel shows, the cells.
+#[derive(Debug)]
+pub(crate) struct RawRow {
+    pub sheet: Option<std::sync::Arc<str>>,
+    pub row: u64,
+    pub cells: Vec<String>,
+}
+
+/// Calls `each` for every row (header included) until it returns false.
+pub(crate) fn read_rows(
+    path: &Path,
+    encoding: Option<&'static Encoding>,
+    sheet: Option<&str>,
+    each: &mut dyn FnMut(RawRow) -> bool,
+) -> Result<(), IoError> {
+    match FileKind::from_path(path)? {
+        FileKind::Csv => read_csv(path, encoding, each),
+        FileKind::Xlsx => read_xlsx(path, sheet, each),
+        FileKind::OtherSpreadsheet => read_other(path, sheet, each),
+    }
+}
+
+fn open(path: &Path) -> Result<File, IoError> {
+    File::open(path).map_err(|source| IoError::Open { path: path.to_path_buf(), source })
+}
+
+fn read_csv(path: &Path, encoding: Option<&'static Encoding>, each: &mut dyn FnMut(RawRow) -> bool) -> Result<(), IoError> {
+    let encoding = match encoding {
+        Some(e) => e,
+        None => {
+            let mut head = Vec::with_capacity(64 * 1024);
+            open(path)?
+                .take(64 * 1024)
+                .read_to_end(&mut head)
+                .map_err(|source| IoError::Open { path: path.to_path_buf(), source })?;
+            detect_encoding(&head)
+        }
+    };
+    let decoded = DecodeReaderBytesBuilder::new()
+        .encoding(Some(encoding))
+        .bom_override(true)
+        .build(BufReader::with_capacity(256 * 1024, open(path)?));
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(256 * 1024)
+        .from_reader(decoded);
+    let mut record = csv::StringRecord::new();
+    let mut row = 0u64;
+    loop {
+        row += 1;
+        match reader.read_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {
+                let cells = record.iter().map(str::to_string).collect();
+                if !each(RawRow { sheet: None, row, cells }) {
+                    return Ok(());
+                }
+            }
+            Err(e) => {
+                let message = match e.kind() {
+                    csv::ErrorKind::Utf8 { .. } => format!("含有无法按 {} 解码的字节，请用 --encoding 指定编码", encoding.name()),
+                    csv::ErrorKind::Io(io) => io.to_string(),
+                    _ => e.to_string(),
+                };
+                return Err(IoError::Csv { row, message });
+            }
+        }
+    }
+}
+
+fn excel_err(e: impl std::fmt::Display) -> IoError {
+    IoError::Excel(e.to_string())
+}
+
+/// The sheets to read: the one asked for, or the first and its continuation sheets
+/// ("企业库", "企业库(2)", …) that exports write past Excel's row limit.
+fn sheets_to_read(names: &[String], asked: Option<&str>) -> Result<Vec<String>, IoError> {
+    if let Some(s) = asked {
+        return if names.iter().any(|n| n == s) { Ok(vec![s.to_string()]) } else { Err(IoError::NoSuchSheet(s.to_string())) };
+    }
+    let Some(first) = names.first() else { return Ok(vec![]) };
+    let mut out = vec![first.clone()];
+    for n in 2.. {
+        let next = format!("{first}({n})");
+        if names.contains(&next) {
+            out.push(next);
+        } else {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+fn read_xlsx(path: &Path, sheet: Option<&str>, each: &mut dyn FnMut(RawRow) -> bool) -> Result<(), IoError> {
+    let mut book: Xlsx<_> = Xlsx::new(BufReader::new(open(path)?)).map_err(excel_err)?;
+    let names = book.sheet_names().to_vec();
+    for (i, name) in sheets_to_read(&names, sheet)?.into_iter().enumerate() {
+        let sheet_name: std::sync::Arc<str> = name.as_str().into();
+        let mut cells = book.worksheet_cells_reader(&name).map_err(excel_err)?;
+        let mut current: Option<(u32, Vec<String>)> = None;
+        // Continuation sheets repeat the header; skip it.
+        let mut skip_header = i > 0;
+        while let Some(cell) = cells.next_cell().map_err(excel_err)? {
+            let (r, c) = cell.get_position();
+            if current.as_ref().is_some_and(|(cr, _)| *cr != r) {
+                let (cr, row) = current.take().expect("checked");
+                if !std::mem::take(&mut skip_header) && !each(RawRow { sheet: Some(sheet_name.clone()), row: u64::from(cr) + 1, cells: row }) {
+                    return Ok(());
+                }
+            }
+            let (_, row) = current.get_or_insert_with(|| (r, Vec::new()));
+            let c = c as usize;
+            if row.len() <= c {
+                row.resize(c + 1, String::new());
+            }
+            row[c] = data_ref_text(cell.get_value());
+        }
+        if let Some((cr, row)) = current {
+            if !skip_header && !each(RawRow { sheet: Some(sheet_name.clone()), row: u64::from(cr) + 1, cells: row }) {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_other(path: &Path, sheet: Option<&str>, each: &mut dyn FnMut(RawRow) -> bool) -> Result<(), IoError> {
+    let mut book = open_workbook_auto(path).map_err(excel_err)?;
+    let names = book.sheet_names().to_vec();
+    for (i, name) in sheets_to_read(&names, sheet)?.into_iter().enumerate() {
+        let sheet_name: std::sync::Arc<str> = name.as_str().into();
+        let range = book.worksheet_range(&name).map_err(excel_err)?;
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        for (k, r) in range.rows().enumerate().skip(usize::from(i > 0)) {
+            let mut cells = vec![String::new(); c0 as usize];
+            cells.extend(r.iter().map(data_text));
+            if !each(RawRow { sheet: Some(sheet_name.clone()), row: u64::from(r0) + k as u64 + 1, cells }) {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn float_text(f: f64) -> String {
+    // Rust prints the shortest text that reads back as the same f64 (100.0 → "100").
+    format!("{f}")
+}
+
+fn datetime_text(dt: &calamine::ExcelDateTime) -> String {
+    if !dt.is_datetime() {
+        return float_text(dt.as_f64());
+    }
+    let (y, mo, d, h, mi, s, ms) = dt.to_ymd_hms_milli();
+    if h == 0 && mi == 0 && s == 0 && ms == 0 {
+        format!("{y:04}-{mo:02}-{d:02}")
+    } else {
+        format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+    }
+}
+
+fn data_ref_text(v: &DataRef<'_>) -> String {
+    match v {
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => float_text(*f),
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_string(),
+        DataRef::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+        DataRef::DateTime(dt) => datetime_text(dt),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => excel_error_marker(e),
+        DataRef::Empty => String::new(),
+    }
+}
+
+fn data_text(v: &Data) -> String {
+    match v {
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => float_text(*f),
+        Data::String(s) => s.clone(),
+        Data::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+        Data::DateTime(dt) => datetime_text(dt),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => excel_error_marker(e),
+        Data::Empty => String::new(),
+    }
+}
+
+/// Excel error cells (#N/A, #DIV/0!…) become this marker so the row is rejected rather than
+/// the error text being stored as data.
+pub(crate) const EXCEL_ERROR: char = '\u{0}';
+
+fn excel_error_marker(e: &calamine::CellErrorType) -> String {
+    format!("{EXCEL_ERROR}{e}")
+}

@@ -1,0 +1,13 @@
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A filter the user gave is not valid (bad region prefix, unknown tier…).
+    #[error("{0}")]
+    BadQuery(String),
+    #[error("数据库版本 {found} 比本程序支持的 {supported} 更新，请升级 Periclase")]
+    TooNew { found: i64, supported: i64 },
+    #[error("数据库错误：{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// Raised by an export callback (e.g. a failed file write) to stop the stream.
+    #[error("{0}")]
+    Sink(String),
+}

@@ -1,0 +1,308 @@
+//! The embedded SQLite store: WAL mode, foreign keys on, versioned migrations.
+
+mod import;
+mod sql;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use periclase_domain::{registries, FieldKind, RegistrySpec, Row, Value};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OpenFlags, ToSql};
+
+use crate::{ImportItem, ImportOptions, ImportOutcome, ListPage, ListQuery, Record, RowIssue, Store, StoreError};
+
+/// Migrations in order; `PRAGMA user_version` records how many have run.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_registries.sql")];
+
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 1000;
+
+#[derive(Debug)]
+pub struct SqliteStore {
+    path: PathBuf,
+    /// Idle connections; SQLite connections are cheap but not free to open, and WAL lets
+    /// readers run beside the one writer.
+    pool: Mutex<Vec<Connection>>,
+}
+
+/// Binds a domain value as an SQL parameter.
+pub(crate) struct Bind<'a>(pub &'a Value);
+
+impl ToSql for Bind<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self.0 {
+            Value::Null => ValueRef::Null,
+            Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            Value::Int(i) => ValueRef::Integer(*i),
+            Value::Real(r) => ValueRef::Real(*r),
+        }))
+    }
+}
+
+pub(crate) fn read_value(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Real(r) => Value::Real(r),
+        ValueRef::Text(t) | ValueRef::Blob(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+    }
+}
+
+/// Reads `spec.fields.len()` values starting at column `offset`, coercing SQLite's storage
+/// class to the field's kind (an Amount stored as integer 5 is still the decimal 5).
+pub(crate) fn read_row(spec: &RegistrySpec, r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<Row> {
+    let mut row = Vec::with_capacity(spec.fields.len());
+    for (i, f) in spec.fields.iter().enumerate() {
+        let v = read_value(r.get_ref(offset + i)?);
+        row.push(match (f.kind, v) {
+            (FieldKind::Amount | FieldKind::Percent, Value::Int(i)) => Value::Real(i as f64),
+            (_, v) => v,
+        });
+    }
+    Ok(row)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let store = SqliteStore { path: path.as_ref().to_path_buf(), pool: Mutex::new(Vec::new()) };
+        let mut conn = store.connect()?;
+        migrate(&mut conn)?;
+        store.release(conn);
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn connect(&self) -> Result<Connection, StoreError> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "busy_timeout", 10_000)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        Ok(conn)
+    }
+
+    fn take(&self) -> Result<Connection, StoreError> {
+        let pooled = self.pool.lock().map(|mut p| p.pop()).unwrap_or(None);
+        match pooled {
+            Some(c) => Ok(c),
+            None => self.connect(),
+        }
+    }
+
+    fn release(&self, conn: Connection) {
+        if let Ok(mut p) = self.pool.lock() {
+            if p.len() < 8 {
+                p.push(conn);
+            }
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut conn = self.take()?;
+        let out = f(&mut conn);
+        self.release(conn);
+        out
+    }
+
+    /// The schema version (number of migrations applied).
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.with(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
+    }
+
+    /// Column names of a table, for the consistency test between specs and migrations.
+    pub fn columns(&self, table: &str) -> Result<HashSet<String>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare("SELECT name FROM pragma_table_info(?1)")?;
+            let cols = st.query_map([table], |r| r.get::<_, String>(0))?.collect::<Result<_, _>>()?;
+            Ok(cols)
+        })
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let supported = MIGRATIONS.len() as i64;
+    if version > supported {
+        return Err(StoreError::TooNew { found: version, supported });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn import(
+        &self,
+        spec: &'static RegistrySpec,
+        items: &mut dyn Iterator<Item = ImportItem>,
+        opts: ImportOptions,
+        on_issue: &mut dyn FnMut(RowIssue),
+        on_progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportOutcome, StoreError> {
+        self.with(|c| import::run(c, spec, items, opts, on_issue, on_progress))
+    }
+
+    fn list(&self, spec: &'static RegistrySpec, query: &ListQuery) -> Result<ListPage, StoreError> {
+        self.with(|c| {
+            let filter = sql::Filter::build(spec, query)?;
+            let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+            let mut params = filter.params.clone();
+            let mut where_sql = filter.where_sql.clone();
+            if let Some(after) = query.after {
+                where_sql.push(format!("t.id > ?{}", params.len() + 1));
+                params.push(Value::Int(after));
+            }
+            let sql = format!(
+                "{} {} ORDER BY t.id LIMIT {}",
+                sql::select(spec),
+                sql::where_clause(&where_sql),
+                limit + 1
+            );
+            let mut st = c.prepare_cached(&sql)?;
+            let binds: Vec<Bind> = params.iter().map(Bind).collect();
+            let mut records = st
+                .query_map(rusqlite::params_from_iter(binds.iter()), |r| {
+                    Ok(Record { id: r.get(0)?, row: read_row(spec, r, 1)? })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let next = if records.len() > limit as usize {
+                records.truncate(limit as usize);
+                records.last().map(|r| r.id)
+            } else {
+                None
+            };
+            let count_sql = format!("SELECT count(*) FROM {} t {}", spec.table, sql::where_clause(&filter.where_sql));
+            let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
+            let total: i64 = c.prepare_cached(&count_sql)?.query_row(rusqlite::params_from_iter(binds.iter()), |r| r.get(0))?;
+            Ok(ListPage { records, next, total: total as u64 })
+        })
+    }
+
+    fn get(&self, spec: &'static RegistrySpec, key: &str) -> Result<Option<Record>, StoreError> {
+        self.with(|c| {
+            let (cond, value) = if spec.natural_key.len() == 1 {
+                let f = spec.field(spec.natural_key[0]).expect("key field");
+                (format!("t.{} = ?1", f.column), Value::Text(normalize_key(f, key)))
+            } else {
+                match key.parse::<i64>() {
+                    Ok(id) => ("t.id = ?1".to_string(), Value::Int(id)),
+                    Err(_) => return Ok(None),
+                }
+            };
+            let sql = format!("{} WHERE {cond}", sql::select(spec));
+            let mut st = c.prepare_cached(&sql)?;
+            let mut rows = st.query([Bind(&value)])?;
+            match rows.next()? {
+                Some(r) => Ok(Some(Record { id: r.get(0)?, row: read_row(spec, r, 1)? })),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn children(
+        &self,
+        parent: &'static RegistrySpec,
+        parent_id: i64,
+        child: &'static RegistrySpec,
+    ) -> Result<Vec<Record>, StoreError> {
+        let Some(link) = child.fields.iter().find(|f| f.kind == FieldKind::Ref(parent.id)) else {
+            return Ok(Vec::new());
+        };
+        self.with(|c| {
+            let sql = format!("{} WHERE t.{} = ?1 ORDER BY t.id", sql::select(child), link.column);
+            let mut st = c.prepare_cached(&sql)?;
+            let rows = st
+                .query_map([parent_id], |r| Ok(Record { id: r.get(0)?, row: read_row(child, r, 1)? }))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    fn export(
+        &self,
+        spec: &'static RegistrySpec,
+        query: &ListQuery,
+        each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        self.with(|c| {
+            let filter = sql::Filter::build(spec, query)?;
+            let sql = format!("{} {} ORDER BY t.id", sql::select(spec), sql::where_clause(&filter.where_sql));
+            let mut st = c.prepare(&sql)?;
+            let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
+            let mut rows = st.query(rusqlite::params_from_iter(binds.iter()))?;
+            let mut n = 0;
+            while let Some(r) = rows.next()? {
+                each(&read_row(spec, r, 1)?)?;
+                n += 1;
+            }
+            Ok(n)
+        })
+    }
+
+    fn count(&self, spec: &'static RegistrySpec) -> Result<u64, StoreError> {
+        self.with(|c| {
+            let n: i64 = c.query_row(&format!("SELECT count(*) FROM {}", spec.table), [], |r| r.get(0))?;
+            Ok(n as u64)
+        })
+    }
+}
+
+/// Key text as stored: validated like an import cell when possible (so a lower-case USCC in
+/// a URL finds its enterprise), else as given.
+fn normalize_key(f: &periclase_domain::FieldSpec, key: &str) -> String {
+    match periclase_domain::validate_cell(f, key) {
+        Ok(Value::Text(s)) => s,
+        _ => key.to_string(),
+    }
+}
+
+/// The registry whose natural key a reference field points to.
+pub(crate) fn parent_of(kind: FieldKind) -> Option<&'static RegistrySpec> {
+    match kind {
+        FieldKind::Ref(id) => Some(registries::spec(id)),
+        _ => None,
+    }
+}
+
+/// Column of the single-field natural key of `parent`.
+pub(crate) fn parent_key_column(parent: &RegistrySpec) -> &'static str {
+    parent.field(parent.natural_key[0]).expect("natural key").column
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_create_every_spec_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        for spec in registries::ALL {
+            let cols = store.columns(spec.table).unwrap();
+            assert!(cols.contains("id"), "{}", spec.table);
+            for f in spec.fields {
+                assert!(cols.contains(f.column), "{}.{} missing", spec.table, f.column);
+            }
+            assert_eq!(cols.len(), spec.fields.len() + 2, "{}: columns not in the spec: {cols:?}", spec.table);
+        }
+        // Re-opening does not re-run migrations.
+        drop(store);
+        let again = SqliteStore::open(dir.path().join("t.db")).unwrap();
+        assert_eq!(again.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    }
+}
