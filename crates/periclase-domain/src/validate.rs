@@ -30,7 +30,12 @@ impl FieldError {
 
 impl std::fmt::Display for FieldError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}：{}", self.label, self.message)
+        // Most messages already name their field; don't say it twice.
+        if self.message.contains(self.label) {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}：{}", self.label, self.message)
+        }
     }
 }
 
