@@ -1,1 +1,37 @@
+//! Periclase over HTTP. `app(state)` builds the whole router, so tests drive it with
+//! `tower::ServiceExt::oneshot` and the binary serves it. HTTP types stay in this crate.
 
+mod error;
+mod json;
+pub mod routes;
+
+use std::sync::Arc;
+
+use axum::Router;
+use periclase_store::Store;
+
+pub use error::ApiError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AppState")
+    }
+}
+
+pub fn app(state: AppState) -> Router {
+    Router::new().merge(routes::health::router()).merge(routes::registries::router()).with_state(state)
+}
+
+/// Serves the platform on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,71 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use periclase_io::{Exporter, Format};
+use periclase_store::{ListQuery, SqliteStore, Store, StoreError};
+
+use crate::config::Config;
+use crate::progress;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// 库名，如 enterprises 或 企业库
+    registry: String,
+    /// xlsx 或 csv
+    #[arg(long, default_value = "xlsx")]
+    format: Format,
+    /// 输出文件（默认 <库名>.xlsx 或 .csv）
+    #[arg(long, short)]
+    out: Option<PathBuf>,
+    /// 关键词筛选
+    #[arg(long)]
+    q: Option<String>,
+    /// 地区代码前缀，如 21、2103、210381
+    #[arg(long)]
+    region: Option<String>,
+    /// 企业梯度，如 高新技术企业
+    #[arg(long)]
+    tier: Option<String>,
+    /// 年度
+    #[arg(long)]
+    year: Option<i64>,
+}
+
+pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
+    let spec = super::registry(&args.registry)?;
+    let ext = match args.format {
+        Format::Csv => "csv",
+        Format::Xlsx => "xlsx",
+    };
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("{}.{ext}", spec.name)));
+    let store = SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
+    let query = ListQuery { q: args.q, region: args.region, tier: args.tier, year: args.year, after: None, limit: Some(1) };
+    let total = store.list(spec, &query)?.total;
+    let pb = progress::bar(Some(total), &format!("导出{}", spec.label));
+    // Write to a temporary name first: a failed export never leaves a half-written file
+    // under the name the user asked for.
+    let partial = out.with_extension(format!("{ext}.part"));
+    let mut exporter = Exporter::create(&partial, args.format, spec)?;
+    let written = store.export(spec, &query, &mut |row| {
+        exporter.write_row(row).map_err(|e| StoreError::Sink(e.to_string()))?;
+        let n = exporter.rows();
+        if n % 4096 == 0 {
+            pb.set_position(n);
+        }
+        Ok(())
+    });
+    let written = match written {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e.into());
+        }
+    };
+    pb.set_message("写入文件");
+    exporter.finish()?;
+    std::fs::rename(&partial, &out).with_context(|| format!("无法写入 {}", out.display()))?;
+    pb.finish_and_clear();
+    println!("{}：导出 {written} 行到 {}", spec.label, out.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,29 @@
+pub mod demo;
+pub mod export;
+pub mod import;
+pub mod serve;
+pub mod uscc;
+
+use std::process::ExitCode;
+
+use anyhow::anyhow;
+use periclase_domain::{registries, RegistrySpec};
+
+/// A registry by its English name (enterprises) or Chinese label (企业库).
+pub fn registry(name: &str) -> anyhow::Result<&'static RegistrySpec> {
+    registries::by_name(name).ok_or_else(|| {
+        let names: Vec<String> = registries::ALL.iter().map(|s| format!("{}（{}）", s.name, s.label)).collect();
+        anyhow!("没有名为「{name}」的库。可用：{}", names.join("、"))
+    })
+}
+
+pub fn registries() -> anyhow::Result<ExitCode> {
+    for s in registries::ALL {
+        println!("{}\t{}", s.name, s.label);
+        for f in s.fields {
+            let mark = if f.required { "（必填）" } else { "" };
+            println!("    {}\t{}{mark}", f.label, f.key);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

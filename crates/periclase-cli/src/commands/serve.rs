@@ -1,0 +1,42 @@
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use periclase_demo::{Demo, DEFAULT_ENTERPRISES, DEFAULT_SEED};
+use periclase_domain::registries::ENTERPRISES;
+use periclase_store::{SqliteStore, Store};
+
+use crate::config::Config;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// 监听地址（默认 127.0.0.1:8080）
+    #[arg(long, env = "PERICLASE_ADDR")]
+    pub addr: Option<String>,
+    /// 数据库为新建时也不生成示例数据
+    #[arg(long)]
+    no_demo: bool,
+}
+
+pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
+    let fresh = !config.db.exists();
+    let store = SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
+    if fresh && config.db_is_default && !args.no_demo && store.count(&ENTERPRISES)? == 0 {
+        eprintln!("首次启动：在 {} 生成示例省份数据（{} 家示例企业）……", config.db.display(), DEFAULT_ENTERPRISES);
+        crate::demo_load::load(&store, Demo::new(DEFAULT_SEED, DEFAULT_ENTERPRISES), &[])?;
+    }
+    let state = periclase_web::AppState { store: Arc::new(store) };
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&config.addr)
+            .await
+            .with_context(|| format!("无法监听 {}", config.addr))?;
+        eprintln!("Periclase 已启动：http://{}  （数据库 {}，按 Ctrl+C 停止）", listener.local_addr()?, config.db.display());
+        periclase_web::serve(listener, state, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,74 @@
+//! `periclase`: the Periclase platform's one binary.
+
+mod commands;
+mod config;
+mod demo_load;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "periclase", version, about = "Periclase 产业大脑：企业库、项目库、人才库……的导入导出与服务")]
+struct Cli {
+    /// SQLite 数据库文件（默认 periclase.db）
+    #[arg(long, global = true, env = "PERICLASE_DB")]
+    db: Option<PathBuf>,
+    /// TOML 配置文件（可含 db、addr、log）
+    #[arg(long, global = true, env = "PERICLASE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// 启动服务（首次启动且未指定数据库时，自动生成示例省份数据）
+    Serve(commands::serve::Args),
+    /// 从 xlsx/csv 导入某个库
+    Import(commands::import::Args),
+    /// 导出某个库为 xlsx/csv
+    Export(commands::export::Args),
+    /// 生成示例省份：写入数据库，或用 --out 写成文件
+    Demo(commands::demo::Args),
+    /// 校验统一社会信用代码
+    ValidateUscc(commands::uscc::Args),
+    /// 列出所有库及其列名
+    Registries,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let addr = match &cli.command {
+        Command::Serve(a) => a.addr.clone(),
+        _ => None,
+    };
+    let config = match config::Config::resolve(cli.config.as_deref(), cli.db.clone(), addr) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match cli.command {
+        Command::Serve(a) => commands::serve::run(&config, a),
+        Command::Import(a) => commands::import::run(&config, a),
+        Command::Export(a) => commands::export::run(&config, a),
+        Command::Demo(a) => commands::demo::run(&config, a),
+        Command::ValidateUscc(a) => commands::uscc::run(a),
+        Command::Registries => commands::registries(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

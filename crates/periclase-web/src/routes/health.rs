@@ -1,0 +1,18 @@
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use periclase_domain::registries::ENTERPRISES;
+
+use crate::{ApiError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/healthz", get(healthz))
+}
+
+async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let store = state.store.clone();
+    let enterprises = tokio::task::spawn_blocking(move || store.count(&ENTERPRISES))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(Json(serde_json::json!({ "status": "ok", "enterprises": enterprises })))
+}
