@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "periclase", version, about = "Periclase 产业大脑：企业库、项目库、人才库……的导入导出与服务")]
+#[command(
+    name = "periclase",
+    version,
+    about = "Periclase 产业大脑：企业库、项目库、人才库……的导入导出与服务"
+)]
 struct Cli {
     /// SQLite 数据库文件（默认 periclase.db）
     #[arg(long, global = true, env = "PERICLASE_DB")]
@@ -53,7 +57,9 @@ fn main() -> ExitCode {
         }
     };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {

@@ -38,7 +38,9 @@ fn date(r: &mut Rng, year: i64) -> String {
 
 /// Fills `{a}` and `{b}` with plausible figures.
 fn fill(template: &str, r: &mut Rng) -> String {
-    template.replace("{a}", &r.range(3, 95).to_string()).replace("{b}", &r.range(2, 60).to_string())
+    template
+        .replace("{a}", &r.range(3, 95).to_string())
+        .replace("{b}", &r.range(2, 60).to_string())
 }
 
 pub fn project(demo: &Demo, j: u64) -> Row {
@@ -53,7 +55,14 @@ pub fn project(demo: &Demo, j: u64) -> Row {
         _ => format!("{product}扩能及延链项目"),
     };
     let investment = round(r.lognormal(15_000.0, 0.9).max(500.0), 1);
-    let stage = ["planning", "preparing", "building", "building", "completed", "operating"][r.range(0, 5) as usize];
+    let stage = [
+        "planning",
+        "preparing",
+        "building",
+        "building",
+        "completed",
+        "operating",
+    ][r.range(0, 5) as usize];
     let started = matches!(stage, "building" | "completed" | "operating");
     let start = started.then(|| date(&mut r, start_year));
     let finish_year = start_year + r.range(1, 2);
@@ -77,7 +86,10 @@ pub fn project(demo: &Demo, j: u64) -> Row {
         text(owner.node.name),
         text(category),
         funding,
-        text(format!("建设{product}生产线及配套设施，采用先进工艺装备，提升{}环节竞争力。", owner.node.name)),
+        text(format!(
+            "建设{product}生产线及配套设施，采用先进工艺装备，提升{}环节竞争力。",
+            owner.node.name
+        )),
     ]
 }
 
@@ -90,18 +102,40 @@ pub struct Talent {
 
 pub fn talent(demo: &Demo, j: u64) -> Talent {
     let mut r = Rng::for_item(demo.seed, "talent", j);
-    let name = format!("{}{}{}", r.pick(SURNAMES), r.pick(GIVEN), if r.chance(0.6) { *r.pick(GIVEN) } else { "" });
+    let name = format!(
+        "{}{}{}",
+        r.pick(SURNAMES),
+        r.pick(GIVEN),
+        if r.chance(0.6) { *r.pick(GIVEN) } else { "" }
+    );
     let at_institute = r.chance(0.4);
     let (affiliation, uscc, region, fields) = if at_institute {
         let (inst, region) = *r.pick(INSTITUTES);
         let tech = r.pick(TECHS);
-        (inst.to_string(), None, region.to_string(), tech.keywords[..2].join("；"))
+        (
+            inst.to_string(),
+            None,
+            region.to_string(),
+            tech.keywords[..2].join("；"),
+        )
     } else {
         let e = local_enterprise(demo, &mut r, &[]);
         let fields = format!("{}；{}", e.node.name, e.node.products[0]);
-        (e.name.clone(), Some(e.uscc.clone()), e.region().to_string(), fields)
+        (
+            e.name.clone(),
+            Some(e.uscc.clone()),
+            e.region().to_string(),
+            fields,
+        )
     };
-    let title = *r.pick(&["正高级工程师", "高级工程师", "教授", "研究员", "副教授", "工程师"]);
+    let title = *r.pick(&[
+        "正高级工程师",
+        "高级工程师",
+        "教授",
+        "研究员",
+        "副教授",
+        "工程师",
+    ]);
     let category = *r.pick(&["领军人才", "高层次人才", "专业技术人才", "技能人才"]);
     let is_expert = r.chance(if at_institute { 0.7 } else { 0.3 });
     let row = vec![
@@ -116,7 +150,12 @@ pub fn talent(demo: &Demo, j: u64) -> Talent {
         text(region),
         text(format!("1390{:07}", (j * 7_919) % 10_000_000)),
     ];
-    Talent { row, affiliation, affiliation_uscc: uscc, is_expert }
+    Talent {
+        row,
+        affiliation,
+        affiliation_uscc: uscc,
+        is_expert,
+    }
 }
 
 /// Conflict-of-interest links of experts: current and former employers, project partners.
@@ -127,20 +166,41 @@ pub fn talent_links(demo: &Demo, j: u64, each: &mut dyn FnMut(Row)) {
     }
     let code = text(format!("RC{j:06}"));
     let mut r = Rng::for_item(demo.seed, "talent-links", j);
-    each(vec![code.clone(), text("current"), text(&t.affiliation), opt_text(t.affiliation_uscc.clone()), Value::Int(r.range(2005, 2020)), Value::Null]);
+    each(vec![
+        code.clone(),
+        text("current"),
+        text(&t.affiliation),
+        opt_text(t.affiliation_uscc.clone()),
+        Value::Int(r.range(2005, 2020)),
+        Value::Null,
+    ]);
     let mut seen = vec![t.affiliation.clone()];
     if r.chance(0.5) {
         let e = local_enterprise(demo, &mut r, &[]);
         if !seen.contains(&e.name) {
             let since = r.range(1995, 2010);
-            each(vec![code.clone(), text("former"), text(&e.name), text(&e.uscc), Value::Int(since), Value::Int(since + r.range(2, 10))]);
+            each(vec![
+                code.clone(),
+                text("former"),
+                text(&e.name),
+                text(&e.uscc),
+                Value::Int(since),
+                Value::Int(since + r.range(2, 10)),
+            ]);
             seen.push(e.name);
         }
     }
     for _ in 0..r.range(0, 2) {
         let e = local_enterprise(demo, &mut r, &[]);
         if !seen.contains(&e.name) {
-            each(vec![code.clone(), text("partner"), text(&e.name), text(&e.uscc), Value::Int(r.range(2019, 2024)), Value::Null]);
+            each(vec![
+                code.clone(),
+                text("partner"),
+                text(&e.name),
+                text(&e.uscc),
+                Value::Int(r.range(2019, 2024)),
+                Value::Null,
+            ]);
             seen.push(e.name);
         }
     }
@@ -160,10 +220,24 @@ pub fn platform(demo: &Demo, j: u64) -> Row {
     let mut r = Rng::for_item(demo.seed, "platform", j);
     let (kind, kind_label) = PLATFORM_KINDS[r.weighted(&[10, 12, 30, 6, 6, 6, 2])];
     let host = local_enterprise(demo, &mut r, &[]);
-    let level = if r.chance(0.15) { "national" } else if r.chance(0.7) { "provincial" } else { "municipal" };
+    let level = if r.chance(0.15) {
+        "national"
+    } else if r.chance(0.7) {
+        "provincial"
+    } else {
+        "municipal"
+    };
     let level_word = match level {
         "national" => "国家",
-        "provincial" => if host.region().starts_with("34") { "安徽省" } else if host.region().starts_with("41") { "河南省" } else { "辽宁省" },
+        "provincial" => {
+            if host.region().starts_with("34") {
+                "安徽省"
+            } else if host.region().starts_with("41") {
+                "河南省"
+            } else {
+                "辽宁省"
+            }
+        }
         _ => "市级",
     };
     let (host_name, host_uscc) = if kind == "key_lab" && r.chance(0.5) {
@@ -173,7 +247,10 @@ pub fn platform(demo: &Demo, j: u64) -> Row {
     };
     vec![
         text(format!("PT{j:05}")),
-        text(format!("{level_word}{}{kind_label}（示例{j}）", host.node.name)),
+        text(format!(
+            "{level_word}{}{kind_label}（示例{j}）",
+            host.node.name
+        )),
         text(kind),
         text(level),
         text(host_name),
@@ -190,14 +267,20 @@ pub fn evaluations(demo: &Demo, j: u64, each: &mut dyn FnMut(Row)) {
     let mut r = Rng::for_item(demo.seed, "evaluation", j);
     for year in (since + 1).max(2022)..=2024 {
         let result = ["excellent", "good", "good", "pass", "pass", "fail"][r.range(0, 5) as usize];
-        each(vec![p[0].clone(), Value::Int(year), text(result), Value::Null]);
+        each(vec![
+            p[0].clone(),
+            Value::Int(year),
+            text(result),
+            Value::Null,
+        ]);
     }
 }
 
 pub fn achievement(demo: &Demo, j: u64) -> Row {
     let mut r = Rng::for_item(demo.seed, "achievement", j);
     let tech = &TECHS[(j as usize) % TECHS.len()];
-    let suffix = ["", "技术", "及产业化", "关键技术", "工艺与装备"][((j as usize) / TECHS.len()) % 5];
+    let suffix =
+        ["", "技术", "及产业化", "关键技术", "工艺与装备"][((j as usize) / TECHS.len()) % 5];
     let (institution, region) = if r.chance(0.7) {
         let (i, reg) = *r.pick(INSTITUTES);
         (i.to_string(), reg.to_string())
@@ -205,7 +288,8 @@ pub fn achievement(demo: &Demo, j: u64) -> Row {
         let e = local_enterprise(demo, &mut r, tech.nodes);
         (e.name.clone(), e.region().to_string())
     };
-    let maturity = ["lab", "bench", "pilot", "pilot", "industrial", "industrial"][r.range(0, 5) as usize];
+    let maturity =
+        ["lab", "bench", "pilot", "pilot", "industrial", "industrial"][r.range(0, 5) as usize];
     let ip = match r.range(0, 2) {
         0 => format!("发明专利{}项", r.range(1, 6)),
         1 => format!("发明专利{}项、实用新型{}项", r.range(1, 4), r.range(1, 8)),
@@ -245,7 +329,9 @@ pub fn demand(demo: &Demo, j: u64) -> Row {
 }
 
 pub fn policies(each: &mut dyn FnMut(Row)) {
-    for &(code, title, issuer, number, issued, effective, category, region, source, summary) in POLICIES {
+    for &(code, title, issuer, number, issued, effective, category, region, source, summary) in
+        POLICIES
+    {
         let non_empty = |s: &str| if s.is_empty() { Value::Null } else { text(s) };
         let category = match category {
             "减免" => "relief",
@@ -293,7 +379,9 @@ pub fn financial_products(each: &mut dyn FnMut(Row)) {
                 Value::Int(months),
                 text(rate),
                 text(targets),
-                text(format!("注册地在{province}的企业，信用记录良好，近两年无重大违法违规记录。")),
+                text(format!(
+                    "注册地在{province}的企业，信用记录良好，近两年无重大违法违规记录。"
+                )),
                 text(region),
             ]);
         }
@@ -303,7 +391,9 @@ pub fn financial_products(each: &mut dyn FnMut(Row)) {
 /// 119 items over four years, as the seed describes the catalogue.
 pub fn catalogue(demo: &Demo, each: &mut dyn FnMut(Row)) {
     let per_year = [29, 30, 30, 30];
-    let magnesia: Vec<usize> = (0..NODES.len()).filter(|&i| NODES[i].chain == "magnesia").collect();
+    let magnesia: Vec<usize> = (0..NODES.len())
+        .filter(|&i| NODES[i].chain == "magnesia")
+        .collect();
     let mut seen = std::collections::HashSet::new();
     for (k, &count) in per_year.iter().enumerate() {
         let year = 2020 + k as i64;
@@ -312,7 +402,8 @@ pub fn catalogue(demo: &Demo, each: &mut dyn FnMut(Row)) {
         let mut tries = 0;
         while made < count && tries < 10_000 {
             tries += 1;
-            let (field, items) = CATALOGUE_ITEMS[r.range(0, CATALOGUE_ITEMS.len() as i64 - 1) as usize];
+            let (field, items) =
+                CATALOGUE_ITEMS[r.range(0, CATALOGUE_ITEMS.len() as i64 - 1) as usize];
             let item = *r.pick(items);
             let e = local_enterprise(demo, &mut r, &magnesia);
             if !seen.insert((year, item, e.name.clone())) {
@@ -325,7 +416,10 @@ pub fn catalogue(demo: &Demo, each: &mut dyn FnMut(Row)) {
                 text(&e.name),
                 text(&e.uscc),
                 text(field),
-                text(format!("{}生产的{item}，技术指标达到国内先进水平，已在钢铁、建材等行业推广应用。", e.name)),
+                text(format!(
+                    "{}生产的{item}，技术指标达到国内先进水平，已在钢铁、建材等行业推广应用。",
+                    e.name
+                )),
             ]);
         }
     }

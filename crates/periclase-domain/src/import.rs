@@ -10,7 +10,7 @@ pub struct RowLocation {
     pub row: u64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ImportItem {
     pub location: RowLocation,
     /// The validated row, or why it failed validation.

@@ -11,6 +11,7 @@ pub mod uscc;
 pub mod validate;
 pub mod value;
 
+pub use import::{ImportItem, ImportOptions, ImportOutcome, RowIssue, RowLocation};
 pub use industry::{parse_industry, IndustryError};
 pub use normalize::normalize_cell;
 pub use region::{region_prefix, Region, RegionError, RegionLevel, RegionTable};
@@ -19,4 +20,3 @@ pub use spec::{EnumOption, FieldKind, FieldSpec, RegistryId, RegistrySpec};
 pub use uscc::{org_check_char, org_code_is_valid, Uscc, UsccError};
 pub use validate::{display_cell, validate_cell, validate_row, FieldError, Row};
 pub use value::Value;
-pub use import::{ImportItem, ImportOptions, ImportOutcome, RowIssue, RowLocation};

@@ -32,12 +32,18 @@ mod tests {
 
     #[test]
     fn full_width_digits_and_letters_become_half_width() {
-        assert_eq!(normalize_cell("　９１３５０１００Ｍ０００１００ｙ４３ "), "91350100M000100y43");
+        assert_eq!(
+            normalize_cell("　９１３５０１００Ｍ０００１００ｙ４３ "),
+            "91350100M000100y43"
+        );
     }
 
     #[test]
     fn chinese_punctuation_is_kept() {
-        assert_eq!(normalize_cell("营口示例（鲅鱼圈）耐火材料有限公司"), "营口示例（鲅鱼圈）耐火材料有限公司");
+        assert_eq!(
+            normalize_cell("营口示例（鲅鱼圈）耐火材料有限公司"),
+            "营口示例（鲅鱼圈）耐火材料有限公司"
+        );
     }
 
     #[test]

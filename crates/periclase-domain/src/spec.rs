@@ -11,11 +11,23 @@ pub struct EnumOption {
 }
 
 pub const fn opt(code: &'static str, label: &'static str) -> EnumOption {
-    EnumOption { code, label, aliases: &[] }
+    EnumOption {
+        code,
+        label,
+        aliases: &[],
+    }
 }
 
-pub const fn opt_a(code: &'static str, label: &'static str, aliases: &'static [&'static str]) -> EnumOption {
-    EnumOption { code, label, aliases }
+pub const fn opt_a(
+    code: &'static str,
+    label: &'static str,
+    aliases: &'static [&'static str],
+) -> EnumOption {
+    EnumOption {
+        code,
+        label,
+        aliases,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +72,15 @@ pub struct FieldSpec {
 
 impl FieldSpec {
     pub const fn new(key: &'static str, label: &'static str, kind: FieldKind) -> Self {
-        FieldSpec { key, column: key, label, aliases: &[], kind, required: false, private: false }
+        FieldSpec {
+            key,
+            column: key,
+            label,
+            aliases: &[],
+            kind,
+            required: false,
+            private: false,
+        }
     }
     pub const fn required(mut self) -> Self {
         self.required = true;
@@ -141,7 +161,10 @@ impl RegistrySpec {
     }
 
     pub fn key_indices(&self) -> Vec<usize> {
-        self.natural_key.iter().map(|k| self.index_of(k).expect("natural key field exists")).collect()
+        self.natural_key
+            .iter()
+            .map(|k| self.index_of(k).expect("natural key field exists"))
+            .collect()
     }
 
     /// Finds the field a column header names: English key, Chinese label or an alias,
@@ -151,10 +174,11 @@ impl RegistrySpec {
         if h.is_empty() {
             return None;
         }
-        let matches = |name: &str| header_key(name) == h || strip_unit(&header_key(name)) == strip_unit(&h);
-        self.fields
-            .iter()
-            .position(|f| matches(f.key) || matches(f.label) || f.aliases.iter().any(|a| matches(a)))
+        let matches =
+            |name: &str| header_key(name) == h || strip_unit(&header_key(name)) == strip_unit(&h);
+        self.fields.iter().position(|f| {
+            matches(f.key) || matches(f.label) || f.aliases.iter().any(|a| matches(a))
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::spec::{FieldKind, FieldSpec, RegistrySpec};
 use crate::value::{self, Value};
-use crate::{parse_industry, normalize_cell, RegionTable, Uscc};
+use crate::{normalize_cell, parse_industry, RegionTable, Uscc};
 
 /// Validated cells, in the order of the registry's fields.
 pub type Row = Vec<Value>;
@@ -24,7 +24,12 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(f: &FieldSpec, value: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: f.key, label: f.label, value: value.into(), message: message.into() }
+        FieldError {
+            field: f.key,
+            label: f.label,
+            value: value.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -44,7 +49,11 @@ pub fn validate_cell(f: &FieldSpec, raw: &str) -> Result<Value, FieldError> {
     let v = normalize_cell(raw);
     if v.is_empty() {
         return if f.required {
-            Err(FieldError::new(f, raw, format!("「{}」为必填项，不能为空", f.label)))
+            Err(FieldError::new(
+                f,
+                raw,
+                format!("「{}」为必填项，不能为空", f.label),
+            ))
         } else {
             Ok(Value::Null)
         };
@@ -55,7 +64,9 @@ pub fn validate_cell(f: &FieldSpec, raw: &str) -> Result<Value, FieldError> {
         FieldKind::Text(max) => {
             let n = v.chars().count();
             if n > max {
-                return bad(format!("「{label}」最多{max}个字，实为{n}个字（不会截断，请精简后再导入）"));
+                return bad(format!(
+                    "「{label}」最多{max}个字，实为{n}个字（不会截断，请精简后再导入）"
+                ));
             }
             Ok(Value::Text(v))
         }
@@ -88,7 +99,9 @@ pub fn validate_cell(f: &FieldSpec, raw: &str) -> Result<Value, FieldError> {
         },
         FieldKind::Date => match value::parse_date(&v) {
             Some(d) => Ok(Value::Text(d)),
-            None => bad(format!("「{label}」「{v}」不是有效日期，应为 2024-01-31 这样的格式")),
+            None => bad(format!(
+                "「{label}」「{v}」不是有效日期，应为 2024-01-31 这样的格式"
+            )),
         },
         FieldKind::Year => match value::parse_year(&v) {
             Some(y) => Ok(Value::Int(y)),
@@ -104,7 +117,9 @@ pub fn validate_cell(f: &FieldSpec, raw: &str) -> Result<Value, FieldError> {
         },
         FieldKind::Percent => match value::parse_amount(&v, true) {
             Some(x) => Ok(Value::Real(x)),
-            None => bad(format!("「{label}」「{v}」应为不小于0的百分数，如 65 或 65%")),
+            None => bad(format!(
+                "「{label}」「{v}」应为不小于0的百分数，如 65 或 65%"
+            )),
         },
         FieldKind::Enum(opts) => {
             let found = opts.iter().find(|o| {
@@ -114,7 +129,10 @@ pub fn validate_cell(f: &FieldSpec, raw: &str) -> Result<Value, FieldError> {
                 Some(o) => Ok(Value::Text(o.code.to_string())),
                 None => {
                     let allowed: Vec<&str> = opts.iter().map(|o| o.label).collect();
-                    bad(format!("「{label}」「{v}」不是可选值，可选：{}", allowed.join("、")))
+                    bad(format!(
+                        "「{label}」「{v}」不是可选值，可选：{}",
+                        allowed.join("、")
+                    ))
                 }
             }
         }

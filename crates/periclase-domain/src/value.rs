@@ -48,13 +48,20 @@ impl fmt::Display for Value {
 
 /// Parses a non-negative decimal: "1,234.5", "1234", "65%" (when `percent`).
 pub fn parse_amount(v: &str, percent: bool) -> Option<f64> {
-    let mut s: String = v.chars().filter(|c| *c != ',' && *c != '，' && !c.is_whitespace()).collect();
+    let mut s: String = v
+        .chars()
+        .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
+        .collect();
     if percent {
         if let Some(stripped) = s.strip_suffix('%').or_else(|| s.strip_suffix('％')) {
             s = stripped.to_string();
         }
     }
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'E' || b == b'+' || b == b'-') {
+    if s.is_empty()
+        || !s.bytes().all(|b| {
+            b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'E' || b == b'+' || b == b'-'
+        })
+    {
         return None;
     }
     let x: f64 = s.parse().ok()?;
@@ -102,7 +109,9 @@ pub fn parse_date(v: &str) -> Option<String> {
         };
         s.split(['-', '/', '.', '年', '月']).collect()
     };
-    let [y, m, d] = parts.as_slice() else { return None };
+    let [y, m, d] = parts.as_slice() else {
+        return None;
+    };
     let (y, m, d): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
     if !(1900..=2100).contains(&y) || !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
         return None;
@@ -161,7 +170,10 @@ mod tests {
         assert_eq!(parse_date("2024/1/5").as_deref(), Some("2024-01-05"));
         assert_eq!(parse_date("2024年1月5日").as_deref(), Some("2024-01-05"));
         assert_eq!(parse_date("20240229").as_deref(), Some("2024-02-29"));
-        assert_eq!(parse_date("2024-01-05 00:00:00").as_deref(), Some("2024-01-05"));
+        assert_eq!(
+            parse_date("2024-01-05 00:00:00").as_deref(),
+            Some("2024-01-05")
+        );
         assert_eq!(parse_date("2023-02-29"), None);
         assert_eq!(parse_date("2024-13-01"), None);
         assert_eq!(parse_date("明年"), None);
@@ -190,7 +202,10 @@ mod tests {
 
     #[test]
     fn lists() {
-        assert_eq!(normalize_list("电熔镁砂、 轻烧氧化镁;镁砖"), "电熔镁砂；轻烧氧化镁；镁砖");
+        assert_eq!(
+            normalize_list("电熔镁砂、 轻烧氧化镁;镁砖"),
+            "电熔镁砂；轻烧氧化镁；镁砖"
+        );
     }
 
     proptest! {

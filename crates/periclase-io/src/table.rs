@@ -20,7 +20,11 @@ pub enum FileKind {
 
 impl FileKind {
     pub fn from_path(path: &Path) -> Result<FileKind, IoError> {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match ext.as_str() {
             "csv" | "txt" => Ok(FileKind::Csv),
             "xlsx" | "xlsm" => Ok(FileKind::Xlsx),
@@ -53,10 +57,17 @@ pub(crate) fn read_rows(
 }
 
 fn open(path: &Path) -> Result<File, IoError> {
-    File::open(path).map_err(|source| IoError::Open { path: path.to_path_buf(), source })
+    File::open(path).map_err(|source| IoError::Open {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
-fn read_csv(path: &Path, encoding: Option<&'static Encoding>, each: &mut dyn FnMut(RawRow) -> bool) -> Result<(), IoError> {
+fn read_csv(
+    path: &Path,
+    encoding: Option<&'static Encoding>,
+    each: &mut dyn FnMut(RawRow) -> bool,
+) -> Result<(), IoError> {
     let encoding = match encoding {
         Some(e) => e,
         None => {
@@ -64,7 +75,10 @@ fn read_csv(path: &Path, encoding: Option<&'static Encoding>, each: &mut dyn FnM
             open(path)?
                 .take(64 * 1024)
                 .read_to_end(&mut head)
-                .map_err(|source| IoError::Open { path: path.to_path_buf(), source })?;
+                .map_err(|source| IoError::Open {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
             detect_encoding(&head)
         }
     };
@@ -85,13 +99,20 @@ fn read_csv(path: &Path, encoding: Option<&'static Encoding>, each: &mut dyn FnM
             Ok(false) => return Ok(()),
             Ok(true) => {
                 let cells = record.iter().map(str::to_string).collect();
-                if !each(RawRow { sheet: None, row, cells }) {
+                if !each(RawRow {
+                    sheet: None,
+                    row,
+                    cells,
+                }) {
                     return Ok(());
                 }
             }
             Err(e) => {
                 let message = match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => format!("含有无法按 {} 解码的字节，请用 --encoding 指定编码", encoding.name()),
+                    csv::ErrorKind::Utf8 { .. } => format!(
+                        "含有无法按 {} 解码的字节，请用 --encoding 指定编码",
+                        encoding.name()
+                    ),
                     csv::ErrorKind::Io(io) => io.to_string(),
                     _ => e.to_string(),
                 };
@@ -109,9 +130,15 @@ fn excel_err(e: impl std::fmt::Display) -> IoError {
 /// ("企业库", "企业库(2)", …) that exports write past Excel's row limit.
 fn sheets_to_read(names: &[String], asked: Option<&str>) -> Result<Vec<String>, IoError> {
     if let Some(s) = asked {
-        return if names.iter().any(|n| n == s) { Ok(vec![s.to_string()]) } else { Err(IoError::NoSuchSheet(s.to_string())) };
+        return if names.iter().any(|n| n == s) {
+            Ok(vec![s.to_string()])
+        } else {
+            Err(IoError::NoSuchSheet(s.to_string()))
+        };
     }
-    let Some(first) = names.first() else { return Ok(vec![]) };
+    let Some(first) = names.first() else {
+        return Ok(vec![]);
+    };
     let mut out = vec![first.clone()];
     for n in 2.. {
         let next = format!("{first}({n})");
@@ -124,7 +151,11 @@ fn sheets_to_read(names: &[String], asked: Option<&str>) -> Result<Vec<String>, 
     Ok(out)
 }
 
-fn read_xlsx(path: &Path, sheet: Option<&str>, each: &mut dyn FnMut(RawRow) -> bool) -> Result<(), IoError> {
+fn read_xlsx(
+    path: &Path,
+    sheet: Option<&str>,
+    each: &mut dyn FnMut(RawRow) -> bool,
+) -> Result<(), IoError> {
     let mut book: Xlsx<_> = Xlsx::new(BufReader::new(open(path)?)).map_err(excel_err)?;
     let names = book.sheet_names().to_vec();
     for (i, name) in sheets_to_read(&names, sheet)?.into_iter().enumerate() {
@@ -137,7 +168,13 @@ fn read_xlsx(path: &Path, sheet: Option<&str>, each: &mut dyn FnMut(RawRow) -> b
             let (r, c) = cell.get_position();
             if current.as_ref().is_some_and(|(cr, _)| *cr != r) {
                 let (cr, row) = current.take().expect("checked");
-                if !std::mem::take(&mut skip_header) && !each(RawRow { sheet: Some(sheet_name.clone()), row: u64::from(cr) + 1, cells: row }) {
+                if !std::mem::take(&mut skip_header)
+                    && !each(RawRow {
+                        sheet: Some(sheet_name.clone()),
+                        row: u64::from(cr) + 1,
+                        cells: row,
+                    })
+                {
                     return Ok(());
                 }
             }
@@ -149,7 +186,13 @@ fn read_xlsx(path: &Path, sheet: Option<&str>, each: &mut dyn FnMut(RawRow) -> b
             row[c] = data_ref_text(cell.get_value());
         }
         if let Some((cr, row)) = current {
-            if !skip_header && !each(RawRow { sheet: Some(sheet_name.clone()), row: u64::from(cr) + 1, cells: row }) {
+            if !skip_header
+                && !each(RawRow {
+                    sheet: Some(sheet_name.clone()),
+                    row: u64::from(cr) + 1,
+                    cells: row,
+                })
+            {
                 return Ok(());
             }
         }
@@ -157,7 +200,11 @@ fn read_xlsx(path: &Path, sheet: Option<&str>, each: &mut dyn FnMut(RawRow) -> b
     Ok(())
 }
 
-fn read_other(path: &Path, sheet: Option<&str>, each: &mut dyn FnMut(RawRow) -> bool) -> Result<(), IoError> {
+fn read_other(
+    path: &Path,
+    sheet: Option<&str>,
+    each: &mut dyn FnMut(RawRow) -> bool,
+) -> Result<(), IoError> {
     let mut book = open_workbook_auto(path).map_err(excel_err)?;
     let names = book.sheet_names().to_vec();
     for (i, name) in sheets_to_read(&names, sheet)?.into_iter().enumerate() {
@@ -167,7 +214,11 @@ fn read_other(path: &Path, sheet: Option<&str>, each: &mut dyn FnMut(RawRow) -> 
         for (k, r) in range.rows().enumerate().skip(usize::from(i > 0)) {
             let mut cells = vec![String::new(); c0 as usize];
             cells.extend(r.iter().map(data_text));
-            if !each(RawRow { sheet: Some(sheet_name.clone()), row: u64::from(r0) + k as u64 + 1, cells }) {
+            if !each(RawRow {
+                sheet: Some(sheet_name.clone()),
+                row: u64::from(r0) + k as u64 + 1,
+                cells,
+            }) {
                 return Ok(());
             }
         }

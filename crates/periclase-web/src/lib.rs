@@ -24,7 +24,10 @@ impl std::fmt::Debug for AppState {
 }
 
 pub fn app(state: AppState) -> Router {
-    Router::new().merge(routes::health::router()).merge(routes::registries::router()).with_state(state)
+    Router::new()
+        .merge(routes::health::router())
+        .merge(routes::registries::router())
+        .with_state(state)
 }
 
 /// Serves the platform on `listener` until `shutdown` completes.
@@ -33,5 +36,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -20,18 +20,31 @@ pub struct Args {
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let fresh = !config.db.exists();
-    let store = SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
+    let store = SqliteStore::open(&config.db)
+        .with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
     if fresh && config.db_is_default && !args.no_demo && store.count(&ENTERPRISES)? == 0 {
-        eprintln!("首次启动：在 {} 生成示例省份数据（{} 家示例企业）……", config.db.display(), DEFAULT_ENTERPRISES);
+        eprintln!(
+            "首次启动：在 {} 生成示例省份数据（{} 家示例企业）……",
+            config.db.display(),
+            DEFAULT_ENTERPRISES
+        );
         crate::demo_load::load(&store, Demo::new(DEFAULT_SEED, DEFAULT_ENTERPRISES), &[])?;
     }
-    let state = periclase_web::AppState { store: Arc::new(store) };
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let state = periclase_web::AppState {
+        store: Arc::new(store),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(&config.addr)
             .await
             .with_context(|| format!("无法监听 {}", config.addr))?;
-        eprintln!("Periclase 已启动：http://{}  （数据库 {}，按 Ctrl+C 停止）", listener.local_addr()?, config.db.display());
+        eprintln!(
+            "Periclase 已启动：http://{}  （数据库 {}，按 Ctrl+C 停止）",
+            listener.local_addr()?,
+            config.db.display()
+        );
         periclase_web::serve(listener, state, async {
             let _ = tokio::signal::ctrl_c().await;
         })

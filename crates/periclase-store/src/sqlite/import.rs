@@ -23,22 +23,49 @@ pub(crate) fn run(
     let key_idx = spec.key_indices();
     let cols: Vec<&str> = spec.fields.iter().map(|f| f.column).collect();
     let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
-    let key_cond: Vec<String> =
-        key_idx.iter().enumerate().map(|(n, &i)| format!("{} = ?{}", cols[i], n + 1)).collect();
-    let find_sql = format!("SELECT id, {} FROM {} WHERE {}", cols.join(", "), spec.table, key_cond.join(" AND "));
-    let insert_sql = format!("INSERT INTO {} ({}) VALUES ({})", spec.table, cols.join(", "), placeholders.join(", "));
-    let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
+    let key_cond: Vec<String> = key_idx
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| format!("{} = ?{}", cols[i], n + 1))
+        .collect();
+    let find_sql = format!(
+        "SELECT id, {} FROM {} WHERE {}",
+        cols.join(", "),
+        spec.table,
+        key_cond.join(" AND ")
+    );
+    let insert_sql = format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        spec.table,
+        cols.join(", "),
+        placeholders.join(", ")
+    );
+    let sets: Vec<String> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", i + 1))
+        .collect();
     let update_sql = format!(
         "UPDATE {} SET {}, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?{}",
         spec.table,
         sets.join(", "),
         cols.len() + 1
     );
-    let refs: Vec<(usize, &'static RegistrySpec)> =
-        spec.fields.iter().enumerate().filter_map(|(i, f)| parent_of(f.kind).map(|p| (i, p))).collect();
+    let refs: Vec<(usize, &'static RegistrySpec)> = spec
+        .fields
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| parent_of(f.kind).map(|p| (i, p)))
+        .collect();
     let ref_sql: Vec<String> = refs
         .iter()
-        .map(|(_, p)| format!("SELECT id FROM {} WHERE {} = ?1", p.table, parent_key_column(p)))
+        .map(|(_, p)| {
+            format!(
+                "SELECT id FROM {} WHERE {} = ?1",
+                p.table,
+                parent_key_column(p)
+            )
+        })
         .collect();
 
     let mut out = ImportOutcome::default();
@@ -50,7 +77,10 @@ pub(crate) fn run(
         let mut find = tx.prepare(&find_sql)?;
         let mut insert = tx.prepare(&insert_sql)?;
         let mut update = tx.prepare(&update_sql)?;
-        let mut ref_lookups = ref_sql.iter().map(|s| tx.prepare(s)).collect::<Result<Vec<_>, _>>()?;
+        let mut ref_lookups = ref_sql
+            .iter()
+            .map(|s| tx.prepare(s))
+            .collect::<Result<Vec<_>, _>>()?;
 
         for item in items {
             out.read += 1;
@@ -103,12 +133,17 @@ pub(crate) fn run(
             }
             if let Some((i, parent, key)) = missing {
                 let f = &spec.fields[i];
-                let key_label = parent.field(parent.natural_key[0]).map_or("编号", |k| k.label);
+                let key_label = parent
+                    .field(parent.natural_key[0])
+                    .map_or("编号", |k| k.label);
                 on_issue(RowIssue {
                     location,
                     column: Some(f.label.to_string()),
                     value: key.clone(),
-                    reason: format!("{}中没有{key_label}为「{key}」的记录，请先导入{}", parent.label, parent.label),
+                    reason: format!(
+                        "{}中没有{key_label}为「{key}」的记录，请先导入{}",
+                        parent.label, parent.label
+                    ),
                 });
                 out.rejected += 1;
                 failed = true;
@@ -121,13 +156,18 @@ pub(crate) fn run(
                 match rows.next()? {
                     Some(r) => {
                         let id: i64 = r.get(0)?;
-                        let same = (0..cols.len()).all(|i| r.get_ref(i + 1).map(read_value).is_ok_and(|v| same_value(&v, &row[i])));
+                        let same = (0..cols.len()).all(|i| {
+                            r.get_ref(i + 1)
+                                .map(read_value)
+                                .is_ok_and(|v| same_value(&v, &row[i]))
+                        });
                         Some((id, same))
                     }
                     None => None,
                 }
             };
-            let write = !opts.dry_run && !(failed && !opts.partial);
+            // After the first problem an all-or-nothing import only checks the remaining rows.
+            let write = !opts.dry_run && (opts.partial || !failed);
             match existing {
                 None => {
                     if write {
@@ -139,7 +179,9 @@ pub(crate) fn run(
                 Some((id, false)) => {
                     if write {
                         let id = Value::Int(id);
-                        update.execute(rusqlite::params_from_iter(row.iter().chain(std::iter::once(&id)).map(Bind)))?;
+                        update.execute(rusqlite::params_from_iter(
+                            row.iter().chain(std::iter::once(&id)).map(Bind),
+                        ))?;
                     }
                     out.updated += 1;
                 }
@@ -177,13 +219,22 @@ fn key_hash(row: &Row, key_idx: &[usize]) -> u128 {
     (u128::from(parts[0].finish()) << 64) | u128::from(parts[1].finish())
 }
 
-fn duplicate_issue(spec: &RegistrySpec, row: &Row, key_idx: &[usize], location: &RowLocation, first: u64) -> RowIssue {
+fn duplicate_issue(
+    spec: &RegistrySpec,
+    row: &Row,
+    key_idx: &[usize],
+    location: &RowLocation,
+    first: u64,
+) -> RowIssue {
     let labels: Vec<&str> = key_idx.iter().map(|&i| spec.fields[i].label).collect();
     let values: Vec<String> = key_idx.iter().map(|&i| row[i].to_string()).collect();
     RowIssue {
         location: location.clone(),
         column: Some(labels.join("+")),
         value: values.join(" / "),
-        reason: format!("与本文件第{first}行的{}重复：同一文件中每条记录只能出现一次", labels.join("+")),
+        reason: format!(
+            "与本文件第{first}行的{}重复：同一文件中每条记录只能出现一次",
+            labels.join("+")
+        ),
     }
 }

@@ -1,6 +1,8 @@
 //! SQL text generated from registry specs.
 
-use periclase_domain::{region_prefix, registries, validate_cell, FieldKind, RegistryId, RegistrySpec, Value};
+use periclase_domain::{
+    region_prefix, registries, validate_cell, FieldKind, RegistryId, RegistrySpec, Value,
+};
 
 use super::{parent_key_column, parent_of};
 use crate::{ListQuery, StoreError};
@@ -14,7 +16,10 @@ pub(crate) fn select(spec: &RegistrySpec) -> String {
         match parent_of(f.kind) {
             Some(parent) => {
                 cols.push(format!("p{i}.{}", parent_key_column(parent)));
-                joins.push_str(&format!(" LEFT JOIN {} p{i} ON p{i}.id = t.{}", parent.table, f.column));
+                joins.push_str(&format!(
+                    " LEFT JOIN {} p{i} ON p{i}.id = t.{}",
+                    parent.table, f.column
+                ));
             }
             None => cols.push(format!("t.{}", f.column)),
         }
@@ -40,7 +45,12 @@ impl Filter {
     pub fn build(spec: &RegistrySpec, q: &ListQuery) -> Result<Filter, StoreError> {
         let mut f = Filter::default();
         if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            let like = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            let like = format!(
+                "%{}%",
+                text.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
             let n = f.push(Value::Text(like));
             let ors: Vec<String> = spec
                 .search
@@ -50,31 +60,49 @@ impl Filter {
                 .map(|fld| format!("t.{} LIKE ?{n} ESCAPE '\\'", fld.column))
                 .collect();
             if ors.is_empty() {
-                return Err(StoreError::BadQuery(format!("{}不支持关键词筛选", spec.label)));
+                return Err(StoreError::BadQuery(format!(
+                    "{}不支持关键词筛选",
+                    spec.label
+                )));
             }
             f.where_sql.push(format!("({})", ors.join(" OR ")));
         }
         if let Some(region) = q.region.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             let Some(field) = spec.region_field.and_then(|k| spec.field(k)) else {
-                return Err(StoreError::BadQuery(format!("{}不支持按地区筛选", spec.label)));
+                return Err(StoreError::BadQuery(format!(
+                    "{}不支持按地区筛选",
+                    spec.label
+                )));
             };
             if !region.bytes().all(|b| b.is_ascii_digit()) || region.len() > 6 || region.len() < 2 {
-                return Err(StoreError::BadQuery(format!("地区「{region}」应为2–6位行政区划代码前缀，如 21 或 2103")));
+                return Err(StoreError::BadQuery(format!(
+                    "地区「{region}」应为2–6位行政区划代码前缀，如 21 或 2103"
+                )));
             }
             let prefix = region_prefix(region);
             // Range on the (region, id) index instead of LIKE: ':' sorts right after '9'.
             let lo = f.push(Value::Text(prefix.to_string()));
             let hi = f.push(Value::Text(format!("{prefix}:")));
-            f.where_sql.push(format!("t.{c} >= ?{lo} AND t.{c} < ?{hi}", c = field.column));
+            f.where_sql.push(format!(
+                "t.{c} >= ?{lo} AND t.{c} < ?{hi}",
+                c = field.column
+            ));
         }
         if let Some(tier) = q.tier.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             if spec.id != RegistryId::Enterprises {
-                return Err(StoreError::BadQuery(format!("{}不支持按梯度筛选", spec.label)));
+                return Err(StoreError::BadQuery(format!(
+                    "{}不支持按梯度筛选",
+                    spec.label
+                )));
             }
-            let honour = registries::ENTERPRISE_HONOURS.field("honour").expect("honour field");
+            let honour = registries::ENTERPRISE_HONOURS
+                .field("honour")
+                .expect("honour field");
             let code = match validate_cell(honour, tier) {
                 Ok(Value::Text(code)) => code,
-                Ok(_) | Err(_) => return Err(StoreError::BadQuery(format!("梯度「{tier}」不是可选值"))),
+                Ok(_) | Err(_) => {
+                    return Err(StoreError::BadQuery(format!("梯度「{tier}」不是可选值")))
+                }
             };
             let n = f.push(Value::Text(code));
             f.where_sql.push(format!(
@@ -83,7 +111,10 @@ impl Filter {
         }
         if let Some(year) = q.year {
             let Some(field) = spec.year_field.and_then(|k| spec.field(k)) else {
-                return Err(StoreError::BadQuery(format!("{}不支持按年度筛选", spec.label)));
+                return Err(StoreError::BadQuery(format!(
+                    "{}不支持按年度筛选",
+                    spec.label
+                )));
             };
             debug_assert!(matches!(field.kind, FieldKind::Year));
             let n = f.push(Value::Int(year));

@@ -27,8 +27,12 @@ fn registry(name: &str) -> Result<&'static RegistrySpec, ApiError> {
         .ok_or_else(|| ApiError::NotFound(format!("没有名为「{name}」的库")))
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
 }
 
 async fn list_registries() -> Json<Value> {
@@ -60,7 +64,10 @@ struct ListParams {
 fn parse_num<T: std::str::FromStr>(name: &str, v: Option<String>) -> Result<Option<T>, ApiError> {
     match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| ApiError::BadRequest(format!("参数 {name}「{s}」应为整数"))),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::BadRequest(format!("参数 {name}「{s}」应为整数"))),
     }
 }
 
@@ -102,7 +109,11 @@ async fn detail(
         };
         let mut out = record(spec, &rec);
         // Rows of other registries that hang off this one (an enterprise's figures…).
-        for child in registries::ALL.iter().filter(|c| c.fields.iter().any(|f| f.kind == FieldKind::Ref(spec.id) && c.natural_key.contains(&f.key))) {
+        for child in registries::ALL.iter().filter(|c| {
+            c.fields
+                .iter()
+                .any(|f| f.kind == FieldKind::Ref(spec.id) && c.natural_key.contains(&f.key))
+        }) {
             let rows = store.children(spec, rec.id, child)?;
             let list: Vec<Value> = rows.iter().map(|r| record(child, r)).collect();
             out[child.name] = Value::Array(list);

@@ -1,0 +1,440 @@
+//! End-to-end tests of the `periclase` binary: real files in, real SQLite database, real
+//! error reports out.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use calamine::{open_workbook, Reader, Xlsx};
+use rust_xlsxwriter::Workbook;
+
+const VALID: &str = "91350100M000100Y43";
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_periclase"));
+    c.env_remove("PERICLASE_DB")
+        .env_remove("PERICLASE_CONFIG")
+        .env("PERICLASE_LOG", "warn");
+    c
+}
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn db(&self) -> PathBuf {
+        self.path("t.db")
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        bin()
+            .arg("--db")
+            .arg(self.db())
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap()
+    }
+    fn import(&self, registry: &str, file: &Path, extra: &[&str]) -> Output {
+        let mut args = vec!["import", registry, file.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        self.run(&args)
+    }
+    fn count(&self, registry: &str) -> u64 {
+        let out = self.run(&["export", registry, "--format", "csv", "-o", "count.csv"]);
+        assert!(out.status.success(), "{}", text(&out));
+        let csv = std::fs::read_to_string(self.path("count.csv")).unwrap();
+        csv.lines().count() as u64 - 1
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn uscc(first17: &str) -> String {
+    periclase_domain::Uscc::complete(first17)
+        .unwrap()
+        .to_string()
+}
+
+/// A valid USCC in Haicheng for serial `n`.
+fn haicheng(n: u32) -> String {
+    uscc(&format!("91210381{n:08}X"))
+}
+
+#[test]
+fn gbk_csv_with_chinese_headers_imports() {
+    let env = Env::new();
+    let body = format!(
+        "企业名称,统一社会信用代码,所属地区,行业代码,成立日期,主要产品\r\n\
+         海城示例镁业有限公司,{},海城市,3089,2001/5/8,电熔镁砂、轻烧氧化镁\r\n\
+         营口示例耐火材料有限公司（鲅鱼圈）,{},210804,C3089,2010年3月1日,镁碳砖\r\n",
+        haicheng(1),
+        uscc("91210804MA0000001")
+    );
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(&body);
+    assert!(!unmappable);
+    let file = env.path("企业.csv");
+    std::fs::write(&file, &gbk).unwrap();
+    let out = env.import("enterprises", &file, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("新增 2"), "{}", text(&out));
+
+    env.run(&["export", "enterprises", "--format", "csv", "-o", "back.csv"]);
+    let back = std::fs::read_to_string(env.path("back.csv")).unwrap();
+    assert!(
+        back.starts_with('\u{feff}'),
+        "exports carry a BOM for Excel"
+    );
+    assert!(
+        back.contains("营口示例耐火材料有限公司（鲅鱼圈）"),
+        "{back}"
+    );
+    assert!(
+        back.contains("210381")
+            && back.contains("2001-05-08")
+            && back.contains("电熔镁砂；轻烧氧化镁"),
+        "{back}"
+    );
+
+    // Re-importing the same file changes nothing.
+    let again = env.import("enterprises", &file, &[]);
+    assert!(
+        text(&again).contains("新增 0，更新 0，未变 2"),
+        "{}",
+        text(&again)
+    );
+}
+
+fn write_xlsx(path: &Path, rows: &[Vec<&str>]) {
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("企业").unwrap();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    book.save(path).unwrap();
+}
+
+#[test]
+fn xlsx_with_a_bad_row_writes_nothing_and_reports_row_and_column() {
+    let env = Env::new();
+    let (a, b) = (haicheng(11), haicheng(12));
+    let bad = format!("{}0", &a[..17]);
+    let file = env.path("企业.xlsx");
+    write_xlsx(
+        &file,
+        &[
+            vec!["统一社会信用代码", "企业名称", "所属地区"],
+            vec![&a, "海城示例一号镁业有限公司", "210381"],
+            vec![&bad, "海城示例二号镁业有限公司", "210381"],
+            vec![&b, "海城示例三号镁业有限公司", "210381"],
+        ],
+    );
+    let out = env.import("enterprises", &file, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("没有写入任何数据"), "{}", text(&out));
+    assert_eq!(env.count("enterprises"), 0);
+
+    let report = env.path("企业.errors.xlsx");
+    let mut book: Xlsx<_> = open_workbook(&report).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows[0], ["工作表", "行号", "列", "值", "原因"]);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1][0], "企业");
+    assert_eq!(rows[1][1], "3", "the row number Excel shows");
+    assert_eq!(rows[1][2], "统一社会信用代码");
+    assert_eq!(rows[1][3], bad);
+    assert!(rows[1][4].contains("校验位错误"), "{}", rows[1][4]);
+
+    // --partial writes the two good rows and still reports the bad one.
+    let out = env.import("enterprises", &file, &["--partial"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("新增 2") && text(&out).contains("拒绝 1"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(env.count("enterprises"), 2);
+    assert!(report.exists());
+
+    // Fixing the file and importing again: a clean run removes the stale report.
+    write_xlsx(
+        &file,
+        &[
+            vec!["统一社会信用代码", "企业名称", "所属地区"],
+            vec![&a, "海城示例一号镁业有限公司", "210381"],
+        ],
+    );
+    let out = env.import("enterprises", &file, &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!report.exists());
+}
+
+#[test]
+fn duplicate_key_inside_a_file_is_an_error_not_last_wins() {
+    let env = Env::new();
+    let a = haicheng(21);
+    let file = env.path("dup.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "uscc,name,region\n{a},甲示例公司,210381\n{},乙示例公司,210381\n",
+            a.to_lowercase()
+        ),
+    )
+    .unwrap();
+    let out = env.import("enterprises", &file, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("与本文件第2行的统一社会信用代码重复"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(env.count("enterprises"), 0);
+    let report = std::fs::read_to_string(env.path("dup.errors.csv")).unwrap();
+    assert!(report.contains(",3,"), "{report}");
+}
+
+#[test]
+fn empty_and_header_only_files_are_refused_clearly() {
+    let env = Env::new();
+    let empty = env.path("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    let out = env.import("enterprises", &empty, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("为空"), "{}", text(&out));
+
+    let header = env.path("header.csv");
+    std::fs::write(&header, "\u{feff}统一社会信用代码,企业名称,所属地区\r\n").unwrap();
+    let out = env.import("enterprises", &header, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("只有表头"), "{}", text(&out));
+}
+
+#[test]
+fn unknown_and_missing_columns_are_reported_before_anything_is_read() {
+    let env = Env::new();
+    let file = env.path("cols.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "统一社会信用代码,企业名称,所属地区,法定代表人\n{},示例公司,210381,张三\n",
+            haicheng(31)
+        ),
+    )
+    .unwrap();
+    let out = env.import("enterprises", &file, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("「法定代表人」（第4列）"),
+        "{}",
+        text(&out)
+    );
+    let out = env.import("enterprises", &file, &["--ignore-unknown-columns"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    std::fs::write(&file, "企业名称\n示例公司\n").unwrap();
+    let out = env.import("enterprises", &file, &[]);
+    assert!(
+        text(&out).contains("缺少必填列：统一社会信用代码、所属地区"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn children_need_their_parent() {
+    let env = Env::new();
+    let file = env.path("fig.csv");
+    std::fs::write(&file, format!("统一社会信用代码,年度,指标,数值,数据来源,截至日期\n{},2023,营业收入,1234.5,统计局,2024-04-30\n", haicheng(41))).unwrap();
+    let out = env.import("enterprise-figures", &file, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("企业库中没有统一社会信用代码为"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn validate_uscc_command() {
+    let out = bin()
+        .args([
+            "validate-uscc",
+            VALID,
+            "９１３５０１００ｍ０００１００ｙ４３",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let out = bin()
+        .args(["validate-uscc", "91350100M000100Y44"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("第18位应为「3」"));
+}
+
+/// Peak resident set of a finished child, in KiB (Linux `wait4` rusage).
+#[allow(unsafe_code)]
+fn run_measuring_peak_kib(mut cmd: Command) -> (std::process::ExitStatus, i64) {
+    use std::os::unix::process::ExitStatusExt;
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: zeroed rusage is a valid value; wait4 fills it for our own child `pid`.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid);
+    std::mem::forget(child);
+    (std::process::ExitStatus::from_raw(status), usage.ru_maxrss)
+}
+
+#[test]
+fn fifty_megabyte_cell_heavy_file_streams_within_the_memory_bound() {
+    let env = Env::new();
+    let file = env.path("big.csv");
+    {
+        use std::io::Write;
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+        writeln!(
+            w,
+            "统一社会信用代码,企业名称,所属地区,地址,行业代码,成立日期,主要产品,经营范围"
+        )
+        .unwrap();
+        let scope = "菱镁矿开采、浮选、轻烧氧化镁、重烧镁砂、电熔镁砂生产销售；耐火材料制品制造；"
+            .repeat(8);
+        let mut n = 0u32;
+        let mut written = 0u64;
+        while written < 50 * 1024 * 1024 {
+            n += 1;
+            let line = format!("{},海城示例{n}号镁业有限公司,210381,辽宁省鞍山市海城市示例路{n}号,C3089,2001-05-08,电熔镁砂；轻烧氧化镁,{scope}\n", haicheng(n));
+            written += line.len() as u64;
+            w.write_all(line.as_bytes()).unwrap();
+        }
+    }
+    let mut cmd = bin();
+    cmd.arg("--db")
+        .arg(env.db())
+        .args(["import", "enterprises"])
+        .arg(&file);
+    let (status, peak_kib) = run_measuring_peak_kib(cmd);
+    assert!(status.success());
+    assert!(
+        peak_kib < 200 * 1024,
+        "peak RSS {} MiB exceeds 200 MiB",
+        peak_kib / 1024
+    );
+    let db_rows = env.count("enterprises");
+    assert!(db_rows > 40_000, "{db_rows}");
+}
+
+#[test]
+fn exported_xlsx_opens_in_libreoffice_with_the_same_data() {
+    let env = Env::new();
+    let out = env.run(&["demo", "--enterprises", "40"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // Text, codes, dates and booleans (企业库); decimals, years and enumerations (年度指标).
+    for registry in ["enterprises", "enterprise-figures", "projects"] {
+        env.run(&[
+            "export",
+            registry,
+            "--format",
+            "xlsx",
+            "-o",
+            &format!("{registry}.xlsx"),
+        ]);
+        env.run(&[
+            "export",
+            registry,
+            "--format",
+            "csv",
+            "-o",
+            &format!("{registry}.csv"),
+        ]);
+        let soffice = Command::new("soffice")
+            // 44,34,76: comma-separated, double-quoted, UTF-8.
+            .args([
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "csv:Text - txt - csv (StarCalc):44,34,76",
+                "--outdir",
+            ])
+            .arg(env.path("lo"))
+            .arg(env.path(&format!("{registry}.xlsx")))
+            .env("HOME", env.path("lo-home"))
+            .output()
+            .expect(
+                "LibreOffice (soffice) must be installed: .ci/run installs libreoffice-calc-nogui",
+            );
+        assert!(soffice.status.success(), "{}", text(&soffice));
+        let lo = std::fs::read_to_string(env.path(&format!("lo/{registry}.csv")))
+            .unwrap_or_else(|e| panic!("{e}: {}", text(&soffice)));
+        let ours = std::fs::read_to_string(env.path(&format!("{registry}.csv"))).unwrap();
+        let parse = |s: &str| -> Vec<Vec<String>> {
+            csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(s.trim_start_matches('\u{feff}').as_bytes())
+                .records()
+                .map(|r| r.unwrap().iter().map(str::to_string).collect())
+                .collect()
+        };
+        let (lo, ours) = (parse(&lo), parse(&ours));
+        assert_eq!(lo.len(), ours.len(), "{registry}");
+        for (a, b) in lo.iter().zip(&ours) {
+            assert_eq!(
+                a, b,
+                "{registry}: LibreOffice's reading of our xlsx differs from our CSV"
+            );
+        }
+    }
+}
+
+#[test]
+fn demo_writes_files_that_import_back() {
+    let env = Env::new();
+    let out = env.run(&[
+        "demo",
+        "--enterprises",
+        "30",
+        "--out",
+        "demo",
+        "--only",
+        "enterprises",
+        "--only",
+        "enterprise-honours",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = env.import("enterprises", &env.path("demo/enterprises.csv"), &[]);
+    assert!(text(&out).contains("新增 30"), "{}", text(&out));
+    let out = env.import(
+        "enterprise-honours",
+        &env.path("demo/enterprise-honours.csv"),
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+}
