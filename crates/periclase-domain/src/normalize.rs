@@ -4,16 +4,31 @@
 /// surrounding whitespace is trimmed. Punctuation such as （） stays: enterprise names are
 /// registered with full-width brackets and must round-trip unchanged.
 pub fn normalize_cell(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
+    let trimmed = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    // Fast path (almost every cell): nothing full-width inside, so a plain copy will do.
+    if !has_full_width(trimmed) {
+        return trimmed.to_string();
+    }
+    let mut out = String::with_capacity(trimmed.len());
+    for c in trimmed.chars() {
         out.push(half_width(c));
     }
-    let trimmed = out.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-    if trimmed.len() == out.len() {
+    // The ideographic space becomes a plain one, which may now need trimming.
+    let again = out.trim();
+    if again.len() == out.len() {
         out
     } else {
-        trimmed.to_string()
+        again.to_string()
     }
+}
+
+/// True when the text contains U+FF01–U+FF5E or U+3000 (their UTF-8 starts EF BC/EF BD, or
+/// is E3 80 80).
+fn has_full_width(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.windows(2)
+        .any(|w| w[0] == 0xEF && (w[1] == 0xBC || w[1] == 0xBD))
+        || b.windows(3).any(|w| w == [0xE3, 0x80, 0x80])
 }
 
 fn half_width(c: char) -> char {

@@ -208,9 +208,9 @@ fn map_header(
     })
 }
 
-fn to_item(spec: &'static RegistrySpec, mapping: &Mapping, raw: RawRow) -> ImportItem {
+fn to_item(spec: &'static RegistrySpec, mapping: &Mapping, raw: &RawRow<'_>) -> ImportItem {
     let location = RowLocation {
-        sheet: raw.sheet.as_deref().map(str::to_string),
+        sheet: raw.sheet.map(str::to_string),
         row: raw.row,
     };
     let mut cells: Vec<Option<&str>> = vec![None; spec.fields.len()];
@@ -231,11 +231,11 @@ fn to_item(spec: &'static RegistrySpec, mapping: &Mapping, raw: RawRow) -> Impor
             continue;
         }
         match mapping.columns.get(i).copied().flatten() {
-            Some(f) => cells[f] = Some(text.as_str()),
+            Some(f) => cells[f] = Some(text),
             None if i >= mapping.width && !text.trim().is_empty() => errors.push(FieldError {
                 field: "",
                 label: "（无表头列）",
-                value: text.clone(),
+                value: text.to_string(),
                 message: format!("第{}列有数据但没有表头，无法判断是哪一项", i + 1),
             }),
             None => {}
@@ -272,12 +272,13 @@ fn reader_thread(
             blank += 1;
             return true;
         }
-        last = RowLocation {
-            sheet: raw.sheet.as_deref().map(str::to_string),
-            row: raw.row,
-        };
+        last.row = raw.row;
+        if last.sheet.as_deref() != raw.sheet {
+            last.sheet = raw.sheet.map(str::to_string);
+        }
         let Some(m) = &mapping else {
-            match map_header(spec, &raw.cells, opts.ignore_unknown_columns) {
+            let header: Vec<String> = raw.cells.iter().map(str::to_string).collect();
+            match map_header(spec, &header, opts.ignore_unknown_columns) {
                 Ok(m) => {
                     mapping = Some(m);
                     return tx.send(Msg::Header(Ok(()))).is_ok();
@@ -288,7 +289,7 @@ fn reader_thread(
                 }
             }
         };
-        batch.push(to_item(spec, m, raw));
+        batch.push(to_item(spec, m, &raw));
         if batch.len() == BATCH {
             return tx
                 .send(Msg::Rows(std::mem::replace(

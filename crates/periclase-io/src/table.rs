@@ -5,6 +5,7 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use calamine::{open_workbook_auto, Data, DataRef, Reader, Xlsx};
+use csv::StringRecord;
 use encoding_rs::Encoding;
 use encoding_rs_io::DecodeReaderBytesBuilder;
 
@@ -34,12 +35,13 @@ impl FileKind {
     }
 }
 
-/// One row as read: the sheet (spreadsheets only), the row number Excel shows, the cells.
+/// One row as read: the sheet (spreadsheets only), the row number Excel shows, the cells
+/// (borrowed: the reader reuses one record, so reading allocates nothing per row).
 #[derive(Debug)]
-pub(crate) struct RawRow {
-    pub sheet: Option<std::sync::Arc<str>>,
+pub(crate) struct RawRow<'a> {
+    pub sheet: Option<&'a str>,
     pub row: u64,
-    pub cells: Vec<String>,
+    pub cells: &'a StringRecord,
 }
 
 /// Calls `each` for every row (header included) until it returns false.
@@ -47,7 +49,7 @@ pub(crate) fn read_rows(
     path: &Path,
     encoding: Option<&'static Encoding>,
     sheet: Option<&str>,
-    each: &mut dyn FnMut(RawRow) -> bool,
+    each: &mut dyn FnMut(RawRow<'_>) -> bool,
 ) -> Result<(), IoError> {
     match FileKind::from_path(path)? {
         FileKind::Csv => read_csv(path, encoding, each),
@@ -66,7 +68,7 @@ fn open(path: &Path) -> Result<File, IoError> {
 fn read_csv(
     path: &Path,
     encoding: Option<&'static Encoding>,
-    each: &mut dyn FnMut(RawRow) -> bool,
+    each: &mut dyn FnMut(RawRow<'_>) -> bool,
 ) -> Result<(), IoError> {
     let encoding = match encoding {
         Some(e) => e,
@@ -98,11 +100,10 @@ fn read_csv(
         match reader.read_record(&mut record) {
             Ok(false) => return Ok(()),
             Ok(true) => {
-                let cells = record.iter().map(str::to_string).collect();
                 if !each(RawRow {
                     sheet: None,
                     row,
-                    cells,
+                    cells: &record,
                 }) {
                     return Ok(());
                 }
@@ -154,27 +155,30 @@ fn sheets_to_read(names: &[String], asked: Option<&str>) -> Result<Vec<String>, 
 fn read_xlsx(
     path: &Path,
     sheet: Option<&str>,
-    each: &mut dyn FnMut(RawRow) -> bool,
+    each: &mut dyn FnMut(RawRow<'_>) -> bool,
 ) -> Result<(), IoError> {
     let mut book: Xlsx<_> = Xlsx::new(BufReader::new(open(path)?)).map_err(excel_err)?;
     let names = book.sheet_names().to_vec();
+    let mut record = StringRecord::new();
     for (i, name) in sheets_to_read(&names, sheet)?.into_iter().enumerate() {
-        let sheet_name: std::sync::Arc<str> = name.as_str().into();
         let mut cells = book.worksheet_cells_reader(&name).map_err(excel_err)?;
         let mut current: Option<(u32, Vec<String>)> = None;
         // Continuation sheets repeat the header; skip it.
         let mut skip_header = i > 0;
+        let mut emit = |r: u32, row: &[String], record: &mut StringRecord| {
+            record.clear();
+            row.iter().for_each(|c| record.push_field(c));
+            each(RawRow {
+                sheet: Some(&name),
+                row: u64::from(r) + 1,
+                cells: record,
+            })
+        };
         while let Some(cell) = cells.next_cell().map_err(excel_err)? {
             let (r, c) = cell.get_position();
             if current.as_ref().is_some_and(|(cr, _)| *cr != r) {
                 let (cr, row) = current.take().expect("checked");
-                if !std::mem::take(&mut skip_header)
-                    && !each(RawRow {
-                        sheet: Some(sheet_name.clone()),
-                        row: u64::from(cr) + 1,
-                        cells: row,
-                    })
-                {
+                if !std::mem::take(&mut skip_header) && !emit(cr, &row, &mut record) {
                     return Ok(());
                 }
             }
@@ -186,13 +190,7 @@ fn read_xlsx(
             row[c] = data_ref_text(cell.get_value());
         }
         if let Some((cr, row)) = current {
-            if !skip_header
-                && !each(RawRow {
-                    sheet: Some(sheet_name.clone()),
-                    row: u64::from(cr) + 1,
-                    cells: row,
-                })
-            {
+            if !skip_header && !emit(cr, &row, &mut record) {
                 return Ok(());
             }
         }
@@ -203,21 +201,22 @@ fn read_xlsx(
 fn read_other(
     path: &Path,
     sheet: Option<&str>,
-    each: &mut dyn FnMut(RawRow) -> bool,
+    each: &mut dyn FnMut(RawRow<'_>) -> bool,
 ) -> Result<(), IoError> {
     let mut book = open_workbook_auto(path).map_err(excel_err)?;
     let names = book.sheet_names().to_vec();
+    let mut record = StringRecord::new();
     for (i, name) in sheets_to_read(&names, sheet)?.into_iter().enumerate() {
-        let sheet_name: std::sync::Arc<str> = name.as_str().into();
         let range = book.worksheet_range(&name).map_err(excel_err)?;
         let (r0, c0) = range.start().unwrap_or((0, 0));
         for (k, r) in range.rows().enumerate().skip(usize::from(i > 0)) {
-            let mut cells = vec![String::new(); c0 as usize];
-            cells.extend(r.iter().map(data_text));
+            record.clear();
+            (0..c0).for_each(|_| record.push_field(""));
+            r.iter().for_each(|c| record.push_field(&data_text(c)));
             if !each(RawRow {
-                sheet: Some(sheet_name.clone()),
+                sheet: Some(&name),
                 row: u64::from(r0) + k as u64 + 1,
-                cells,
+                cells: &record,
             }) {
                 return Ok(());
             }

@@ -10,6 +10,12 @@ use super::{parent_key_column, parent_of, read_value, Bind};
 use crate::{ImportItem, ImportOptions, ImportOutcome, RowIssue, RowLocation, StoreError};
 
 const PROGRESS_EVERY: u64 = 4096;
+/// Page cache during an import (negative: KiB, as SQLite takes it), and the default after.
+/// Upserts probe the natural-key index for every row and want it cached; a bulk load only
+/// appends and then sorts, which a small cache does as fast, in less memory.
+const UPSERT_CACHE_KIB: i64 = -32 * 1024;
+const BULK_CACHE_KIB: i64 = -16 * 1024;
+const DEFAULT_CACHE_KIB: i64 = -2000;
 
 pub(crate) fn run(
     conn: &mut Connection,
@@ -19,10 +25,82 @@ pub(crate) fn run(
     on_issue: &mut dyn FnMut(RowIssue),
     on_progress: &mut dyn FnMut(u64),
 ) -> Result<ImportOutcome, StoreError> {
+    // Into an empty table the load can skip per-row index maintenance (see below) and, when
+    // no other connection has the database open, leave WAL for the load: in WAL every page
+    // is written twice (log, then checkpoint). If the switch is refused, WAL simply stays.
+    let empty = table_is_empty(conn, spec)?;
+    let left_wal = empty && !opts.dry_run && set_journal_mode(conn, "delete");
+    // A large page cache while importing: index pages of a million-row table stay in memory.
+    // Restored afterwards, because the connection goes back to the pool.
+    conn.pragma_update(
+        None,
+        "cache_size",
+        if empty {
+            BULK_CACHE_KIB
+        } else {
+            UPSERT_CACHE_KIB
+        },
+    )?;
+    conn.pragma_update(None, "threads", 2)?;
+    let result = run_in_transaction(conn, spec, items, opts, on_issue, on_progress);
+    conn.pragma_update(None, "cache_size", DEFAULT_CACHE_KIB)?;
+    conn.pragma_update(None, "threads", 0)?;
+    if left_wal {
+        // Should this fail, every new connection switches the file back to WAL anyway.
+        set_journal_mode(conn, "wal");
+    }
+    result
+}
+
+fn table_is_empty(conn: &Connection, spec: &RegistrySpec) -> Result<bool, StoreError> {
+    Ok(conn.query_row(
+        &format!("SELECT NOT EXISTS (SELECT 1 FROM {})", spec.table),
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+fn set_journal_mode(conn: &Connection, mode: &str) -> bool {
+    conn.pragma_update_and_check(None, "journal_mode", mode, |r| r.get::<_, String>(0))
+        .is_ok_and(|m| m.eq_ignore_ascii_case(mode))
+}
+
+fn run_in_transaction(
+    conn: &mut Connection,
+    spec: &'static RegistrySpec,
+    items: &mut dyn Iterator<Item = ImportItem>,
+    opts: ImportOptions,
+    on_issue: &mut dyn FnMut(RowIssue),
+    on_progress: &mut dyn FnMut(u64),
+) -> Result<ImportOutcome, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // Into an empty table nothing can already exist (duplicates inside the file are caught
+    // below), so the per-row lookup is skipped and the table's indexes, natural key included,
+    // are dropped and rebuilt once at the end, by sorting, instead of updated row by row.
+    // DDL is transactional: a rollback brings them back as they were.
+    let bulk = table_is_empty(&tx, spec)? && !opts.dry_run;
+    let indexes: Vec<String> = if bulk {
+        let mut st = tx.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL")?;
+        let found = st
+            .query_map([spec.table], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        drop(st);
+        for (name, _) in &found {
+            tx.execute_batch(&format!("DROP INDEX {name}"))?;
+        }
+        found.into_iter().map(|(_, sql)| sql).collect()
+    } else {
+        Vec::new()
+    };
+    let now: String = tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| {
+        r.get(0)
+    })?;
+    let now = Value::Text(now);
     let key_idx = spec.key_indices();
     let cols: Vec<&str> = spec.fields.iter().map(|f| f.column).collect();
-    let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    let placeholders: Vec<String> = (1..=cols.len() + 1).map(|i| format!("?{i}")).collect();
     let key_cond: Vec<String> = key_idx
         .iter()
         .enumerate()
@@ -35,7 +113,7 @@ pub(crate) fn run(
         key_cond.join(" AND ")
     );
     let insert_sql = format!(
-        "INSERT INTO {} ({}) VALUES ({})",
+        "INSERT INTO {} ({}, updated_at) VALUES ({})",
         spec.table,
         cols.join(", "),
         placeholders.join(", ")
@@ -46,10 +124,11 @@ pub(crate) fn run(
         .map(|(i, c)| format!("{c} = ?{}", i + 1))
         .collect();
     let update_sql = format!(
-        "UPDATE {} SET {}, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?{}",
+        "UPDATE {} SET {}, updated_at = ?{} WHERE id = ?{}",
         spec.table,
         sets.join(", "),
-        cols.len() + 1
+        cols.len() + 1,
+        cols.len() + 2
     );
     let refs: Vec<(usize, &'static RegistrySpec)> = spec
         .fields
@@ -69,9 +148,11 @@ pub(crate) fn run(
         .collect();
 
     let mut out = ImportOutcome::default();
-    // Natural keys seen in this file (as 128-bit hashes, to stay small at a million rows),
-    // with the row they were first seen on.
-    let mut seen: HashMap<u128, u64> = HashMap::new();
+    // Natural keys seen in this file, with the row they were first seen on. Kept as 64-bit
+    // SipHash fingerprints so a million rows cost ~16 MB: two different keys sharing one
+    // (odds ~10^-8 at a million rows) would be reported as a duplicate naming the other row —
+    // a visible, checkable error, never a silently dropped row.
+    let mut seen: HashMap<u64, u32> = HashMap::new();
     let mut failed = false;
     {
         let mut find = tx.prepare(&find_sql)?;
@@ -106,12 +187,18 @@ pub(crate) fn run(
             };
             let h = key_hash(&row, &key_idx);
             if let Some(first) = seen.get(&h) {
-                on_issue(duplicate_issue(spec, &row, &key_idx, &location, *first));
+                on_issue(duplicate_issue(
+                    spec,
+                    &row,
+                    &key_idx,
+                    &location,
+                    u64::from(*first),
+                ));
                 out.rejected += 1;
                 failed = true;
                 continue;
             }
-            seen.insert(h, location.row);
+            seen.insert(h, u32::try_from(location.row).unwrap_or(u32::MAX));
 
             // References: the parent's natural key becomes its row id.
             let mut missing = None;
@@ -151,7 +238,9 @@ pub(crate) fn run(
             }
 
             let key_binds: Vec<Bind> = key_idx.iter().map(|&i| Bind(&row[i])).collect();
-            let existing = {
+            let existing = if bulk {
+                None
+            } else {
                 let mut rows = find.query(rusqlite::params_from_iter(key_binds.iter()))?;
                 match rows.next()? {
                     Some(r) => {
@@ -171,7 +260,9 @@ pub(crate) fn run(
             match existing {
                 None => {
                     if write {
-                        insert.execute(rusqlite::params_from_iter(row.iter().map(Bind)))?;
+                        insert.execute(rusqlite::params_from_iter(
+                            row.iter().chain(std::iter::once(&now)).map(Bind),
+                        ))?;
                     }
                     out.inserted += 1;
                 }
@@ -180,7 +271,7 @@ pub(crate) fn run(
                     if write {
                         let id = Value::Int(id);
                         update.execute(rusqlite::params_from_iter(
-                            row.iter().chain(std::iter::once(&id)).map(Bind),
+                            row.iter().chain([&now, &id]).map(Bind),
                         ))?;
                     }
                     out.updated += 1;
@@ -192,6 +283,9 @@ pub(crate) fn run(
     if opts.dry_run || (failed && !opts.partial) {
         tx.rollback()?;
     } else {
+        for sql in &indexes {
+            tx.execute_batch(sql)?;
+        }
         tx.commit()?;
         out.committed = true;
     }
@@ -207,16 +301,16 @@ fn same_value(stored: &Value, incoming: &Value) -> bool {
     }
 }
 
-fn key_hash(row: &Row, key_idx: &[usize]) -> u128 {
-    let mut parts = [DefaultHasher::new(), DefaultHasher::new()];
-    parts[1].write_u8(0x5a);
-    for h in parts.iter_mut() {
-        for &i in key_idx {
-            row[i].to_string().hash(h);
-            h.write_u8(0x1f);
+fn key_hash(row: &Row, key_idx: &[usize]) -> u64 {
+    let mut h = DefaultHasher::new();
+    for &i in key_idx {
+        match &row[i] {
+            Value::Text(s) => s.hash(&mut h),
+            other => other.to_string().hash(&mut h),
         }
+        h.write_u8(0x1f);
     }
-    (u128::from(parts[0].finish()) << 64) | u128::from(parts[1].finish())
+    h.finish()
 }
 
 fn duplicate_issue(

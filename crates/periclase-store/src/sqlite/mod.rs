@@ -101,7 +101,6 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "busy_timeout", 10_000)?;
-        conn.pragma_update(None, "temp_store", "MEMORY")?;
         Ok(conn)
     }
 
@@ -134,6 +133,17 @@ impl SqliteStore {
     /// The schema version (number of migrations applied).
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         self.with(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
+    }
+
+    /// Names of a table's explicit indexes (a bulk import drops and rebuilds them).
+    pub fn index_names(&self, table: &str) -> Result<Vec<String>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL ORDER BY name",
+            )?;
+            let names = st.query_map([table], |r| r.get::<_, String>(0))?.collect::<Result<_, _>>()?;
+            Ok(names)
+        })
     }
 
     /// Column names of a table, for the consistency test between specs and migrations.
