@@ -29,18 +29,24 @@ measure() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-: > "$OUT/sqlite.txt"; : > "$OUT/periclase.txt"; : > "$OUT/export.txt"
+: > "$OUT/sqlite.txt"; : > "$OUT/periclase.txt"; : > "$OUT/export.txt"; : > "$OUT/reimport.txt"; : > "$OUT/xlsx.txt"
 for run in $(seq "$RUNS"); do
-  rm -f "$OUT/plain.db" "$OUT/bench.db"*
+  rm -f "$OUT/plain.db" "$OUT/bench.db"* "$OUT/xlsx.db"*
   measure sqlite3 "$OUT/plain.db" ".mode csv" ".import $CSV plain" >> "$OUT/sqlite.txt"
   measure "$BIN" --db "$OUT/bench.db" import enterprises "$CSV" >> "$OUT/periclase.txt"
+  measure "$BIN" --db "$OUT/bench.db" import enterprises "$CSV" >> "$OUT/reimport.txt"
   measure "$BIN" --db "$OUT/bench.db" export enterprises --format xlsx -o "$OUT/export.xlsx" >> "$OUT/export.txt"
+  measure "$BIN" --db "$OUT/xlsx.db" import enterprises "$OUT/export.xlsx" >> "$OUT/xlsx.txt"
 done
 sq=$(cut -d' ' -f1 "$OUT/sqlite.txt" | median)
 pc=$(cut -d' ' -f1 "$OUT/periclase.txt" | median)
 pc_rss=$(cut -d' ' -f2 "$OUT/periclase.txt" | sort -n | tail -1)
 sq_rss=$(cut -d' ' -f2 "$OUT/sqlite.txt" | sort -n | tail -1)
 ex=$(cut -d' ' -f1 "$OUT/export.txt" | median)
+re=$(cut -d' ' -f1 "$OUT/reimport.txt" | median)
+re_rss=$(cut -d' ' -f2 "$OUT/reimport.txt" | sort -n | tail -1)
+xl=$(cut -d' ' -f1 "$OUT/xlsx.txt" | median)
+xl_rss=$(cut -d' ' -f2 "$OUT/xlsx.txt" | sort -n | tail -1)
 ex_rss=$(cut -d' ' -f2 "$OUT/export.txt" | sort -n | tail -1)
 rows_in_db=$(sqlite3 "$OUT/bench.db" "select count(*) from enterprise")
 ratio=$(awk -v a="$pc" -v b="$sq" 'BEGIN {printf "%.2f", a / b}')
@@ -51,4 +57,6 @@ echo "| task | time (s) | peak RSS (MiB) | note |"
 echo "| --- | ---: | ---: | --- |"
 echo "| sqlite3 \`.import\` into a plain table (no validation, no indexes) | $sq | $((sq_rss / 1024)) | baseline |"
 echo "| \`periclase import enterprises\` (validated, upserted, indexed, one transaction) | $pc | $((pc_rss / 1024)) | ${ratio}× sqlite3; $rows_in_db rows in the database |"
-echo "| \`periclase export enterprises --format xlsx\` | $ex | $((ex_rss / 1024)) | $(du -m "$OUT/export.xlsx" | cut -f1) MB xlsx |"
+echo "| same import again into the full table (every row looked up, all unchanged) | $re | $((re_rss / 1024)) | upsert path |"
+echo "| \`periclase export enterprises --format xlsx\` | $ex | $((ex_rss / 1024)) | $(du -m "$OUT/export.xlsx" | cut -f1) MB xlsx, streamed |"
+echo "| \`periclase import enterprises\` of that xlsx into an empty database | $xl | $((xl_rss / 1024)) | xlsx read cell by cell |"
