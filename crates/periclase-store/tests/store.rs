@@ -329,17 +329,28 @@ fn bulk_load_rebuilds_indexes_and_a_failed_one_leaves_them_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
     let before = store.index_names("enterprise").unwrap();
-    assert_eq!(before, ["enterprise_industry", "enterprise_key", "enterprise_region"]);
+    assert_eq!(
+        before,
+        ["enterprise_industry", "enterprise_key", "enterprise_region"]
+    );
     let demo = Demo::new(9, 30);
     let mut rows = demo_rows(&demo, &ENTERPRISES);
     rows.push(rows[0].clone());
     let (out, issues) = import(&store, &ENTERPRISES, rows.clone(), ImportOptions::default());
     assert!(!out.committed && issues.len() == 1);
-    assert_eq!(store.index_names("enterprise").unwrap(), before, "rollback restores dropped indexes");
+    assert_eq!(
+        store.index_names("enterprise").unwrap(),
+        before,
+        "rollback restores dropped indexes"
+    );
     rows.pop();
     let (out, _) = import(&store, &ENTERPRISES, rows.clone(), ImportOptions::default());
     assert!(out.committed);
-    assert_eq!(store.index_names("enterprise").unwrap(), before, "bulk load rebuilds them");
+    assert_eq!(
+        store.index_names("enterprise").unwrap(),
+        before,
+        "bulk load rebuilds them"
+    );
     // The natural key is enforced again: the next import upserts instead of duplicating.
     let (out, _) = import(&store, &ENTERPRISES, rows, ImportOptions::default());
     assert_eq!((out.inserted, out.unchanged), (0, 30));
