@@ -27,17 +27,11 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn resolve(
-        file: Option<&Path>,
-        db: Option<PathBuf>,
-        addr: Option<String>,
-    ) -> anyhow::Result<Config> {
+    pub fn resolve(file: Option<&Path>, db: Option<PathBuf>, addr: Option<String>) -> anyhow::Result<Config> {
         let fc = match file {
             Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .with_context(|| format!("无法读取配置文件 {}", p.display()))?;
-                toml::from_str::<FileConfig>(&text)
-                    .with_context(|| format!("配置文件 {} 格式错误", p.display()))?
+                let text = std::fs::read_to_string(p).with_context(|| format!("无法读取配置文件 {}", p.display()))?;
+                toml::from_str::<FileConfig>(&text).with_context(|| format!("配置文件 {} 格式错误", p.display()))?
             }
             None => FileConfig::default(),
         };
@@ -46,10 +40,7 @@ impl Config {
             db_is_default: chosen_db.is_none(),
             db: chosen_db.unwrap_or_else(|| PathBuf::from(DEFAULT_DB)),
             addr: addr.or(fc.addr).unwrap_or_else(|| DEFAULT_ADDR.to_string()),
-            log: std::env::var("PERICLASE_LOG")
-                .ok()
-                .or(fc.log)
-                .unwrap_or_else(|| "info".to_string()),
+            log: std::env::var("PERICLASE_LOG").ok().or(fc.log).unwrap_or_else(|| "info".to_string()),
         })
     }
 }

@@ -16,11 +16,7 @@ pub fn load(
     demo: Demo,
     only: &[&'static periclase_domain::RegistrySpec],
 ) -> anyhow::Result<ExitCode> {
-    let specs: Vec<_> = if only.is_empty() {
-        registries::ALL.to_vec()
-    } else {
-        only.to_vec()
-    };
+    let specs: Vec<_> = if only.is_empty() { registries::ALL.to_vec() } else { only.to_vec() };
     for spec in specs {
         let (tx, rx) = sync_channel::<Vec<periclase_domain::Row>>(8);
         let producer = std::thread::spawn(move || {
@@ -36,23 +32,12 @@ pub fn load(
         let mut n = 0u64;
         let mut items = rx.into_iter().flatten().map(|row| {
             n += 1;
-            ImportItem {
-                location: RowLocation {
-                    sheet: None,
-                    row: n + 1,
-                },
-                row: Ok(row),
-            }
+            ImportItem { location: RowLocation { sheet: None, row: n + 1 }, row: Ok(row) }
         });
         let pb = progress::bar(Some(demo.estimated_rows(spec.id)), spec.label);
         let mut issues = Vec::new();
-        let outcome = store.import(
-            spec,
-            &mut items,
-            ImportOptions::default(),
-            &mut |i| issues.push(i),
-            &mut |k| pb.set_position(k),
-        )?;
+        let outcome = store
+            .import(spec, &mut items, ImportOptions::default(), &mut |i| issues.push(i), &mut |k| pb.set_position(k))?;
         pb.finish_and_clear();
         let _ = producer.join();
         if !issues.is_empty() || !outcome.committed {
@@ -64,4 +49,48 @@ pub fn load(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One demo account per role, listed in README.md. The passwords are public: they exist so a
+/// visitor can try each role on the demo province, never on real data.
+pub const DEMO_ACCOUNTS: [(&str, &str, &str); 5] = [
+    ("admin", "省级管理员（示例）", "admin"),
+    ("haicheng", "海城市工信局（示例）", "official"),
+    ("qiye", "示例企业用户", "enterprise"),
+    ("gaoxiao", "示例理工大学用户", "institute"),
+    ("zhuanjia", "示例专家", "expert"),
+];
+pub const DEMO_PASSWORD: &str = "Periclase2024";
+
+pub fn demo_accounts(store: &(impl periclase_store::Accounts + Store)) -> anyhow::Result<()> {
+    let demo = Demo::new(periclase_demo::DEFAULT_SEED, periclase_demo::DEFAULT_ENTERPRISES);
+    // The enterprise account belongs to the first in-province demo enterprise in 海城.
+    let enterprise = (0..demo.enterprises)
+        .map(|i| demo.enterprise(i))
+        .find(|p| p.region() == "210381")
+        .map(|p| p.uscc)
+        .unwrap_or_else(|| demo.enterprise(0).uscc);
+    // The expert account is the first talent who sits in the expert pool.
+    let mut expert = None;
+    demo.for_each(periclase_domain::RegistryId::Talents, &mut |row| {
+        if expert.is_none() && row[7] == periclase_domain::Value::Int(1) {
+            expert = row[0].as_str().map(str::to_string);
+        }
+    });
+    let hash = periclase_auth::password::hash(DEMO_PASSWORD)?;
+    for (username, name, role) in DEMO_ACCOUNTS {
+        let account = periclase_store::NewAccount {
+            username: username.to_string(),
+            display_name: name.to_string(),
+            role: role.to_string(),
+            region: (role == "official").then(|| "210381".to_string()),
+            enterprise: (role == "enterprise").then(|| enterprise.clone()),
+            institution: (role == "institute").then(|| periclase_demo::places::INSTITUTES[0].0.to_string()),
+            talent: if role == "expert" { expert.clone() } else { None },
+            password_hash: hash.clone(),
+        };
+        store.create_account(&account)?;
+    }
+    eprintln!("示例账号（密码均为 {DEMO_PASSWORD}）：{}", DEMO_ACCOUNTS.map(|a| a.0).join("、"));
+    Ok(())
 }

@@ -16,11 +16,7 @@ use clap::{Parser, Subcommand};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "periclase",
-    version,
-    about = "Periclase 产业大脑：企业库、项目库、人才库……的导入导出与服务"
-)]
+#[command(name = "periclase", version, about = "Periclase 产业大脑：企业库、项目库、人才库……的导入导出与服务")]
 struct Cli {
     /// SQLite 数据库文件（默认 periclase.db）
     #[arg(long, global = true, env = "PERICLASE_DB")]
@@ -42,6 +38,8 @@ enum Command {
     Export(commands::export::Args),
     /// 生成示例省份：写入数据库，或用 --out 写成文件
     Demo(commands::demo::Args),
+    /// 账号管理：add、passwd、disable、enable、list
+    User(commands::user::Args),
     /// 校验统一社会信用代码
     ValidateUscc(commands::uscc::Args),
     /// 列出所有库及其列名
@@ -62,9 +60,7 @@ fn main() -> ExitCode {
         }
     };
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {
@@ -73,6 +69,7 @@ fn main() -> ExitCode {
         Command::Export(a) => commands::export::run(&config, a),
         Command::Demo(a) => commands::demo::run(&config, a),
         Command::ValidateUscc(a) => commands::uscc::run(a),
+        Command::User(a) => commands::user::run(&config, a),
         Command::Registries => commands::registries(),
     };
     match result {

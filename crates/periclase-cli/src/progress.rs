@@ -5,16 +5,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 pub fn bar(total: Option<u64>, what: &str) -> ProgressBar {
     let pb = match total {
         Some(n) => ProgressBar::new(n).with_style(
-            ProgressStyle::with_template(
-                "{msg} [{bar:40}] {human_pos}/{human_len} 行 {per_sec} 剩余{eta}",
-            )
-            .expect("template")
-            .progress_chars("=> "),
+            ProgressStyle::with_template("{msg} [{bar:40}] {human_pos}/{human_len} 行 {per_sec} 剩余{eta}")
+                .expect("template")
+                .progress_chars("=> "),
         ),
-        None => ProgressBar::new_spinner().with_style(
-            ProgressStyle::with_template("{spinner} {msg} {human_pos} 行 {per_sec}")
-                .expect("template"),
-        ),
+        None => ProgressBar::new_spinner()
+            .with_style(ProgressStyle::with_template("{spinner} {msg} {human_pos} 行 {per_sec}").expect("template")),
     };
     pb.set_message(what.to_string());
     pb

@@ -11,9 +11,7 @@ const VALID: &str = "91350100M000100Y43";
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_periclase"));
-    c.env_remove("PERICLASE_DB")
-        .env_remove("PERICLASE_CONFIG")
-        .env("PERICLASE_LOG", "warn");
+    c.env_remove("PERICLASE_DB").env_remove("PERICLASE_CONFIG").env("PERICLASE_LOG", "warn");
     c
 }
 
@@ -23,9 +21,7 @@ struct Env {
 
 impl Env {
     fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        Env { dir: tempfile::tempdir().unwrap() }
     }
     fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
@@ -34,13 +30,7 @@ impl Env {
         self.path("t.db")
     }
     fn run(&self, args: &[&str]) -> Output {
-        bin()
-            .arg("--db")
-            .arg(self.db())
-            .args(args)
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap()
+        bin().arg("--db").arg(self.db()).args(args).current_dir(self.dir.path()).output().unwrap()
     }
     fn import(&self, registry: &str, file: &Path, extra: &[&str]) -> Output {
         let mut args = vec!["import", registry, file.to_str().unwrap()];
@@ -56,17 +46,11 @@ impl Env {
 }
 
 fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 fn uscc(first17: &str) -> String {
-    periclase_domain::Uscc::complete(first17)
-        .unwrap()
-        .to_string()
+    periclase_domain::Uscc::complete(first17).unwrap().to_string()
 }
 
 /// A valid USCC in Haicheng for serial `n`.
@@ -94,28 +78,13 @@ fn gbk_csv_with_chinese_headers_imports() {
 
     env.run(&["export", "enterprises", "--format", "csv", "-o", "back.csv"]);
     let back = std::fs::read_to_string(env.path("back.csv")).unwrap();
-    assert!(
-        back.starts_with('\u{feff}'),
-        "exports carry a BOM for Excel"
-    );
-    assert!(
-        back.contains("营口示例耐火材料有限公司（鲅鱼圈）"),
-        "{back}"
-    );
-    assert!(
-        back.contains("210381")
-            && back.contains("2001-05-08")
-            && back.contains("电熔镁砂；轻烧氧化镁"),
-        "{back}"
-    );
+    assert!(back.starts_with('\u{feff}'), "exports carry a BOM for Excel");
+    assert!(back.contains("营口示例耐火材料有限公司（鲅鱼圈）"), "{back}");
+    assert!(back.contains("210381") && back.contains("2001-05-08") && back.contains("电熔镁砂；轻烧氧化镁"), "{back}");
 
     // Re-importing the same file changes nothing.
     let again = env.import("enterprises", &file, &[]);
-    assert!(
-        text(&again).contains("新增 0，更新 0，未变 2"),
-        "{}",
-        text(&again)
-    );
+    assert!(text(&again).contains("新增 0，更新 0，未变 2"), "{}", text(&again));
 }
 
 fn write_xlsx(path: &Path, rows: &[Vec<&str>]) {
@@ -153,10 +122,7 @@ fn xlsx_with_a_bad_row_writes_nothing_and_reports_row_and_column() {
     let report = env.path("企业.errors.xlsx");
     let mut book: Xlsx<_> = open_workbook(&report).unwrap();
     let range = book.worksheet_range_at(0).unwrap().unwrap();
-    let rows: Vec<Vec<String>> = range
-        .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
-        .collect();
+    let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
     assert_eq!(rows[0], ["工作表", "行号", "列", "值", "原因"]);
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[1][0], "企业");
@@ -168,21 +134,14 @@ fn xlsx_with_a_bad_row_writes_nothing_and_reports_row_and_column() {
     // --partial writes the two good rows and still reports the bad one.
     let out = env.import("enterprises", &file, &["--partial"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out).contains("新增 2") && text(&out).contains("拒绝 1"),
-        "{}",
-        text(&out)
-    );
+    assert!(text(&out).contains("新增 2") && text(&out).contains("拒绝 1"), "{}", text(&out));
     assert_eq!(env.count("enterprises"), 2);
     assert!(report.exists());
 
     // Fixing the file and importing again: a clean run removes the stale report.
     write_xlsx(
         &file,
-        &[
-            vec!["统一社会信用代码", "企业名称", "所属地区"],
-            vec![&a, "海城示例一号镁业有限公司", "210381"],
-        ],
+        &[vec!["统一社会信用代码", "企业名称", "所属地区"], vec![&a, "海城示例一号镁业有限公司", "210381"]],
     );
     let out = env.import("enterprises", &file, &[]);
     assert!(out.status.success(), "{}", text(&out));
@@ -194,21 +153,11 @@ fn duplicate_key_inside_a_file_is_an_error_not_last_wins() {
     let env = Env::new();
     let a = haicheng(21);
     let file = env.path("dup.csv");
-    std::fs::write(
-        &file,
-        format!(
-            "uscc,name,region\n{a},甲示例公司,210381\n{},乙示例公司,210381\n",
-            a.to_lowercase()
-        ),
-    )
-    .unwrap();
+    std::fs::write(&file, format!("uscc,name,region\n{a},甲示例公司,210381\n{},乙示例公司,210381\n", a.to_lowercase()))
+        .unwrap();
     let out = env.import("enterprises", &file, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out).contains("与本文件第2行的统一社会信用代码重复"),
-        "{}",
-        text(&out)
-    );
+    assert!(text(&out).contains("与本文件第2行的统一社会信用代码重复"), "{}", text(&out));
     assert_eq!(env.count("enterprises"), 0);
     let report = std::fs::read_to_string(env.path("dup.errors.csv")).unwrap();
     assert!(report.contains(",3,"), "{report}");
@@ -236,60 +185,42 @@ fn unknown_and_missing_columns_are_reported_before_anything_is_read() {
     let file = env.path("cols.csv");
     std::fs::write(
         &file,
-        format!(
-            "统一社会信用代码,企业名称,所属地区,法定代表人\n{},示例公司,210381,张三\n",
-            haicheng(31)
-        ),
+        format!("统一社会信用代码,企业名称,所属地区,法定代表人\n{},示例公司,210381,张三\n", haicheng(31)),
     )
     .unwrap();
     let out = env.import("enterprises", &file, &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out).contains("「法定代表人」（第4列）"),
-        "{}",
-        text(&out)
-    );
+    assert!(text(&out).contains("「法定代表人」（第4列）"), "{}", text(&out));
     let out = env.import("enterprises", &file, &["--ignore-unknown-columns"]);
     assert!(out.status.success(), "{}", text(&out));
 
     std::fs::write(&file, "企业名称\n示例公司\n").unwrap();
     let out = env.import("enterprises", &file, &[]);
-    assert!(
-        text(&out).contains("缺少必填列：统一社会信用代码、所属地区"),
-        "{}",
-        text(&out)
-    );
+    assert!(text(&out).contains("缺少必填列：统一社会信用代码、所属地区"), "{}", text(&out));
 }
 
 #[test]
 fn children_need_their_parent() {
     let env = Env::new();
     let file = env.path("fig.csv");
-    std::fs::write(&file, format!("统一社会信用代码,年度,指标,数值,数据来源,截至日期\n{},2023,营业收入,1234.5,统计局,2024-04-30\n", haicheng(41))).unwrap();
+    std::fs::write(
+        &file,
+        format!(
+            "统一社会信用代码,年度,指标,数值,数据来源,截至日期\n{},2023,营业收入,1234.5,统计局,2024-04-30\n",
+            haicheng(41)
+        ),
+    )
+    .unwrap();
     let out = env.import("enterprise-figures", &file, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out).contains("企业库中没有统一社会信用代码为"),
-        "{}",
-        text(&out)
-    );
+    assert!(text(&out).contains("企业库中没有统一社会信用代码为"), "{}", text(&out));
 }
 
 #[test]
 fn validate_uscc_command() {
-    let out = bin()
-        .args([
-            "validate-uscc",
-            VALID,
-            "９１３５０１００ｍ０００１００ｙ４３",
-        ])
-        .output()
-        .unwrap();
+    let out = bin().args(["validate-uscc", VALID, "９１３５０１００ｍ０００１００ｙ４３"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
-    let out = bin()
-        .args(["validate-uscc", "91350100M000100Y44"])
-        .output()
-        .unwrap();
+    let out = bin().args(["validate-uscc", "91350100M000100Y44"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out).contains("第18位应为「3」"));
 }
@@ -298,11 +229,7 @@ fn validate_uscc_command() {
 #[allow(unsafe_code)]
 fn run_measuring_peak_kib(mut cmd: Command) -> (std::process::ExitStatus, i64) {
     use std::os::unix::process::ExitStatusExt;
-    let child = cmd
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
     // SAFETY: zeroed rusage is a valid value; wait4 fills it for our own child `pid`.
@@ -320,13 +247,8 @@ fn fifty_megabyte_cell_heavy_file_streams_within_the_memory_bound() {
     {
         use std::io::Write;
         let mut w = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
-        writeln!(
-            w,
-            "统一社会信用代码,企业名称,所属地区,地址,行业代码,成立日期,主要产品,经营范围"
-        )
-        .unwrap();
-        let scope = "菱镁矿开采、浮选、轻烧氧化镁、重烧镁砂、电熔镁砂生产销售；耐火材料制品制造；"
-            .repeat(8);
+        writeln!(w, "统一社会信用代码,企业名称,所属地区,地址,行业代码,成立日期,主要产品,经营范围").unwrap();
+        let scope = "菱镁矿开采、浮选、轻烧氧化镁、重烧镁砂、电熔镁砂生产销售；耐火材料制品制造；".repeat(8);
         let mut n = 0u32;
         let mut written = 0u64;
         while written < 50 * 1024 * 1024 {
@@ -337,17 +259,10 @@ fn fifty_megabyte_cell_heavy_file_streams_within_the_memory_bound() {
         }
     }
     let mut cmd = bin();
-    cmd.arg("--db")
-        .arg(env.db())
-        .args(["import", "enterprises"])
-        .arg(&file);
+    cmd.arg("--db").arg(env.db()).args(["import", "enterprises"]).arg(&file);
     let (status, peak_kib) = run_measuring_peak_kib(cmd);
     assert!(status.success());
-    assert!(
-        peak_kib < 200 * 1024,
-        "peak RSS {} MiB exceeds 200 MiB",
-        peak_kib / 1024
-    );
+    assert!(peak_kib < 200 * 1024, "peak RSS {} MiB exceeds 200 MiB", peak_kib / 1024);
     let db_rows = env.count("enterprises");
     assert!(db_rows > 40_000, "{db_rows}");
 }
@@ -359,38 +274,16 @@ fn exported_xlsx_opens_in_libreoffice_with_the_same_data() {
     assert!(out.status.success(), "{}", text(&out));
     // Text, codes, dates and booleans (企业库); decimals, years and enumerations (年度指标).
     for registry in ["enterprises", "enterprise-figures", "projects"] {
-        env.run(&[
-            "export",
-            registry,
-            "--format",
-            "xlsx",
-            "-o",
-            &format!("{registry}.xlsx"),
-        ]);
-        env.run(&[
-            "export",
-            registry,
-            "--format",
-            "csv",
-            "-o",
-            &format!("{registry}.csv"),
-        ]);
+        env.run(&["export", registry, "--format", "xlsx", "-o", &format!("{registry}.xlsx")]);
+        env.run(&["export", registry, "--format", "csv", "-o", &format!("{registry}.csv")]);
         let soffice = Command::new("soffice")
             // 44,34,76: comma-separated, double-quoted, UTF-8.
-            .args([
-                "--headless",
-                "--norestore",
-                "--convert-to",
-                "csv:Text - txt - csv (StarCalc):44,34,76",
-                "--outdir",
-            ])
+            .args(["--headless", "--norestore", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir"])
             .arg(env.path("lo"))
             .arg(env.path(&format!("{registry}.xlsx")))
             .env("HOME", env.path("lo-home"))
             .output()
-            .expect(
-                "LibreOffice (soffice) must be installed: .ci/run installs libreoffice-calc-nogui",
-            );
+            .expect("LibreOffice (soffice) must be installed: .ci/run installs libreoffice-calc-nogui");
         assert!(soffice.status.success(), "{}", text(&soffice));
         let lo = std::fs::read_to_string(env.path(&format!("lo/{registry}.csv")))
             .unwrap_or_else(|e| panic!("{e}: {}", text(&soffice)));
@@ -406,10 +299,7 @@ fn exported_xlsx_opens_in_libreoffice_with_the_same_data() {
         let (lo, ours) = (parse(&lo), parse(&ours));
         assert_eq!(lo.len(), ours.len(), "{registry}");
         for (a, b) in lo.iter().zip(&ours) {
-            assert_eq!(
-                a, b,
-                "{registry}: LibreOffice's reading of our xlsx differs from our CSV"
-            );
+            assert_eq!(a, b, "{registry}: LibreOffice's reading of our xlsx differs from our CSV");
         }
     }
 }
@@ -431,10 +321,56 @@ fn demo_writes_files_that_import_back() {
     assert!(out.status.success(), "{}", text(&out));
     let out = env.import("enterprises", &env.path("demo/enterprises.csv"), &[]);
     assert!(text(&out).contains("新增 30"), "{}", text(&out));
-    let out = env.import(
-        "enterprise-honours",
-        &env.path("demo/enterprise-honours.csv"),
-        &[],
+    let out = env.import("enterprise-honours", &env.path("demo/enterprise-honours.csv"), &[]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+fn run_with_stdin(env: &Env, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = bin()
+        .arg("--db")
+        .arg(env.db())
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn user_accounts_from_the_command_line() {
+    let env = Env::new();
+    let out =
+        run_with_stdin(&env, &["user", "add", "root", "--role", "admin", "--name", "省管理员"], "Periclase2024\n");
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run_with_stdin(&env, &["user", "add", "root", "--role", "admin"], "Periclase2024\n");
+    assert!(text(&out).contains("已被使用"), "{}", text(&out));
+    let out = run_with_stdin(&env, &["user", "add", "weak", "--role", "admin"], "short\n");
+    assert!(text(&out).contains("密码至少8位"), "{}", text(&out));
+    let out = run_with_stdin(&env, &["user", "add", "county", "--role", "official"], "Periclase2024\n");
+    assert!(text(&out).contains("请加 --region"), "{}", text(&out));
+    let out =
+        run_with_stdin(&env, &["user", "add", "county", "--role", "official", "--region", "999999"], "Periclase2024\n");
+    assert!(text(&out).contains("不在 GB/T 2260"), "{}", text(&out));
+    let out = run_with_stdin(
+        &env,
+        &["user", "add", "county", "--role", "市县工作人员", "--region", "210381"],
+        "Periclase2024\n",
     );
     assert!(out.status.success(), "{}", text(&out));
+    let out = run_with_stdin(
+        &env,
+        &["user", "add", "firm", "--role", "enterprise", "--enterprise", VALID],
+        "Periclase2024\n",
+    );
+    assert!(text(&out).contains("企业库中没有"), "{}", text(&out));
+    assert!(env.run(&["user", "disable", "county"]).status.success());
+    let list = text(&env.run(&["user", "list"]));
+    assert!(list.contains("root\t省管理员\t省级管理员"), "{list}");
+    assert!(list.contains("county\tcounty\t市县工作人员\t210381（已停用）"), "{list}");
+    let out = run_with_stdin(&env, &["user", "passwd", "nobody"], "Periclase2025\n");
+    assert!(text(&out).contains("没有账号"), "{}", text(&out));
 }

@@ -38,25 +38,13 @@ impl Profile {
         let node_index = *r.pick(place.nodes);
         let node = &NODES[node_index];
         // A bijection of i onto 8 digits: unique organisation codes for up to 10^8 enterprises.
-        let serial = (i
-            .wrapping_mul(48_271)
-            .wrapping_add(seed.wrapping_mul(7_919)))
-            % 100_000_000;
+        let serial = (i.wrapping_mul(48_271).wrapping_add(seed.wrapping_mul(7_919))) % 100_000_000;
         let org8 = format!("{serial:08}");
         let org_check = periclase_domain::org_check_char(org8.as_bytes()).expect("digits");
-        let uscc = Uscc::complete(&format!("91{}{org8}{org_check}", place.code))
-            .expect("valid alphabet")
-            .to_string();
-        let name = format!(
-            "{}示例{}{}有限公司",
-            place.short,
-            r.pick(BRANDS),
-            node.business
-        );
+        let uscc = Uscc::complete(&format!("91{}{org8}{org_check}", place.code)).expect("valid alphabet").to_string();
+        let name = format!("{}示例{}{}有限公司", place.short, r.pick(BRANDS), node.business);
         let founded_year = r.range(1985, 2021);
-        let revenue = r
-            .lognormal(node.revenue_median, 1.0)
-            .clamp(50.0, 5_000_000.0);
+        let revenue = r.lognormal(node.revenue_median, 1.0).clamp(50.0, 5_000_000.0);
         let growth = 0.06 + 0.12 * r.normal();
         let tech_heavy = matches!(node.chain, "smart" | "mg-metal") || node.name.contains("新材料");
         let rd_ratio = (if tech_heavy { 0.045 } else { 0.025 } * r.lognormal(1.0, 0.6)).min(0.25);
@@ -87,19 +75,11 @@ impl Profile {
 
     pub fn row(&self) -> Row {
         let mut r = self.rng("profile");
-        let region_name = RegionTable::embedded()
-            .full_name(self.place.code)
-            .unwrap_or_default()
-            .replace(' ', "");
+        let region_name = RegionTable::embedded().full_name(self.place.code).unwrap_or_default().replace(' ', "");
         let n_products = r.range(1, self.node.products.len().min(3) as i64) as usize;
         let start = r.range(0, (self.node.products.len() - n_products) as i64) as usize;
         let products = self.node.products[start..start + n_products].join("；");
-        let founded = format!(
-            "{:04}-{:02}-{:02}",
-            self.founded_year,
-            r.range(1, 12),
-            r.range(1, 28)
-        );
+        let founded = format!("{:04}-{:02}-{:02}", self.founded_year, r.range(1, 12), r.range(1, 28));
         vec![
             text(&self.uscc),
             text(&self.name),
@@ -108,18 +88,17 @@ impl Profile {
             text(self.node.industry),
             text(founded),
             text(products),
-            text(format!("{}；货物进出口；技术开发、技术转让（依法须经批准的项目，经相关部门批准后方可开展经营活动）", self.node.scope)),
+            text(format!(
+                "{}；货物进出口；技术开发、技术转让（依法须经批准的项目，经相关部门批准后方可开展经营活动）",
+                self.node.scope
+            )),
             Value::Int(i64::from(self.place.external)),
         ]
     }
 
     /// Revenue of a year, 万元.
     pub fn revenue_in(&self, year: i64) -> f64 {
-        round(
-            self.revenue / (1.0 + self.growth).powi((2024 - year) as i32),
-            1,
-        )
-        .max(10.0)
+        round(self.revenue / (1.0 + self.growth).powi((2024 - year) as i32), 1).max(10.0)
     }
 
     pub fn employees_in(&self, year: i64) -> i64 {
@@ -141,16 +120,8 @@ impl Profile {
             let revenue = self.revenue_in(year);
             let employees = self.employees_in(year);
             let as_of = format!("{}-04-30", year + 1);
-            let high_tech_share = if self.rd_ratio > 0.03 {
-                r.uniform(0.3, 0.9)
-            } else {
-                r.uniform(0.0, 0.4)
-            };
-            let export_share = if r.chance(0.4) {
-                r.uniform(0.02, 0.4)
-            } else {
-                0.0
-            };
+            let high_tech_share = if self.rd_ratio > 0.03 { r.uniform(0.3, 0.9) } else { r.uniform(0.0, 0.4) };
+            let export_share = if r.chance(0.4) { r.uniform(0.02, 0.4) } else { 0.0 };
             let assets = revenue * r.uniform(0.8, 2.2);
             let energy_tce = match self.node.energy {
                 Some((_, _, lo, hi)) => revenue * r.uniform(lo, hi) / 1000.0,
@@ -159,31 +130,15 @@ impl Profile {
             let metrics: [(&str, Value, &str); 11] = [
                 ("revenue", Value::Real(revenue), "统计局规上工业企业年报"),
                 ("employees", Value::Int(employees), "统计局规上工业企业年报"),
-                (
-                    "st_staff",
-                    Value::Int(((employees as f64) * r.uniform(0.04, 0.3)) as i64),
-                    "科技局科技型企业评价",
-                ),
+                ("st_staff", Value::Int(((employees as f64) * r.uniform(0.04, 0.3)) as i64), "科技局科技型企业评价"),
                 (
                     "rd_spend",
                     Value::Real(round(revenue * self.rd_ratio * r.uniform(0.85, 1.15), 1)),
                     "税务局研发费用加计扣除申报",
                 ),
-                (
-                    "total_assets",
-                    Value::Real(round(assets, 1)),
-                    "统计局财务状况表",
-                ),
-                (
-                    "debt_ratio",
-                    Value::Real(round(r.uniform(20.0, 85.0), 1)),
-                    "统计局财务状况表",
-                ),
-                (
-                    "high_tech_income",
-                    Value::Real(round(revenue * high_tech_share, 1)),
-                    "科技局高新技术企业统计",
-                ),
+                ("total_assets", Value::Real(round(assets, 1)), "统计局财务状况表"),
+                ("debt_ratio", Value::Real(round(r.uniform(20.0, 85.0), 1)), "统计局财务状况表"),
+                ("high_tech_income", Value::Real(round(revenue * high_tech_share, 1)), "科技局高新技术企业统计"),
                 (
                     "invention_patents",
                     Value::Int((self.rd_ratio * 200.0 * r.uniform(0.2, 1.5)) as i64),
@@ -194,16 +149,8 @@ impl Profile {
                     Value::Int((self.rd_ratio * 600.0 * r.uniform(0.3, 1.5)) as i64),
                     "市场监管局知识产权统计",
                 ),
-                (
-                    "exports",
-                    Value::Real(round(revenue * export_share, 1)),
-                    "海关出口数据",
-                ),
-                (
-                    "energy_use",
-                    Value::Real(round(energy_tce, 1)),
-                    "发改委重点用能单位能耗监测",
-                ),
+                ("exports", Value::Real(round(revenue * export_share, 1)), "海关出口数据"),
+                ("energy_use", Value::Real(round(energy_tce, 1)), "发改委重点用能单位能耗监测"),
             ];
             for (metric, value, source) in metrics {
                 // Some figures are simply not reported: the policy engine must see them as unknown.
@@ -215,14 +162,7 @@ impl Profile {
                     Value::Int(n) => Value::Real(n as f64),
                     v => v,
                 };
-                each(vec![
-                    text(&self.uscc),
-                    Value::Int(year),
-                    text(metric),
-                    value,
-                    text(source),
-                    text(&as_of),
-                ]);
+                each(vec![text(&self.uscc), Value::Int(year), text(metric), value, text(source), text(&as_of)]);
             }
         }
     }
@@ -231,17 +171,16 @@ impl Profile {
         let mut r = self.rng("honours");
         let revenue = self.revenue_in(2024);
         let employees = self.employees_in(2024);
-        let mut emit =
-            |honour: &str, year: i64, level: &str, cert: Option<String>, until: Option<String>| {
-                each(vec![
-                    text(&self.uscc),
-                    text(honour),
-                    Value::Int(year),
-                    text(level),
-                    cert.map_or(Value::Null, text),
-                    until.map_or(Value::Null, text),
-                ]);
-            };
+        let mut emit = |honour: &str, year: i64, level: &str, cert: Option<String>, until: Option<String>| {
+            each(vec![
+                text(&self.uscc),
+                text(honour),
+                Value::Int(year),
+                text(level),
+                cert.map_or(Value::Null, text),
+                until.map_or(Value::Null, text),
+            ]);
+        };
         let region2 = &self.place.code[..2];
         let tech_sme = employees <= 500 && revenue <= 20_000.0 && r.chance(0.45);
         if tech_sme {
@@ -249,12 +188,7 @@ impl Profile {
                 "tech_sme",
                 r.range(2023, 2024),
                 "national",
-                Some(format!(
-                    "{}{}{:06}",
-                    r.range(2023, 2024),
-                    region2,
-                    self.index % 1_000_000
-                )),
+                Some(format!("{}{}{:06}", r.range(2023, 2024), region2, self.index % 1_000_000)),
                 None,
             );
         }
@@ -271,39 +205,17 @@ impl Profile {
         }
         let innovative = (tech_sme || high_tech) && r.chance(0.3);
         if innovative {
-            emit(
-                "innovative_sme",
-                r.range(2022, 2024),
-                "provincial",
-                None,
-                Some(format!("{}-12-31", 2027)),
-            );
+            emit("innovative_sme", r.range(2022, 2024), "provincial", None, Some(format!("{}-12-31", 2027)));
         }
         let specialized = innovative && revenue >= 1000.0 && r.chance(0.45);
         if specialized {
-            emit(
-                "specialized_sme",
-                r.range(2022, 2024),
-                "provincial",
-                None,
-                Some("2027-12-31".to_string()),
-            );
+            emit("specialized_sme", r.range(2022, 2024), "provincial", None, Some("2027-12-31".to_string()));
         }
         if specialized && revenue >= 5000.0 && r.chance(0.2) {
-            emit(
-                "little_giant",
-                r.range(2021, 2024),
-                "national",
-                None,
-                Some("2027-06-30".to_string()),
-            );
+            emit("little_giant", r.range(2021, 2024), "national", None, Some("2027-06-30".to_string()));
         }
         if revenue >= 50_000.0 && r.chance(0.08) {
-            let level = if r.chance(0.4) {
-                "national"
-            } else {
-                "provincial"
-            };
+            let level = if r.chance(0.4) { "national" } else { "provincial" };
             emit("single_champion", r.range(2020, 2024), level, None, None);
         }
         if self.founded_year >= 2014 && r.chance(0.06) {
@@ -364,16 +276,8 @@ impl Profile {
         let mut r = self.rng("certifications");
         let big = self.revenue >= 20_000.0;
         let odds: [(&str, &str, f64); 6] = [
-            (
-                "digital_workshop",
-                "provincial",
-                if big { 0.12 } else { 0.03 },
-            ),
-            (
-                "smart_factory",
-                "provincial",
-                if big { 0.05 } else { 0.005 },
-            ),
+            ("digital_workshop", "provincial", if big { 0.12 } else { 0.03 }),
+            ("smart_factory", "provincial", if big { 0.05 } else { 0.005 }),
             ("smart_factory", "national", if big { 0.01 } else { 0.0 }),
             ("green_factory", "national", if big { 0.04 } else { 0.004 }),
             ("green_factory", "provincial", if big { 0.08 } else { 0.02 }),
@@ -387,13 +291,7 @@ impl Profile {
                     "green_factory" => "绿色工厂".to_string(),
                     _ => "5G全连接工厂".to_string(),
                 };
-                each(vec![
-                    text(&self.uscc),
-                    text(kind),
-                    text(level),
-                    Value::Int(r.range(2020, 2024)),
-                    text(title),
-                ]);
+                each(vec![text(&self.uscc), text(kind), text(level), Value::Int(r.range(2020, 2024)), text(title)]);
             }
         }
     }

@@ -31,10 +31,7 @@ pub struct Demo {
 
 impl Demo {
     pub fn new(seed: u64, enterprises: u64) -> Demo {
-        Demo {
-            seed,
-            enterprises: enterprises.max(1),
-        }
+        Demo { seed, enterprises: enterprises.max(1) }
     }
 
     pub fn projects(&self) -> u64 {
@@ -84,42 +81,20 @@ impl Demo {
     /// Streams the rows of one registry, valid for its spec, parents before children.
     pub fn for_each(&self, id: RegistryId, each: &mut dyn FnMut(Row)) {
         match id {
-            RegistryId::Enterprises => {
-                (0..self.enterprises).for_each(|i| each(self.enterprise(i).row()))
-            }
-            RegistryId::EnterpriseFigures => {
-                (0..self.enterprises).for_each(|i| self.enterprise(i).figures(each))
-            }
-            RegistryId::EnterpriseHonours => {
-                (0..self.enterprises).for_each(|i| self.enterprise(i).honours(each))
-            }
-            RegistryId::EnterpriseCapacities => {
-                (0..self.enterprises).for_each(|i| self.enterprise(i).capacities(each))
-            }
-            RegistryId::EnterpriseEnergy => {
-                (0..self.enterprises).for_each(|i| self.enterprise(i).energy(each))
-            }
+            RegistryId::Enterprises => (0..self.enterprises).for_each(|i| each(self.enterprise(i).row())),
+            RegistryId::EnterpriseFigures => (0..self.enterprises).for_each(|i| self.enterprise(i).figures(each)),
+            RegistryId::EnterpriseHonours => (0..self.enterprises).for_each(|i| self.enterprise(i).honours(each)),
+            RegistryId::EnterpriseCapacities => (0..self.enterprises).for_each(|i| self.enterprise(i).capacities(each)),
+            RegistryId::EnterpriseEnergy => (0..self.enterprises).for_each(|i| self.enterprise(i).energy(each)),
             RegistryId::EnterpriseCertifications => {
                 (0..self.enterprises).for_each(|i| self.enterprise(i).certifications(each))
             }
-            RegistryId::Projects => {
-                (0..self.projects()).for_each(|j| each(others::project(self, j)))
-            }
-            RegistryId::Talents => {
-                (0..self.talents()).for_each(|j| each(others::talent(self, j).row))
-            }
-            RegistryId::TalentLinks => {
-                (0..self.talents()).for_each(|j| others::talent_links(self, j, each))
-            }
-            RegistryId::Platforms => {
-                (0..self.platforms()).for_each(|j| each(others::platform(self, j)))
-            }
-            RegistryId::PlatformEvaluations => {
-                (0..self.platforms()).for_each(|j| others::evaluations(self, j, each))
-            }
-            RegistryId::Achievements => {
-                (0..self.achievements()).for_each(|j| each(others::achievement(self, j)))
-            }
+            RegistryId::Projects => (0..self.projects()).for_each(|j| each(others::project(self, j))),
+            RegistryId::Talents => (0..self.talents()).for_each(|j| each(others::talent(self, j).row)),
+            RegistryId::TalentLinks => (0..self.talents()).for_each(|j| others::talent_links(self, j, each)),
+            RegistryId::Platforms => (0..self.platforms()).for_each(|j| each(others::platform(self, j))),
+            RegistryId::PlatformEvaluations => (0..self.platforms()).for_each(|j| others::evaluations(self, j, each)),
+            RegistryId::Achievements => (0..self.achievements()).for_each(|j| each(others::achievement(self, j))),
             RegistryId::Demands => (0..self.demands()).for_each(|j| each(others::demand(self, j))),
             RegistryId::Policies => others::policies(each),
             RegistryId::FinancialProducts => others::financial_products(each),
@@ -138,12 +113,7 @@ mod tests {
     fn places_are_real_regions() {
         let t = RegionTable::embedded();
         for p in places::PLACES {
-            assert!(
-                t.get(p.code).is_some_and(|r| !r.retired),
-                "{} {}",
-                p.code,
-                p.short
-            );
+            assert!(t.get(p.code).is_some_and(|r| !r.retired), "{} {}", p.code, p.short);
         }
     }
 
@@ -158,20 +128,12 @@ mod tests {
                 assert_eq!(row.len(), spec.fields.len(), "{}", spec.name);
                 for (f, v) in spec.fields.iter().zip(&row) {
                     let text = display_cell(f, v);
-                    let back = validate_cell(f, &text)
-                        .unwrap_or_else(|e| panic!("{}.{}: {text}: {e}", spec.name, f.key));
+                    let back =
+                        validate_cell(f, &text).unwrap_or_else(|e| panic!("{}.{}: {text}: {e}", spec.name, f.key));
                     assert_eq!(&back, v, "{}.{}", spec.name, f.key);
                 }
-                let key: Vec<String> = spec
-                    .key_indices()
-                    .iter()
-                    .map(|&i| row[i].to_string())
-                    .collect();
-                assert!(
-                    keys.insert(key.clone()),
-                    "{}: duplicate key {key:?}",
-                    spec.name
-                );
+                let key: Vec<String> = spec.key_indices().iter().map(|&i| row[i].to_string()).collect();
+                assert!(keys.insert(key.clone()), "{}: duplicate key {key:?}", spec.name);
                 if let Some(check) = spec.check {
                     assert!(check(&row).is_empty(), "{}: {:?}", spec.name, check(&row));
                 }

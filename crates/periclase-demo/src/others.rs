@@ -38,9 +38,7 @@ fn date(r: &mut Rng, year: i64) -> String {
 
 /// Fills `{a}` and `{b}` with plausible figures.
 fn fill(template: &str, r: &mut Rng) -> String {
-    template
-        .replace("{a}", &r.range(3, 95).to_string())
-        .replace("{b}", &r.range(2, 60).to_string())
+    template.replace("{a}", &r.range(3, 95).to_string()).replace("{b}", &r.range(2, 60).to_string())
 }
 
 pub fn project(demo: &Demo, j: u64) -> Row {
@@ -55,14 +53,7 @@ pub fn project(demo: &Demo, j: u64) -> Row {
         _ => format!("{product}扩能及延链项目"),
     };
     let investment = round(r.lognormal(15_000.0, 0.9).max(500.0), 1);
-    let stage = [
-        "planning",
-        "preparing",
-        "building",
-        "building",
-        "completed",
-        "operating",
-    ][r.range(0, 5) as usize];
+    let stage = ["planning", "preparing", "building", "building", "completed", "operating"][r.range(0, 5) as usize];
     let started = matches!(stage, "building" | "completed" | "operating");
     let start = started.then(|| date(&mut r, start_year));
     let finish_year = start_year + r.range(1, 2);
@@ -86,10 +77,7 @@ pub fn project(demo: &Demo, j: u64) -> Row {
         text(owner.node.name),
         text(category),
         funding,
-        text(format!(
-            "建设{product}生产线及配套设施，采用先进工艺装备，提升{}环节竞争力。",
-            owner.node.name
-        )),
+        text(format!("建设{product}生产线及配套设施，采用先进工艺装备，提升{}环节竞争力。", owner.node.name)),
     ]
 }
 
@@ -102,40 +90,18 @@ pub struct Talent {
 
 pub fn talent(demo: &Demo, j: u64) -> Talent {
     let mut r = Rng::for_item(demo.seed, "talent", j);
-    let name = format!(
-        "{}{}{}",
-        r.pick(SURNAMES),
-        r.pick(GIVEN),
-        if r.chance(0.6) { *r.pick(GIVEN) } else { "" }
-    );
+    let name = format!("{}{}{}", r.pick(SURNAMES), r.pick(GIVEN), if r.chance(0.6) { *r.pick(GIVEN) } else { "" });
     let at_institute = r.chance(0.4);
     let (affiliation, uscc, region, fields) = if at_institute {
         let (inst, region) = *r.pick(INSTITUTES);
         let tech = r.pick(TECHS);
-        (
-            inst.to_string(),
-            None,
-            region.to_string(),
-            tech.keywords[..2].join("；"),
-        )
+        (inst.to_string(), None, region.to_string(), tech.keywords[..2].join("；"))
     } else {
         let e = local_enterprise(demo, &mut r, &[]);
         let fields = format!("{}；{}", e.node.name, e.node.products[0]);
-        (
-            e.name.clone(),
-            Some(e.uscc.clone()),
-            e.region().to_string(),
-            fields,
-        )
+        (e.name.clone(), Some(e.uscc.clone()), e.region().to_string(), fields)
     };
-    let title = *r.pick(&[
-        "正高级工程师",
-        "高级工程师",
-        "教授",
-        "研究员",
-        "副教授",
-        "工程师",
-    ]);
+    let title = *r.pick(&["正高级工程师", "高级工程师", "教授", "研究员", "副教授", "工程师"]);
     let category = *r.pick(&["领军人才", "高层次人才", "专业技术人才", "技能人才"]);
     let is_expert = r.chance(if at_institute { 0.7 } else { 0.3 });
     let row = vec![
@@ -150,12 +116,7 @@ pub fn talent(demo: &Demo, j: u64) -> Talent {
         text(region),
         text(format!("1390{:07}", (j * 7_919) % 10_000_000)),
     ];
-    Talent {
-        row,
-        affiliation,
-        affiliation_uscc: uscc,
-        is_expert,
-    }
+    Talent { row, affiliation, affiliation_uscc: uscc, is_expert }
 }
 
 /// Conflict-of-interest links of experts: current and former employers, project partners.
@@ -247,10 +208,7 @@ pub fn platform(demo: &Demo, j: u64) -> Row {
     };
     vec![
         text(format!("PT{j:05}")),
-        text(format!(
-            "{level_word}{}{kind_label}（示例{j}）",
-            host.node.name
-        )),
+        text(format!("{level_word}{}{kind_label}（示例{j}）", host.node.name)),
         text(kind),
         text(level),
         text(host_name),
@@ -267,20 +225,14 @@ pub fn evaluations(demo: &Demo, j: u64, each: &mut dyn FnMut(Row)) {
     let mut r = Rng::for_item(demo.seed, "evaluation", j);
     for year in (since + 1).max(2022)..=2024 {
         let result = ["excellent", "good", "good", "pass", "pass", "fail"][r.range(0, 5) as usize];
-        each(vec![
-            p[0].clone(),
-            Value::Int(year),
-            text(result),
-            Value::Null,
-        ]);
+        each(vec![p[0].clone(), Value::Int(year), text(result), Value::Null]);
     }
 }
 
 pub fn achievement(demo: &Demo, j: u64) -> Row {
     let mut r = Rng::for_item(demo.seed, "achievement", j);
     let tech = &TECHS[(j as usize) % TECHS.len()];
-    let suffix =
-        ["", "技术", "及产业化", "关键技术", "工艺与装备"][((j as usize) / TECHS.len()) % 5];
+    let suffix = ["", "技术", "及产业化", "关键技术", "工艺与装备"][((j as usize) / TECHS.len()) % 5];
     let (institution, region) = if r.chance(0.7) {
         let (i, reg) = *r.pick(INSTITUTES);
         (i.to_string(), reg.to_string())
@@ -288,8 +240,7 @@ pub fn achievement(demo: &Demo, j: u64) -> Row {
         let e = local_enterprise(demo, &mut r, tech.nodes);
         (e.name.clone(), e.region().to_string())
     };
-    let maturity =
-        ["lab", "bench", "pilot", "pilot", "industrial", "industrial"][r.range(0, 5) as usize];
+    let maturity = ["lab", "bench", "pilot", "pilot", "industrial", "industrial"][r.range(0, 5) as usize];
     let ip = match r.range(0, 2) {
         0 => format!("发明专利{}项", r.range(1, 6)),
         1 => format!("发明专利{}项、实用新型{}项", r.range(1, 4), r.range(1, 8)),
@@ -329,9 +280,7 @@ pub fn demand(demo: &Demo, j: u64) -> Row {
 }
 
 pub fn policies(each: &mut dyn FnMut(Row)) {
-    for &(code, title, issuer, number, issued, effective, category, region, source, summary) in
-        POLICIES
-    {
+    for &(code, title, issuer, number, issued, effective, category, region, source, summary) in POLICIES {
         let non_empty = |s: &str| if s.is_empty() { Value::Null } else { text(s) };
         let category = match category {
             "减免" => "relief",
@@ -379,9 +328,7 @@ pub fn financial_products(each: &mut dyn FnMut(Row)) {
                 Value::Int(months),
                 text(rate),
                 text(targets),
-                text(format!(
-                    "注册地在{province}的企业，信用记录良好，近两年无重大违法违规记录。"
-                )),
+                text(format!("注册地在{province}的企业，信用记录良好，近两年无重大违法违规记录。")),
                 text(region),
             ]);
         }
@@ -391,9 +338,7 @@ pub fn financial_products(each: &mut dyn FnMut(Row)) {
 /// 119 items over four years, as the seed describes the catalogue.
 pub fn catalogue(demo: &Demo, each: &mut dyn FnMut(Row)) {
     let per_year = [29, 30, 30, 30];
-    let magnesia: Vec<usize> = (0..NODES.len())
-        .filter(|&i| NODES[i].chain == "magnesia")
-        .collect();
+    let magnesia: Vec<usize> = (0..NODES.len()).filter(|&i| NODES[i].chain == "magnesia").collect();
     let mut seen = std::collections::HashSet::new();
     for (k, &count) in per_year.iter().enumerate() {
         let year = 2020 + k as i64;
@@ -402,8 +347,7 @@ pub fn catalogue(demo: &Demo, each: &mut dyn FnMut(Row)) {
         let mut tries = 0;
         while made < count && tries < 10_000 {
             tries += 1;
-            let (field, items) =
-                CATALOGUE_ITEMS[r.range(0, CATALOGUE_ITEMS.len() as i64 - 1) as usize];
+            let (field, items) = CATALOGUE_ITEMS[r.range(0, CATALOGUE_ITEMS.len() as i64 - 1) as usize];
             let item = *r.pick(items);
             let e = local_enterprise(demo, &mut r, &magnesia);
             if !seen.insert((year, item, e.name.clone())) {
@@ -416,10 +360,7 @@ pub fn catalogue(demo: &Demo, each: &mut dyn FnMut(Row)) {
                 text(&e.name),
                 text(&e.uscc),
                 text(field),
-                text(format!(
-                    "{}生产的{item}，技术指标达到国内先进水平，已在钢铁、建材等行业推广应用。",
-                    e.name
-                )),
+                text(format!("{}生产的{item}，技术指标达到国内先进水平，已在钢铁、建材等行业推广应用。", e.name)),
             ]);
         }
     }

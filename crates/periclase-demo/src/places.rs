@@ -30,17 +30,7 @@ const fn node(
     scope: &'static str,
     revenue_median: f64,
 ) -> Node {
-    Node {
-        chain,
-        name,
-        industry,
-        business,
-        products,
-        scope,
-        capacity: None,
-        energy: None,
-        revenue_median,
-    }
+    Node { chain, name, industry, business, products, scope, capacity: None, energy: None, revenue_median }
 }
 
 const fn with_capacity(mut n: Node, product: &'static str, lo: f64, hi: f64) -> Node {
@@ -48,13 +38,7 @@ const fn with_capacity(mut n: Node, product: &'static str, lo: f64, hi: f64) -> 
     n
 }
 
-const fn with_energy(
-    mut n: Node,
-    product: &'static str,
-    unit: &'static str,
-    lo: f64,
-    hi: f64,
-) -> Node {
+const fn with_energy(mut n: Node, product: &'static str, unit: &'static str, lo: f64, hi: f64) -> Node {
     n.energy = Some((product, unit, lo, hi));
     n
 }
@@ -62,29 +46,13 @@ const fn with_energy(
 pub static NODES: &[Node] = &[
     // 0–9: magnesite / magnesia (菱镁).
     with_capacity(
-        node(
-            "magnesia",
-            "菱镁矿开采",
-            "B1099",
-            "矿业",
-            &["菱镁矿石"],
-            "菱镁矿开采、销售",
-            6000.0,
-        ),
+        node("magnesia", "菱镁矿开采", "B1099", "矿业", &["菱镁矿石"], "菱镁矿开采、销售", 6000.0),
         "菱镁矿石",
         100_000.0,
         1_000_000.0,
     ),
     with_capacity(
-        node(
-            "magnesia",
-            "浮选",
-            "B1099",
-            "选矿",
-            &["浮选菱镁精矿"],
-            "菱镁矿浮选提纯、精矿销售",
-            5000.0,
-        ),
+        node("magnesia", "浮选", "B1099", "选矿", &["浮选菱镁精矿"], "菱镁矿浮选提纯、精矿销售", 5000.0),
         "浮选菱镁精矿",
         50_000.0,
         500_000.0,
@@ -131,15 +99,7 @@ pub static NODES: &[Node] = &[
     ),
     with_energy(
         with_capacity(
-            node(
-                "magnesia",
-                "高纯镁砂",
-                "C3089",
-                "高纯镁",
-                &["高纯镁砂"],
-                "高纯镁砂研发、生产、销售",
-                12000.0,
-            ),
+            node("magnesia", "高纯镁砂", "C3089", "高纯镁", &["高纯镁砂"], "高纯镁砂研发、生产、销售", 12000.0),
             "高纯镁砂",
             10_000.0,
             100_000.0,
@@ -218,30 +178,14 @@ pub static NODES: &[Node] = &[
     ),
     // 10–18: magnesium metal (镁金属).
     with_capacity(
-        node(
-            "mg-metal",
-            "白云石开采",
-            "B1019",
-            "矿业",
-            &["白云石"],
-            "白云石开采、加工、销售",
-            3000.0,
-        ),
+        node("mg-metal", "白云石开采", "B1019", "矿业", &["白云石"], "白云石开采、加工、销售", 3000.0),
         "白云石",
         100_000.0,
         800_000.0,
     ),
     with_energy(
         with_capacity(
-            node(
-                "mg-metal",
-                "原镁冶炼",
-                "C3217",
-                "镁业",
-                &["原镁", "镁锭"],
-                "皮江法原镁冶炼、镁锭销售",
-                30000.0,
-            ),
+            node("mg-metal", "原镁冶炼", "C3217", "镁业", &["原镁", "镁锭"], "皮江法原镁冶炼、镁锭销售", 30000.0),
             "原镁",
             10_000.0,
             150_000.0,
@@ -292,24 +236,8 @@ pub static NODES: &[Node] = &[
         "汽车零部件研发、制造、销售",
         25000.0,
     ),
-    node(
-        "mg-metal",
-        "3C电子",
-        "C3990",
-        "电子",
-        &["笔记本电脑镁合金外壳", "手机中框"],
-        "电子产品结构件制造",
-        15000.0,
-    ),
-    node(
-        "mg-metal",
-        "再生镁回收",
-        "C4210",
-        "再生资源",
-        &["再生镁合金锭"],
-        "废旧金属回收、再生镁合金生产",
-        5000.0,
-    ),
+    node("mg-metal", "3C电子", "C3990", "电子", &["笔记本电脑镁合金外壳", "手机中框"], "电子产品结构件制造", 15000.0),
+    node("mg-metal", "再生镁回收", "C4210", "再生资源", &["再生镁合金锭"], "废旧金属回收、再生镁合金生产", 5000.0),
     node(
         "mg-metal",
         "镁储氢与可降解镁",
@@ -321,48 +249,16 @@ pub static NODES: &[Node] = &[
     ),
     // 19–21: copper-based new materials (铜基新材料, 灵宝“中国铜箔谷”).
     with_energy(
-        node(
-            "copper",
-            "铜冶炼",
-            "C3211",
-            "铜业",
-            &["阴极铜"],
-            "铜冶炼、阴极铜销售",
-            60000.0,
-        ),
+        node("copper", "铜冶炼", "C3211", "铜业", &["阴极铜"], "铜冶炼、阴极铜销售", 60000.0),
         "阴极铜",
         "kgce/t",
         200.0,
         400.0,
     ),
-    node(
-        "copper",
-        "铜箔",
-        "C3251",
-        "铜箔",
-        &["锂电铜箔", "电子电路铜箔"],
-        "电解铜箔研发、生产、销售",
-        30000.0,
-    ),
-    node(
-        "copper",
-        "铜加工",
-        "C3251",
-        "铜材",
-        &["铜杆线", "铜板带"],
-        "铜材压延加工",
-        20000.0,
-    ),
+    node("copper", "铜箔", "C3251", "铜箔", &["锂电铜箔", "电子电路铜箔"], "电解铜箔研发、生产、销售", 30000.0),
+    node("copper", "铜加工", "C3251", "铜材", &["铜杆线", "铜板带"], "铜材压延加工", 20000.0),
     // 22–24: petrochemicals (抚顺).
-    node(
-        "petrochem",
-        "原油加工",
-        "C2511",
-        "石化",
-        &["汽油", "柴油", "石脑油"],
-        "原油加工、石油制品销售",
-        200000.0,
-    ),
+    node("petrochem", "原油加工", "C2511", "石化", &["汽油", "柴油", "石脑油"], "原油加工、石油制品销售", 200000.0),
     node(
         "petrochem",
         "精细化工",
@@ -372,15 +268,7 @@ pub static NODES: &[Node] = &[
         "专项化学用品制造（不含危险化学品）",
         15000.0,
     ),
-    node(
-        "petrochem",
-        "聚烯烃新材料",
-        "C2651",
-        "新材料",
-        &["POE弹性体", "聚烯烃"],
-        "合成树脂制造、销售",
-        30000.0,
-    ),
+    node("petrochem", "聚烯烃新材料", "C2651", "新材料", &["POE弹性体", "聚烯烃"], "合成树脂制造、销售", 30000.0),
     // 25–28: smart manufacturing.
     node(
         "smart",
@@ -391,33 +279,9 @@ pub static NODES: &[Node] = &[
         "工业机器人研发、制造、系统集成",
         12000.0,
     ),
-    node(
-        "smart",
-        "数控机床",
-        "C3421",
-        "机床",
-        &["数控机床", "加工中心"],
-        "金属切削机床制造",
-        15000.0,
-    ),
-    node(
-        "smart",
-        "工业软件",
-        "I6513",
-        "软件",
-        &["MES系统", "工业互联网平台"],
-        "软件开发、信息系统集成服务",
-        5000.0,
-    ),
-    node(
-        "smart",
-        "起重机械",
-        "C3431",
-        "重工",
-        &["塔式起重机"],
-        "起重机械制造、安装",
-        20000.0,
-    ),
+    node("smart", "数控机床", "C3421", "机床", &["数控机床", "加工中心"], "金属切削机床制造", 15000.0),
+    node("smart", "工业软件", "I6513", "软件", &["MES系统", "工业互联网平台"], "软件开发、信息系统集成服务", 5000.0),
+    node("smart", "起重机械", "C3431", "重工", &["塔式起重机"], "起重机械制造、安装", 20000.0),
 ];
 
 /// A county-level place and the nodes its enterprises sit on (indices into [`NODES`]).
@@ -438,204 +302,42 @@ const PETRO: &[usize] = &[22, 23, 23, 24];
 const SMART: &[usize] = &[25, 26, 27, 28, 13, 15];
 
 pub static PLACES: &[Place] = &[
-    Place {
-        code: "210381",
-        short: "海城",
-        weight: 160,
-        nodes: MAGNESIA,
-        external: false,
-    },
-    Place {
-        code: "210323",
-        short: "岫岩",
-        weight: 30,
-        nodes: MAGNESIA,
-        external: false,
-    },
-    Place {
-        code: "210302",
-        short: "鞍山",
-        weight: 20,
-        nodes: &[6, 9, 25, 26],
-        external: false,
-    },
-    Place {
-        code: "210882",
-        short: "大石桥",
-        weight: 150,
-        nodes: MAGNESIA,
-        external: false,
-    },
-    Place {
-        code: "210804",
-        short: "鲅鱼圈",
-        weight: 40,
-        nodes: &[6, 6, 8, 9],
-        external: false,
-    },
-    Place {
-        code: "210802",
-        short: "营口",
-        weight: 20,
-        nodes: &[6, 7, 8],
-        external: false,
-    },
-    Place {
-        code: "210624",
-        short: "宽甸",
-        weight: 20,
-        nodes: &[0, 10, 11, 12],
-        external: false,
-    },
-    Place {
-        code: "210106",
-        short: "沈阳",
-        weight: 60,
-        nodes: SMART,
-        external: false,
-    },
-    Place {
-        code: "210112",
-        short: "沈阳",
-        weight: 40,
-        nodes: &[25, 26, 27, 15, 13],
-        external: false,
-    },
-    Place {
-        code: "210211",
-        short: "大连",
-        weight: 40,
-        nodes: &[25, 26, 27, 22, 24],
-        external: false,
-    },
-    Place {
-        code: "210213",
-        short: "大连",
-        weight: 30,
-        nodes: &[13, 14, 15, 26],
-        external: false,
-    },
-    Place {
-        code: "210411",
-        short: "抚顺",
-        weight: 30,
-        nodes: PETRO,
-        external: false,
-    },
-    Place {
-        code: "210404",
-        short: "抚顺",
-        weight: 30,
-        nodes: &[22, 23, 24, 28],
-        external: false,
-    },
-    Place {
-        code: "210403",
-        short: "抚顺",
-        weight: 20,
-        nodes: &[23, 28, 27],
-        external: false,
-    },
-    Place {
-        code: "341702",
-        short: "池州",
-        weight: 60,
-        nodes: MG_UP,
-        external: false,
-    },
-    Place {
-        code: "341723",
-        short: "青阳",
-        weight: 40,
-        nodes: MG_UP,
-        external: false,
-    },
-    Place {
-        code: "340104",
-        short: "合肥",
-        weight: 30,
-        nodes: MG_DOWN,
-        external: false,
-    },
-    Place {
-        code: "340123",
-        short: "肥西",
-        weight: 30,
-        nodes: MG_DOWN,
-        external: false,
-    },
-    Place {
-        code: "340181",
-        short: "巢湖",
-        weight: 20,
-        nodes: MG_DOWN,
-        external: false,
-    },
-    Place {
-        code: "411282",
-        short: "灵宝",
-        weight: 50,
-        nodes: COPPER,
-        external: false,
-    },
-    Place {
-        code: "411202",
-        short: "三门峡",
-        weight: 20,
-        nodes: &[19, 21, 9],
-        external: false,
-    },
+    Place { code: "210381", short: "海城", weight: 160, nodes: MAGNESIA, external: false },
+    Place { code: "210323", short: "岫岩", weight: 30, nodes: MAGNESIA, external: false },
+    Place { code: "210302", short: "鞍山", weight: 20, nodes: &[6, 9, 25, 26], external: false },
+    Place { code: "210882", short: "大石桥", weight: 150, nodes: MAGNESIA, external: false },
+    Place { code: "210804", short: "鲅鱼圈", weight: 40, nodes: &[6, 6, 8, 9], external: false },
+    Place { code: "210802", short: "营口", weight: 20, nodes: &[6, 7, 8], external: false },
+    Place { code: "210624", short: "宽甸", weight: 20, nodes: &[0, 10, 11, 12], external: false },
+    Place { code: "210106", short: "沈阳", weight: 60, nodes: SMART, external: false },
+    Place { code: "210112", short: "沈阳", weight: 40, nodes: &[25, 26, 27, 15, 13], external: false },
+    Place { code: "210211", short: "大连", weight: 40, nodes: &[25, 26, 27, 22, 24], external: false },
+    Place { code: "210213", short: "大连", weight: 30, nodes: &[13, 14, 15, 26], external: false },
+    Place { code: "210411", short: "抚顺", weight: 30, nodes: PETRO, external: false },
+    Place { code: "210404", short: "抚顺", weight: 30, nodes: &[22, 23, 24, 28], external: false },
+    Place { code: "210403", short: "抚顺", weight: 20, nodes: &[23, 28, 27], external: false },
+    Place { code: "341702", short: "池州", weight: 60, nodes: MG_UP, external: false },
+    Place { code: "341723", short: "青阳", weight: 40, nodes: MG_UP, external: false },
+    Place { code: "340104", short: "合肥", weight: 30, nodes: MG_DOWN, external: false },
+    Place { code: "340123", short: "肥西", weight: 30, nodes: MG_DOWN, external: false },
+    Place { code: "340181", short: "巢湖", weight: 20, nodes: MG_DOWN, external: false },
+    Place { code: "411282", short: "灵宝", weight: 50, nodes: COPPER, external: false },
+    Place { code: "411202", short: "三门峡", weight: 20, nodes: &[19, 21, 9], external: false },
     // Outside the province: candidates for 招商 (the chain map's external enterprises).
-    Place {
-        code: "140823",
-        short: "闻喜",
-        weight: 12,
-        nodes: &[11, 12, 13],
-        external: true,
-    },
-    Place {
-        code: "610822",
-        short: "府谷",
-        weight: 12,
-        nodes: &[11, 11, 12],
-        external: true,
-    },
-    Place {
-        code: "320585",
-        short: "太仓",
-        weight: 8,
-        nodes: &[13, 15, 16],
-        external: true,
-    },
-    Place {
-        code: "500113",
-        short: "重庆",
-        weight: 8,
-        nodes: &[13, 14, 15],
-        external: true,
-    },
-    Place {
-        code: "440604",
-        short: "佛山",
-        weight: 6,
-        nodes: &[7, 16, 17],
-        external: true,
-    },
-    Place {
-        code: "370114",
-        short: "章丘",
-        weight: 6,
-        nodes: &[6, 8, 20],
-        external: true,
-    },
+    Place { code: "140823", short: "闻喜", weight: 12, nodes: &[11, 12, 13], external: true },
+    Place { code: "610822", short: "府谷", weight: 12, nodes: &[11, 11, 12], external: true },
+    Place { code: "320585", short: "太仓", weight: 8, nodes: &[13, 15, 16], external: true },
+    Place { code: "500113", short: "重庆", weight: 8, nodes: &[13, 14, 15], external: true },
+    Place { code: "440604", short: "佛山", weight: 6, nodes: &[7, 16, 17], external: true },
+    Place { code: "370114", short: "章丘", weight: 6, nodes: &[6, 8, 20], external: true },
 ];
 
 pub const BRANDS: &[&str] = &[
-    "金鼎", "华镁", "辽镁", "恒泰", "宏达", "鑫源", "瑞丰", "东昊", "北方", "青花", "中兴", "长城",
-    "盛达", "聚鑫", "天威", "海镁", "信诚", "广源", "华信", "永昌", "嘉顺", "利源", "博远", "汇通",
-    "鸿邦", "晟通", "宝丰", "金石", "福瑞", "新港", "凯达", "泰和", "锦程", "众合", "银河", "昊天",
-    "华冶", "东联", "天成", "伊科", "兴华", "明泰", "远航", "启明", "正大", "德恒", "卓越", "润通",
-    "宏业", "金泰", "丰源", "华润", "镁都", "峰源", "安泰", "和信", "奥镁", "赛镁", "科镁", "创新",
+    "金鼎", "华镁", "辽镁", "恒泰", "宏达", "鑫源", "瑞丰", "东昊", "北方", "青花", "中兴", "长城", "盛达", "聚鑫",
+    "天威", "海镁", "信诚", "广源", "华信", "永昌", "嘉顺", "利源", "博远", "汇通", "鸿邦", "晟通", "宝丰", "金石",
+    "福瑞", "新港", "凯达", "泰和", "锦程", "众合", "银河", "昊天", "华冶", "东联", "天成", "伊科", "兴华", "明泰",
+    "远航", "启明", "正大", "德恒", "卓越", "润通", "宏业", "金泰", "丰源", "华润", "镁都", "峰源", "安泰", "和信",
+    "奥镁", "赛镁", "科镁", "创新",
 ];
 
 /// Fictional universities and institutes (名称含“示例”).
@@ -653,10 +355,10 @@ pub const INSTITUTES: &[(&str, &str)] = &[
 ];
 
 pub const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林",
+    "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
 ];
 pub const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超",
-    "秀", "霞", "平", "刚", "辉", "鹏", "华", "飞", "宇", "晨", "浩", "博", "岩", "镁",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "秀", "霞", "平",
+    "刚", "辉", "鹏", "华", "飞", "宇", "晨", "浩", "博", "岩", "镁",
 ];

@@ -89,21 +89,11 @@ mod tests {
 
     #[test]
     fn deterministic_and_independent() {
-        let a: Vec<u64> = (0..5)
-            .map(|i| Rng::for_item(7, "ent", i).next_u64())
-            .collect();
-        let b: Vec<u64> = (0..5)
-            .map(|i| Rng::for_item(7, "ent", i).next_u64())
-            .collect();
+        let a: Vec<u64> = (0..5).map(|i| Rng::for_item(7, "ent", i).next_u64()).collect();
+        let b: Vec<u64> = (0..5).map(|i| Rng::for_item(7, "ent", i).next_u64()).collect();
         assert_eq!(a, b);
-        assert_ne!(
-            Rng::for_item(7, "ent", 1).next_u64(),
-            Rng::for_item(8, "ent", 1).next_u64()
-        );
-        assert_ne!(
-            Rng::for_item(7, "ent", 1).next_u64(),
-            Rng::for_item(7, "prj", 1).next_u64()
-        );
+        assert_ne!(Rng::for_item(7, "ent", 1).next_u64(), Rng::for_item(8, "ent", 1).next_u64());
+        assert_ne!(Rng::for_item(7, "ent", 1).next_u64(), Rng::for_item(7, "prj", 1).next_u64());
     }
 
     #[test]

@@ -28,33 +28,21 @@ const SECTIONS: [(char, u8, u8); 20] = [
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IndustryError {
-    #[error(
-        "行业代码「{0}」格式不对：应为门类字母加2–4位数字，如 C3089 或 3089（GB/T 4754-2017）"
-    )]
+    #[error("行业代码「{0}」格式不对：应为门类字母加2–4位数字，如 C3089 或 3089（GB/T 4754-2017）")]
     Format(String),
     #[error("行业代码「{0}」的大类「{1}」不存在（GB/T 4754-2017 大类为01–97）")]
     UnknownDivision(String, String),
     #[error("行业代码「{code}」门类字母与大类不符：大类{division}属于门类{expected}")]
-    SectionMismatch {
-        code: String,
-        division: String,
-        expected: char,
-    },
+    SectionMismatch { code: String, division: String, expected: char },
 }
 
 pub fn section_of(division: u8) -> Option<char> {
-    SECTIONS
-        .iter()
-        .find(|(_, lo, hi)| (*lo..=*hi).contains(&division))
-        .map(|(s, _, _)| *s)
+    SECTIONS.iter().find(|(_, lo, hi)| (*lo..=*hi).contains(&division)).map(|(s, _, _)| *s)
 }
 
 /// Normalises "c3089", "3089", "C 3089" to "C3089"; a lone section letter "C" is accepted.
 pub fn parse_industry(raw: &str) -> Result<String, IndustryError> {
-    let v: String = crate::normalize_cell(raw)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let v: String = crate::normalize_cell(raw).chars().filter(|c| !c.is_whitespace()).collect();
     let v = v.to_ascii_uppercase();
     let (letter, digits) = match v.chars().next() {
         Some(c) if c.is_ascii_alphabetic() => (Some(c), &v[1..]),
@@ -70,14 +58,9 @@ pub fn parse_industry(raw: &str) -> Result<String, IndustryError> {
     if !(2..=4).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(IndustryError::Format(v.clone()));
     }
-    let division: u8 = digits[..2]
-        .parse()
-        .map_err(|_| IndustryError::Format(v.clone()))?;
+    let division: u8 = digits[..2].parse().map_err(|_| IndustryError::Format(v.clone()))?;
     let Some(expected) = section_of(division) else {
-        return Err(IndustryError::UnknownDivision(
-            v.clone(),
-            digits[..2].to_string(),
-        ));
+        return Err(IndustryError::UnknownDivision(v.clone(), digits[..2].to_string()));
     };
     if let Some(l) = letter {
         if l != expected {
@@ -106,21 +89,9 @@ mod tests {
 
     #[test]
     fn bad_codes_say_why() {
-        assert!(matches!(
-            parse_industry("99"),
-            Err(IndustryError::UnknownDivision(..))
-        ));
-        assert!(matches!(
-            parse_industry("B3089"),
-            Err(IndustryError::SectionMismatch { expected: 'C', .. })
-        ));
-        assert!(matches!(
-            parse_industry("C30891"),
-            Err(IndustryError::Format(_))
-        ));
-        assert!(matches!(
-            parse_industry("耐火"),
-            Err(IndustryError::Format(_))
-        ));
+        assert!(matches!(parse_industry("99"), Err(IndustryError::UnknownDivision(..))));
+        assert!(matches!(parse_industry("B3089"), Err(IndustryError::SectionMismatch { expected: 'C', .. })));
+        assert!(matches!(parse_industry("C30891"), Err(IndustryError::Format(_))));
+        assert!(matches!(parse_industry("耐火"), Err(IndustryError::Format(_))));
     }
 }

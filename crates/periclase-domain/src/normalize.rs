@@ -26,16 +26,13 @@ pub fn normalize_cell(raw: &str) -> String {
 /// is E3 80 80).
 fn has_full_width(s: &str) -> bool {
     let b = s.as_bytes();
-    b.windows(2)
-        .any(|w| w[0] == 0xEF && (w[1] == 0xBC || w[1] == 0xBD))
+    b.windows(2).any(|w| w[0] == 0xEF && (w[1] == 0xBC || w[1] == 0xBD))
         || b.windows(3).any(|w| w == [0xE3, 0x80, 0x80])
 }
 
 fn half_width(c: char) -> char {
     match c {
-        '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
-            char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-        }
+        '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         '\u{3000}' => ' ',
         _ => c,
     }
@@ -47,18 +44,12 @@ mod tests {
 
     #[test]
     fn full_width_digits_and_letters_become_half_width() {
-        assert_eq!(
-            normalize_cell("　９１３５０１００Ｍ０００１００ｙ４３ "),
-            "91350100M000100y43"
-        );
+        assert_eq!(normalize_cell("　９１３５０１００Ｍ０００１００ｙ４３ "), "91350100M000100y43");
     }
 
     #[test]
     fn chinese_punctuation_is_kept() {
-        assert_eq!(
-            normalize_cell("营口示例（鲅鱼圈）耐火材料有限公司"),
-            "营口示例（鲅鱼圈）耐火材料有限公司"
-        );
+        assert_eq!(normalize_cell("营口示例（鲅鱼圈）耐火材料有限公司"), "营口示例（鲅鱼圈）耐火材料有限公司");
     }
 
     #[test]

@@ -80,10 +80,7 @@ impl RegionTable {
                 successor: non_empty(cols[5]),
             };
             if !region.retired {
-                by_name
-                    .entry(region.name.clone())
-                    .or_default()
-                    .push(region.code.clone());
+                by_name.entry(region.name.clone()).or_default().push(region.code.clone());
             }
             by_code.insert(region.code.clone(), region);
         }
@@ -225,17 +222,9 @@ mod tests {
     #[test]
     fn retired_codes_resolve_to_successors() {
         let t = RegionTable::embedded();
-        assert_eq!(
-            t.resolve("410322").unwrap(),
-            "410322",
-            "retired codes stay accepted"
-        );
+        assert_eq!(t.resolve("410322").unwrap(), "410322", "retired codes stay accepted");
         assert_eq!(t.current("410322"), Some("410308"), "孟津县 → 孟津区");
-        assert_eq!(
-            t.current("330103"),
-            None,
-            "下城区 was merged without a successor of its name"
-        );
+        assert_eq!(t.current("330103"), None, "下城区 was merged without a successor of its name");
         assert_eq!(t.current("210381"), Some("210381"));
     }
 
@@ -246,10 +235,7 @@ mod tests {
         assert_eq!(t.resolve("辽宁省鞍山市海城市").unwrap(), "210381");
         assert_eq!(t.resolve("鞍山市 海城市").unwrap(), "210381");
         assert_eq!(t.resolve("北京市朝阳区").unwrap(), "110105");
-        assert!(matches!(
-            t.resolve("朝阳区"),
-            Err(RegionError::AmbiguousName(_))
-        ));
+        assert!(matches!(t.resolve("朝阳区"), Err(RegionError::AmbiguousName(_))));
         assert!(matches!(t.resolve("999999"), Err(RegionError::Unknown(_))));
         assert!(matches!(t.resolve("2103"), Err(RegionError::Format(_))));
         assert_eq!(t.resolve("２１０３８１").unwrap(), "210381");

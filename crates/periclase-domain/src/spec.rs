@@ -11,23 +11,11 @@ pub struct EnumOption {
 }
 
 pub const fn opt(code: &'static str, label: &'static str) -> EnumOption {
-    EnumOption {
-        code,
-        label,
-        aliases: &[],
-    }
+    EnumOption { code, label, aliases: &[] }
 }
 
-pub const fn opt_a(
-    code: &'static str,
-    label: &'static str,
-    aliases: &'static [&'static str],
-) -> EnumOption {
-    EnumOption {
-        code,
-        label,
-        aliases,
-    }
+pub const fn opt_a(code: &'static str, label: &'static str, aliases: &'static [&'static str]) -> EnumOption {
+    EnumOption { code, label, aliases }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,15 +60,7 @@ pub struct FieldSpec {
 
 impl FieldSpec {
     pub const fn new(key: &'static str, label: &'static str, kind: FieldKind) -> Self {
-        FieldSpec {
-            key,
-            column: key,
-            label,
-            aliases: &[],
-            kind,
-            required: false,
-            private: false,
-        }
+        FieldSpec { key, column: key, label, aliases: &[], kind, required: false, private: false }
     }
     pub const fn required(mut self) -> Self {
         self.required = true;
@@ -147,6 +127,9 @@ pub struct RegistrySpec {
     pub region_field: Option<&'static str>,
     /// Field used for the `year` filter.
     pub year_field: Option<&'static str>,
+    /// Field naming the enterprise (by USCC) a row belongs to, for enterprise users' and
+    /// officials' scopes: `uscc` on enterprises and their child rows, the owner on projects…
+    pub owner: Option<&'static str>,
     /// Cross-field rules, checked after each field is valid.
     pub check: Option<fn(&crate::Row) -> Vec<crate::FieldError>>,
 }
@@ -161,10 +144,7 @@ impl RegistrySpec {
     }
 
     pub fn key_indices(&self) -> Vec<usize> {
-        self.natural_key
-            .iter()
-            .map(|k| self.index_of(k).expect("natural key field exists"))
-            .collect()
+        self.natural_key.iter().map(|k| self.index_of(k).expect("natural key field exists")).collect()
     }
 
     /// Finds the field a column header names: English key, Chinese label or an alias,
@@ -174,11 +154,8 @@ impl RegistrySpec {
         if h.is_empty() {
             return None;
         }
-        let matches =
-            |name: &str| header_key(name) == h || strip_unit(&header_key(name)) == strip_unit(&h);
-        self.fields.iter().position(|f| {
-            matches(f.key) || matches(f.label) || f.aliases.iter().any(|a| matches(a))
-        })
+        let matches = |name: &str| header_key(name) == h || strip_unit(&header_key(name)) == strip_unit(&h);
+        self.fields.iter().position(|f| matches(f.key) || matches(f.label) || f.aliases.iter().any(|a| matches(a)))
     }
 }
 

@@ -4,9 +4,7 @@ use std::fmt;
 
 /// The 31 characters a USCC may use; a character's value is its index.
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const USCC_WEIGHTS: [u32; 17] = [
-    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-];
+const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 const ORG_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
 
 /// A validated, normalised (upper-case, half-width) unified social credit code.
@@ -17,22 +15,12 @@ pub struct Uscc(String);
 pub enum UsccError {
     #[error("统一社会信用代码「{value}」应为18位，实为{len}位")]
     Length { value: String, len: usize },
-    #[error(
-        "统一社会信用代码「{value}」第{position}位「{ch}」不是合法字符（不得含 I、O、Z、S、V）"
-    )]
-    BadChar {
-        value: String,
-        position: usize,
-        ch: char,
-    },
+    #[error("统一社会信用代码「{value}」第{position}位「{ch}」不是合法字符（不得含 I、O、Z、S、V）")]
+    BadChar { value: String, position: usize, ch: char },
     #[error("统一社会信用代码「{value}」第9–17位组织机构代码校验位错误：应为「{expected}」")]
     OrgCheck { value: String, expected: char },
     #[error("统一社会信用代码「{value}」校验位错误：第18位应为「{expected}」，实为「{actual}」")]
-    Check {
-        value: String,
-        expected: char,
-        actual: char,
-    },
+    Check { value: String, expected: char, actual: char },
 }
 
 fn char_value(c: u8) -> Option<u32> {
@@ -90,21 +78,13 @@ impl Uscc {
         let bytes = value.as_bytes();
         for (i, &c) in bytes.iter().enumerate() {
             if char_value(c).is_none() {
-                return Err(UsccError::BadChar {
-                    value: value.clone(),
-                    position: i + 1,
-                    ch: c as char,
-                });
+                return Err(UsccError::BadChar { value: value.clone(), position: i + 1, ch: c as char });
             }
         }
         let expected = uscc_check_char(&bytes[..17]).unwrap_or('?');
         if expected as u8 != bytes[17] {
             let actual = bytes[17] as char;
-            return Err(UsccError::Check {
-                value,
-                expected,
-                actual,
-            });
+            return Err(UsccError::Check { value, expected, actual });
         }
         Ok(Uscc(value))
     }
@@ -115,10 +95,7 @@ impl Uscc {
         let org = &u.0.as_bytes()[8..17];
         let expected = org_check_char(&org[..8]).unwrap_or('?');
         if expected as u8 != org[8] {
-            return Err(UsccError::OrgCheck {
-                value: u.0,
-                expected,
-            });
+            return Err(UsccError::OrgCheck { value: u.0, expected });
         }
         Ok(u)
     }
@@ -169,12 +146,7 @@ mod tests {
     #[test]
     fn lowercase_and_full_width_are_normalised() {
         assert_eq!(Uscc::parse("91350100m000100y43").unwrap().as_str(), VALID);
-        assert_eq!(
-            Uscc::parse(" ９１３５０１００Ｍ０００１００Ｙ４３　")
-                .unwrap()
-                .as_str(),
-            VALID
-        );
+        assert_eq!(Uscc::parse(" ９１３５０１００Ｍ０００１００Ｙ４３　").unwrap().as_str(), VALID);
     }
 
     #[test]
@@ -188,10 +160,7 @@ mod tests {
                 }
                 chars[pos] = c;
                 let s: String = chars.into_iter().collect();
-                assert!(
-                    Uscc::parse(&s).is_err(),
-                    "corruption at {pos} to {c} accepted: {s}"
-                );
+                assert!(Uscc::parse(&s).is_err(), "corruption at {pos} to {c} accepted: {s}");
             }
         }
     }
@@ -199,10 +168,7 @@ mod tests {
     #[test]
     fn errors_name_the_problem_in_chinese() {
         let e = Uscc::parse("91350100M000100Y44").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "统一社会信用代码「91350100M000100Y44」校验位错误：第18位应为「3」，实为「4」"
-        );
+        assert_eq!(e.to_string(), "统一社会信用代码「91350100M000100Y44」校验位错误：第18位应为「3」，实为「4」");
         let e = Uscc::parse("9135").unwrap_err();
         assert!(e.to_string().contains("应为18位，实为4位"));
         let e = Uscc::parse("91350100I000100Y43").unwrap_err();
@@ -214,17 +180,11 @@ mod tests {
         // GB 11714 worked example.
         assert!(org_code_is_valid("D2143569X"));
         assert!(!org_code_is_valid("D21435691"));
-        assert!(
-            Uscc::parse_strict(VALID).is_ok(),
-            "M000100Y4 checks under GB 11714"
-        );
+        assert!(Uscc::parse_strict(VALID).is_ok(), "M000100Y4 checks under GB 11714");
         let bad_org = Uscc::complete("91210381D21435691").unwrap();
         assert!(Uscc::parse(bad_org.as_str()).is_ok());
         let e = Uscc::parse_strict(bad_org.as_str()).unwrap_err();
-        assert!(
-            e.to_string().contains("组织机构代码校验位错误：应为「X」"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("组织机构代码校验位错误：应为「X」"), "{e}");
         let u = Uscc::complete("91210381D2143569X").unwrap();
         assert_eq!(Uscc::parse_strict(u.as_str()).unwrap(), u);
         assert_eq!(u.region_code(), "210381");

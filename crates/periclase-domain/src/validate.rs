@@ -24,12 +24,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(f: &FieldSpec, value: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError {
-            field: f.key,
-            label: f.label,
-            value: value.into(),
-            message: message.into(),
-        }
+        FieldError { field: f.key, label: f.label, value: value.into(), message: message.into() }
     }
 }
 
@@ -49,11 +44,7 @@ pub fn validate_cell(f: &FieldSpec, raw: &str) -> Result<Value, FieldError> {
     let v = normalize_cell(raw);
     if v.is_empty() {
         return if f.required {
-            Err(FieldError::new(
-                f,
-                raw,
-                format!("「{}」为必填项，不能为空", f.label),
-            ))
+            Err(FieldError::new(f, raw, format!("「{}」为必填项，不能为空", f.label)))
         } else {
             Ok(Value::Null)
         };
@@ -64,9 +55,7 @@ pub fn validate_cell(f: &FieldSpec, raw: &str) -> Result<Value, FieldError> {
         FieldKind::Text(max) => {
             let n = v.chars().count();
             if n > max {
-                return bad(format!(
-                    "「{label}」最多{max}个字，实为{n}个字（不会截断，请精简后再导入）"
-                ));
+                return bad(format!("「{label}」最多{max}个字，实为{n}个字（不会截断，请精简后再导入）"));
             }
             Ok(Value::Text(v))
         }
@@ -99,9 +88,7 @@ pub fn validate_cell(f: &FieldSpec, raw: &str) -> Result<Value, FieldError> {
         },
         FieldKind::Date => match value::parse_date(&v) {
             Some(d) => Ok(Value::Text(d)),
-            None => bad(format!(
-                "「{label}」「{v}」不是有效日期，应为 2024-01-31 这样的格式"
-            )),
+            None => bad(format!("「{label}」「{v}」不是有效日期，应为 2024-01-31 这样的格式")),
         },
         FieldKind::Year => match value::parse_year(&v) {
             Some(y) => Ok(Value::Int(y)),
@@ -117,22 +104,17 @@ pub fn validate_cell(f: &FieldSpec, raw: &str) -> Result<Value, FieldError> {
         },
         FieldKind::Percent => match value::parse_amount(&v, true) {
             Some(x) => Ok(Value::Real(x)),
-            None => bad(format!(
-                "「{label}」「{v}」应为不小于0的百分数，如 65 或 65%"
-            )),
+            None => bad(format!("「{label}」「{v}」应为不小于0的百分数，如 65 或 65%")),
         },
         FieldKind::Enum(opts) => {
-            let found = opts.iter().find(|o| {
-                o.code.eq_ignore_ascii_case(&v) || o.label == v || o.aliases.iter().any(|a| *a == v)
-            });
+            let found = opts
+                .iter()
+                .find(|o| o.code.eq_ignore_ascii_case(&v) || o.label == v || o.aliases.iter().any(|a| *a == v));
             match found {
                 Some(o) => Ok(Value::Text(o.code.to_string())),
                 None => {
                     let allowed: Vec<&str> = opts.iter().map(|o| o.label).collect();
-                    bad(format!(
-                        "「{label}」「{v}」不是可选值，可选：{}",
-                        allowed.join("、")
-                    ))
+                    bad(format!("「{label}」「{v}」不是可选值，可选：{}", allowed.join("、")))
                 }
             }
         }

@@ -48,19 +48,14 @@ impl fmt::Display for Value {
 
 /// Parses a non-negative decimal: "1,234.5", "1234", "65%" (when `percent`).
 pub fn parse_amount(v: &str, percent: bool) -> Option<f64> {
-    let mut s: String = v
-        .chars()
-        .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
-        .collect();
+    let mut s: String = v.chars().filter(|c| *c != ',' && *c != '，' && !c.is_whitespace()).collect();
     if percent {
         if let Some(stripped) = s.strip_suffix('%').or_else(|| s.strip_suffix('％')) {
             s = stripped.to_string();
         }
     }
     if s.is_empty()
-        || !s.bytes().all(|b| {
-            b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'E' || b == b'+' || b == b'-'
-        })
+        || !s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'E' || b == b'+' || b == b'-')
     {
         return None;
     }
@@ -152,11 +147,7 @@ pub fn parse_bool(v: &str) -> Option<bool> {
 
 /// Splits a list cell on the separators people type (；;、,，) and rejoins with `；`.
 pub fn normalize_list(v: &str) -> String {
-    v.split(['；', ';', '、', ',', '，', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("；")
+    v.split(['；', ';', '、', ',', '，', '\n']).map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>().join("；")
 }
 
 #[cfg(test)]
@@ -170,10 +161,7 @@ mod tests {
         assert_eq!(parse_date("2024/1/5").as_deref(), Some("2024-01-05"));
         assert_eq!(parse_date("2024年1月5日").as_deref(), Some("2024-01-05"));
         assert_eq!(parse_date("20240229").as_deref(), Some("2024-02-29"));
-        assert_eq!(
-            parse_date("2024-01-05 00:00:00").as_deref(),
-            Some("2024-01-05")
-        );
+        assert_eq!(parse_date("2024-01-05 00:00:00").as_deref(), Some("2024-01-05"));
         assert_eq!(parse_date("2023-02-29"), None);
         assert_eq!(parse_date("2024-13-01"), None);
         assert_eq!(parse_date("明年"), None);
@@ -202,10 +190,7 @@ mod tests {
 
     #[test]
     fn lists() {
-        assert_eq!(
-            normalize_list("电熔镁砂、 轻烧氧化镁;镁砖"),
-            "电熔镁砂；轻烧氧化镁；镁砖"
-        );
+        assert_eq!(normalize_list("电熔镁砂、 轻烧氧化镁;镁砖"), "电熔镁砂；轻烧氧化镁；镁砖");
     }
 
     proptest! {

@@ -9,8 +9,7 @@ use crate::IoError;
 pub fn encoding_from_label(label: &str) -> Result<&'static Encoding, IoError> {
     match label.trim().to_ascii_lowercase().as_str() {
         "gbk" | "gb2312" | "cp936" | "gb18030" => Ok(GB18030),
-        other => Encoding::for_label(other.as_bytes())
-            .ok_or_else(|| IoError::UnknownEncoding(label.to_string())),
+        other => Encoding::for_label(other.as_bytes()).ok_or_else(|| IoError::UnknownEncoding(label.to_string())),
     }
 }
 
@@ -42,13 +41,9 @@ mod tests {
 
     #[test]
     fn detects_common_encodings() {
-        assert_eq!(
-            detect_encoding("企业名称,统一社会信用代码\n".as_bytes()),
-            UTF_8
-        );
+        assert_eq!(detect_encoding("企业名称,统一社会信用代码\n".as_bytes()), UTF_8);
         assert_eq!(detect_encoding(b"\xEF\xBB\xBFname\n"), UTF_8);
-        let (gbk, _, _) = GB18030
-            .encode("企业名称,统一社会信用代码,所属地区\n营口示例耐火材料有限公司,x,鲅鱼圈区\n");
+        let (gbk, _, _) = GB18030.encode("企业名称,统一社会信用代码,所属地区\n营口示例耐火材料有限公司,x,鲅鱼圈区\n");
         assert_eq!(detect_encoding(&gbk), GB18030);
     }
 

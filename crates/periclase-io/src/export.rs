@@ -40,41 +40,24 @@ pub struct Exporter {
 
 enum Sink {
     Csv(csv::Writer<BufWriter<File>>),
-    Xlsx {
-        book: Box<Workbook>,
-        sheet_name: String,
-        sheets: u32,
-        row: u32,
-        header: Vec<String>,
-        bold: CellFormat,
-    },
+    Xlsx { book: Box<Workbook>, sheet_name: String, sheets: u32, row: u32, header: Vec<String>, bold: CellFormat },
 }
 
 impl std::fmt::Debug for Exporter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Exporter")
-            .field("path", &self.path)
-            .field("rows", &self.rows)
-            .finish()
+        f.debug_struct("Exporter").field("path", &self.path).field("rows", &self.rows).finish()
     }
 }
 
 /// Excel forbids []:*?/\ in sheet names and allows 31 characters.
 fn sheet_name(label: &str) -> String {
-    let cleaned: String = label
-        .chars()
-        .map(|c| if "[]:*?/\\".contains(c) { '、' } else { c })
-        .collect();
+    let cleaned: String = label.chars().map(|c| if "[]:*?/\\".contains(c) { '、' } else { c }).collect();
     cleaned.chars().take(31).collect()
 }
 
 impl Exporter {
     /// An export of `spec`: Chinese column labels, values written as users type them.
-    pub fn create(
-        path: &Path,
-        format: Format,
-        spec: &'static RegistrySpec,
-    ) -> Result<Exporter, IoError> {
+    pub fn create(path: &Path, format: Format, spec: &'static RegistrySpec) -> Result<Exporter, IoError> {
         let mut e = Exporter::open(path, format, spec.label)?;
         e.spec = Some(spec);
         let header: Vec<String> = spec.fields.iter().map(|f| f.label.to_string()).collect();
@@ -83,23 +66,15 @@ impl Exporter {
     }
 
     /// A writer of plain text rows (the caller writes its own header).
-    pub(crate) fn create_plain(
-        path: &Path,
-        format: Format,
-        title: &str,
-    ) -> Result<Exporter, IoError> {
+    pub(crate) fn create_plain(path: &Path, format: Format, title: &str) -> Result<Exporter, IoError> {
         Exporter::open(path, format, title)
     }
 
     fn open(path: &Path, format: Format, title: &str) -> Result<Exporter, IoError> {
-        let werr = |e: &dyn std::fmt::Display| IoError::Write {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        };
+        let werr = |e: &dyn std::fmt::Display| IoError::Write { path: path.to_path_buf(), message: e.to_string() };
         let sink = match format {
             Format::Csv => {
-                let mut file =
-                    BufWriter::with_capacity(256 * 1024, File::create(path).map_err(|e| werr(&e))?);
+                let mut file = BufWriter::with_capacity(256 * 1024, File::create(path).map_err(|e| werr(&e))?);
                 // BOM: Excel opens BOM-marked UTF-8 correctly; without it, Chinese comes out garbled.
                 file.write_all(b"\xEF\xBB\xBF").map_err(|e| werr(&e))?;
                 Sink::Csv(csv::Writer::from_writer(file))
@@ -107,9 +82,7 @@ impl Exporter {
             Format::Xlsx => {
                 let mut book = Box::new(Workbook::new());
                 let name = sheet_name(title);
-                let ws = book
-                    .add_worksheet_with_constant_memory()
-                    .map_err(|e| werr(&e))?;
+                let ws = book.add_worksheet_with_constant_memory().map_err(|e| werr(&e))?;
                 ws.set_name(&name).map_err(|e| werr(&e))?;
                 Sink::Xlsx {
                     book,
@@ -121,12 +94,7 @@ impl Exporter {
                 }
             }
         };
-        Ok(Exporter {
-            path: path.to_path_buf(),
-            spec: None,
-            sink,
-            rows: 0,
-        })
+        Ok(Exporter { path: path.to_path_buf(), spec: None, sink, rows: 0 })
     }
 
     /// Data rows written so far (the header is not counted).
@@ -145,11 +113,7 @@ impl Exporter {
         self.write_values(row, spec)
     }
 
-    fn write_values(
-        &mut self,
-        row: &[Value],
-        spec: Option<&'static RegistrySpec>,
-    ) -> Result<(), IoError> {
+    fn write_values(&mut self, row: &[Value], spec: Option<&'static RegistrySpec>) -> Result<(), IoError> {
         let is_header = self.rows == 0;
         self.rows += 1;
         let data_row = self.rows - 1;
@@ -159,45 +123,24 @@ impl Exporter {
                     Some(s) => display_cell(&s.fields[i], v),
                     None => v.to_string(),
                 });
-                w.write_record(texts).map_err(|e| IoError::Write {
-                    path: self.path.clone(),
-                    message: e.to_string(),
-                })
+                w.write_record(texts).map_err(|e| IoError::Write { path: self.path.clone(), message: e.to_string() })
             }
-            Sink::Xlsx {
-                book,
-                sheet_name,
-                sheets,
-                row: r,
-                header,
-                bold,
-            } => {
+            Sink::Xlsx { book, sheet_name, sheets, row: r, header, bold } => {
                 let path = self.path.clone();
-                let werr = |e: &dyn std::fmt::Display| IoError::Write {
-                    path: path.clone(),
-                    message: e.to_string(),
-                };
+                let werr = |e: &dyn std::fmt::Display| IoError::Write { path: path.clone(), message: e.to_string() };
                 if is_header {
                     *header = row.iter().map(|v| v.to_string()).collect();
                 }
                 if *r == XLSX_MAX_ROWS {
                     // Past Excel's row limit: continue on "<name>(2)", header repeated.
                     *sheets += 1;
-                    let ws = book
-                        .add_worksheet_with_constant_memory()
-                        .map_err(|e| werr(&e))?;
-                    let n = format!(
-                        "{}({})",
-                        sheet_name.chars().take(26).collect::<String>(),
-                        sheets
-                    );
+                    let ws = book.add_worksheet_with_constant_memory().map_err(|e| werr(&e))?;
+                    let n = format!("{}({})", sheet_name.chars().take(26).collect::<String>(), sheets);
                     ws.set_name(&n).map_err(|e| werr(&e))?;
                     write_header(ws, header, bold).map_err(|e| werr(&e))?;
                     *r = 1;
                 }
-                let ws = book
-                    .worksheet_from_index(*sheets as usize - 1)
-                    .map_err(|e| werr(&e))?;
+                let ws = book.worksheet_from_index(*sheets as usize - 1).map_err(|e| werr(&e))?;
                 for (c, v) in row.iter().enumerate() {
                     let col = c as u16;
                     let res = match (spec, v) {
@@ -215,8 +158,7 @@ impl Exporter {
                             };
                             let n = text.chars().count();
                             if n > XLSX_MAX_CELL_CHARS {
-                                let label =
-                                    spec.map_or(String::new(), |s| s.fields[c].label.to_string());
+                                let label = spec.map_or(String::new(), |s| s.fields[c].label.to_string());
                                 return Err(IoError::CellTooLong(format!(
                                     "第{}行「{label}」有{n}个字，超过 Excel 单元格上限{XLSX_MAX_CELL_CHARS}字；为免截断，请改用 --format csv 导出",
                                     data_row + 1
@@ -240,24 +182,18 @@ impl Exporter {
     pub fn finish(self) -> Result<u64, IoError> {
         let rows = self.rows();
         match self.sink {
-            Sink::Csv(mut w) => w.flush().map_err(|e| IoError::Write {
-                path: self.path.clone(),
-                message: e.to_string(),
-            })?,
-            Sink::Xlsx { mut book, .. } => book.save(&self.path).map_err(|e| IoError::Write {
-                path: self.path.clone(),
-                message: e.to_string(),
-            })?,
+            Sink::Csv(mut w) => {
+                w.flush().map_err(|e| IoError::Write { path: self.path.clone(), message: e.to_string() })?
+            }
+            Sink::Xlsx { mut book, .. } => {
+                book.save(&self.path).map_err(|e| IoError::Write { path: self.path.clone(), message: e.to_string() })?
+            }
         }
         Ok(rows)
     }
 }
 
-fn write_header(
-    ws: &mut Worksheet,
-    header: &[String],
-    bold: &CellFormat,
-) -> Result<(), rust_xlsxwriter::XlsxError> {
+fn write_header(ws: &mut Worksheet, header: &[String], bold: &CellFormat) -> Result<(), rust_xlsxwriter::XlsxError> {
     for (c, h) in header.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, h, bold)?;
     }

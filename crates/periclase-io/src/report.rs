@@ -12,16 +12,8 @@ const HEADER: [&str; 5] = ["工作表", "行号", "列", "值", "原因"];
 
 /// `企业.xlsx` → `企业.errors.xlsx`; `企业.csv` → `企业.errors.csv`.
 pub fn report_path(input: &Path) -> PathBuf {
-    let stem = input
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("import");
-    let ext = match input
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
+    let stem = input.file_stem().and_then(|s| s.to_str()).unwrap_or("import");
+    let ext = match input.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("xlsx" | "xlsm" | "xls" | "ods") => "xlsx",
         _ => "csv",
     };
@@ -41,11 +33,7 @@ impl ErrorReport {
     pub fn for_input(input: &Path) -> ErrorReport {
         let path = report_path(input);
         let _ = std::fs::remove_file(&path);
-        ErrorReport {
-            path,
-            writer: None,
-            count: 0,
-        }
+        ErrorReport { path, writer: None, count: 0 }
     }
 
     pub fn path(&self) -> &Path {
@@ -58,11 +46,7 @@ impl ErrorReport {
 
     pub fn add(&mut self, issue: &RowIssue) -> Result<(), IoError> {
         if self.writer.is_none() {
-            let format = if self.path.extension().is_some_and(|e| e == "xlsx") {
-                Format::Xlsx
-            } else {
-                Format::Csv
-            };
+            let format = if self.path.extension().is_some_and(|e| e == "xlsx") { Format::Xlsx } else { Format::Csv };
             let mut w = Exporter::create_plain(&self.path, format, "错误报告")?;
             w.write_texts(&HEADER.map(String::from))?;
             self.writer = Some(w);
@@ -75,10 +59,7 @@ impl ErrorReport {
             issue.reason.clone(),
         ];
         self.count += 1;
-        self.writer
-            .as_mut()
-            .expect("created above")
-            .write_texts(&row)
+        self.writer.as_mut().expect("created above").write_texts(&row)
     }
 
     /// Closes the report; returns its path when there was anything to report.

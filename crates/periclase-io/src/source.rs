@@ -50,33 +50,18 @@ impl std::fmt::Debug for Msg {
 
 /// Opens `path` for import into `spec`. Fails before reading any data row when the file is
 /// empty, has only a header, or its header has unknown, missing or doubled columns.
-pub fn open_import(
-    path: &Path,
-    spec: &'static RegistrySpec,
-    opts: ReadOptions,
-) -> Result<ImportSource, IoError> {
+pub fn open_import(path: &Path, spec: &'static RegistrySpec, opts: ReadOptions) -> Result<ImportSource, IoError> {
     if !path.exists() {
-        return Err(IoError::Open {
-            path: path.to_path_buf(),
-            source: std::io::ErrorKind::NotFound.into(),
-        });
+        return Err(IoError::Open { path: path.to_path_buf(), source: std::io::ErrorKind::NotFound.into() });
     }
     let (tx, rx) = sync_channel::<Msg>(BATCHES_IN_FLIGHT);
     let owned: PathBuf = path.to_path_buf();
     let reader = std::thread::Builder::new()
         .name("periclase-import-reader".into())
         .spawn(move || reader_thread(&owned, spec, opts, tx))
-        .map_err(|e| IoError::Open {
-            path: path.to_path_buf(),
-            source: e,
-        })?;
-    let mut source = ImportSource {
-        rx,
-        buffer: Vec::new().into_iter(),
-        fatal: None,
-        reader: Some(reader),
-        blank_rows: 0,
-    };
+        .map_err(|e| IoError::Open { path: path.to_path_buf(), source: e })?;
+    let mut source =
+        ImportSource { rx, buffer: Vec::new().into_iter(), fatal: None, reader: Some(reader), blank_rows: 0 };
     match source.rx.recv() {
         Ok(Msg::Header(Ok(()))) => {}
         Ok(Msg::Header(Err(e))) => return Err(e),
@@ -148,11 +133,7 @@ struct Mapping {
     width: usize,
 }
 
-fn map_header(
-    spec: &'static RegistrySpec,
-    header: &[String],
-    ignore_unknown: bool,
-) -> Result<Mapping, IoError> {
+fn map_header(spec: &'static RegistrySpec, header: &[String], ignore_unknown: bool) -> Result<Mapping, IoError> {
     let mut columns = Vec::with_capacity(header.len());
     let mut unknown = Vec::new();
     let mut claimed: Vec<Option<usize>> = vec![None; spec.fields.len()];
@@ -189,42 +170,23 @@ fn map_header(
             allowed: allowed.join("、"),
         });
     }
-    let missing: Vec<&str> = spec
-        .fields
-        .iter()
-        .zip(&claimed)
-        .filter(|(f, c)| f.required && c.is_none())
-        .map(|(f, _)| f.label)
-        .collect();
+    let missing: Vec<&str> =
+        spec.fields.iter().zip(&claimed).filter(|(f, c)| f.required && c.is_none()).map(|(f, _)| f.label).collect();
     if !missing.is_empty() {
-        return Err(IoError::MissingColumns {
-            registry: spec.label,
-            columns: missing.join("、"),
-        });
+        return Err(IoError::MissingColumns { registry: spec.label, columns: missing.join("、") });
     }
-    Ok(Mapping {
-        width: header.len(),
-        columns,
-    })
+    Ok(Mapping { width: header.len(), columns })
 }
 
 fn to_item(spec: &'static RegistrySpec, mapping: &Mapping, raw: &RawRow<'_>) -> ImportItem {
-    let location = RowLocation {
-        sheet: raw.sheet.map(str::to_string),
-        row: raw.row,
-    };
+    let location = RowLocation { sheet: raw.sheet.map(str::to_string), row: raw.row };
     let mut cells: Vec<Option<&str>> = vec![None; spec.fields.len()];
     let mut errors = Vec::new();
     for (i, text) in raw.cells.iter().enumerate() {
         if let Some(rest) = text.strip_prefix(EXCEL_ERROR) {
             errors.push(FieldError {
                 field: "",
-                label: mapping
-                    .columns
-                    .get(i)
-                    .copied()
-                    .flatten()
-                    .map_or("（无表头列）", |f| spec.fields[f].label),
+                label: mapping.columns.get(i).copied().flatten().map_or("（无表头列）", |f| spec.fields[f].label),
                 value: rest.to_string(),
                 message: format!("单元格是 Excel 错误值 {rest}，请改为实际数据"),
             });
@@ -262,10 +224,7 @@ fn reader_thread(
     let mut mapping: Option<Mapping> = None;
     let mut batch = Vec::with_capacity(BATCH);
     let mut blank = 0u64;
-    let mut last = RowLocation {
-        sheet: None,
-        row: 1,
-    };
+    let mut last = RowLocation { sheet: None, row: 1 };
     let mut header_error = None;
     let result = read_rows(path, opts.encoding, opts.sheet.as_deref(), &mut |raw| {
         if raw.cells.iter().all(|c| c.trim().is_empty()) {
@@ -291,12 +250,7 @@ fn reader_thread(
         };
         batch.push(to_item(spec, m, &raw));
         if batch.len() == BATCH {
-            return tx
-                .send(Msg::Rows(std::mem::replace(
-                    &mut batch,
-                    Vec::with_capacity(BATCH),
-                )))
-                .is_ok();
+            return tx.send(Msg::Rows(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))).is_ok();
         }
         true
     });

@@ -21,11 +21,7 @@ pub enum FileKind {
 
 impl FileKind {
     pub fn from_path(path: &Path) -> Result<FileKind, IoError> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
         match ext.as_str() {
             "csv" | "txt" => Ok(FileKind::Csv),
             "xlsx" | "xlsm" => Ok(FileKind::Xlsx),
@@ -59,10 +55,7 @@ pub(crate) fn read_rows(
 }
 
 fn open(path: &Path) -> Result<File, IoError> {
-    File::open(path).map_err(|source| IoError::Open {
-        path: path.to_path_buf(),
-        source,
-    })
+    File::open(path).map_err(|source| IoError::Open { path: path.to_path_buf(), source })
 }
 
 fn read_csv(
@@ -77,10 +70,7 @@ fn read_csv(
             open(path)?
                 .take(64 * 1024)
                 .read_to_end(&mut head)
-                .map_err(|source| IoError::Open {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
+                .map_err(|source| IoError::Open { path: path.to_path_buf(), source })?;
             detect_encoding(&head)
         }
     };
@@ -88,11 +78,8 @@ fn read_csv(
         .encoding(Some(encoding))
         .bom_override(true)
         .build(BufReader::with_capacity(256 * 1024, open(path)?));
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(256 * 1024)
-        .from_reader(decoded);
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).buffer_capacity(256 * 1024).from_reader(decoded);
     let mut record = csv::StringRecord::new();
     let mut row = 0u64;
     loop {
@@ -100,20 +87,15 @@ fn read_csv(
         match reader.read_record(&mut record) {
             Ok(false) => return Ok(()),
             Ok(true) => {
-                if !each(RawRow {
-                    sheet: None,
-                    row,
-                    cells: &record,
-                }) {
+                if !each(RawRow { sheet: None, row, cells: &record }) {
                     return Ok(());
                 }
             }
             Err(e) => {
                 let message = match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => format!(
-                        "含有无法按 {} 解码的字节，请用 --encoding 指定编码",
-                        encoding.name()
-                    ),
+                    csv::ErrorKind::Utf8 { .. } => {
+                        format!("含有无法按 {} 解码的字节，请用 --encoding 指定编码", encoding.name())
+                    }
                     csv::ErrorKind::Io(io) => io.to_string(),
                     _ => e.to_string(),
                 };
@@ -152,11 +134,7 @@ fn sheets_to_read(names: &[String], asked: Option<&str>) -> Result<Vec<String>, 
     Ok(out)
 }
 
-fn read_xlsx(
-    path: &Path,
-    sheet: Option<&str>,
-    each: &mut dyn FnMut(RawRow<'_>) -> bool,
-) -> Result<(), IoError> {
+fn read_xlsx(path: &Path, sheet: Option<&str>, each: &mut dyn FnMut(RawRow<'_>) -> bool) -> Result<(), IoError> {
     let mut book: Xlsx<_> = Xlsx::new(BufReader::new(open(path)?)).map_err(excel_err)?;
     let names = book.sheet_names().to_vec();
     let mut record = StringRecord::new();
@@ -168,11 +146,7 @@ fn read_xlsx(
         let mut emit = |r: u32, row: &[String], record: &mut StringRecord| {
             record.clear();
             row.iter().for_each(|c| record.push_field(c));
-            each(RawRow {
-                sheet: Some(&name),
-                row: u64::from(r) + 1,
-                cells: record,
-            })
+            each(RawRow { sheet: Some(&name), row: u64::from(r) + 1, cells: record })
         };
         while let Some(cell) = cells.next_cell().map_err(excel_err)? {
             let (r, c) = cell.get_position();
@@ -198,11 +172,7 @@ fn read_xlsx(
     Ok(())
 }
 
-fn read_other(
-    path: &Path,
-    sheet: Option<&str>,
-    each: &mut dyn FnMut(RawRow<'_>) -> bool,
-) -> Result<(), IoError> {
+fn read_other(path: &Path, sheet: Option<&str>, each: &mut dyn FnMut(RawRow<'_>) -> bool) -> Result<(), IoError> {
     let mut book = open_workbook_auto(path).map_err(excel_err)?;
     let names = book.sheet_names().to_vec();
     let mut record = StringRecord::new();
@@ -213,11 +183,7 @@ fn read_other(
             record.clear();
             (0..c0).for_each(|_| record.push_field(""));
             r.iter().for_each(|c| record.push_field(&data_text(c)));
-            if !each(RawRow {
-                sheet: Some(&name),
-                row: u64::from(r0) + k as u64 + 1,
-                cells: &record,
-            }) {
+            if !each(RawRow { sheet: Some(&name), row: u64::from(r0) + k as u64 + 1, cells: &record }) {
                 return Ok(());
             }
         }

@@ -9,29 +9,23 @@ use periclase_io::{open_import, Exporter, Format, ReadOptions};
 use periclase_store::{ListQuery, SqliteStore, Store};
 use proptest::prelude::*;
 
-const REGIONS: &[&str] = &[
-    "210381", "210882", "210804", "341702", "411282", "110105", "650102",
-];
+const REGIONS: &[&str] = &["210381", "210882", "210804", "341702", "411282", "110105", "650102"];
 const INDUSTRIES: &[&str] = &["C3089", "B1099", "C3217", "I6513"];
 
 /// Text as users type it, already normalised: no surrounding space, no full-width letters
 /// or digits; commas, quotes, newlines and Chinese punctuation included on purpose.
 fn text(max: usize) -> impl Strategy<Value = String> {
-    proptest::string::string_regex(&format!(
-        "[示例镁砂耐火材料有限公司（）“”\",\n'a-zA-Z0-9#=+ -]{{1,{max}}}"
-    ))
-    .unwrap()
-    .prop_map(|s| s.trim().to_string())
-    .prop_filter("non-empty", |s| !s.is_empty())
+    proptest::string::string_regex(&format!("[示例镁砂耐火材料有限公司（）“”\",\n'a-zA-Z0-9#=+ -]{{1,{max}}}"))
+        .unwrap()
+        .prop_map(|s| s.trim().to_string())
+        .prop_filter("non-empty", |s| !s.is_empty())
 }
 
 fn item() -> impl Strategy<Value = String> {
     proptest::string::string_regex("[电熔镁砂轻烧氧化镁砖A-Z0-9]{1,8}").unwrap()
 }
 
-fn opt<T: std::fmt::Debug + Clone>(
-    s: impl Strategy<Value = T>,
-) -> impl Strategy<Value = Option<T>> {
+fn opt<T: std::fmt::Debug + Clone>(s: impl Strategy<Value = T>) -> impl Strategy<Value = Option<T>> {
     proptest::option::of(s)
 }
 
@@ -47,22 +41,20 @@ fn enterprise() -> impl Strategy<Value = Row> {
         opt(text(300)),
         opt(any::<bool>()),
     )
-        .prop_map(
-            |(body, name, region, address, industry, founded, products, scope, external)| {
-                let t = |s: Option<String>| s.map_or(Value::Null, Value::Text);
-                vec![
-                    Value::Text(Uscc::complete(&body).unwrap().to_string()),
-                    Value::Text(name),
-                    Value::Text(region.to_string()),
-                    t(address),
-                    t(industry.map(str::to_string)),
-                    t(founded.map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))),
-                    t(products.map(|p| p.join("；"))),
-                    t(scope),
-                    external.map_or(Value::Null, |b| Value::Int(i64::from(b))),
-                ]
-            },
-        )
+        .prop_map(|(body, name, region, address, industry, founded, products, scope, external)| {
+            let t = |s: Option<String>| s.map_or(Value::Null, Value::Text);
+            vec![
+                Value::Text(Uscc::complete(&body).unwrap().to_string()),
+                Value::Text(name),
+                Value::Text(region.to_string()),
+                t(address),
+                t(industry.map(str::to_string)),
+                t(founded.map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))),
+                t(products.map(|p| p.join("；"))),
+                t(scope),
+                external.map_or(Value::Null, |b| Value::Int(i64::from(b))),
+            ]
+        })
 }
 
 fn figure() -> impl Strategy<Value = Row> {
@@ -70,12 +62,7 @@ fn figure() -> impl Strategy<Value = Row> {
         "[0-9A-HJ-NP-RTUW-Y]{17}",
         2000i64..2030,
         proptest::sample::select(vec!["revenue", "employees", "debt_ratio", "rd_spend"]),
-        prop_oneof![
-            0.0f64..1.0,
-            0.0f64..1e6,
-            1e6f64..1e13,
-            (0u32..1_000_000).prop_map(f64::from)
-        ],
+        prop_oneof![0.0f64..1.0, 0.0f64..1e6, 1e6f64..1e13, (0u32..1_000_000).prop_map(f64::from)],
         text(20),
     )
         .prop_map(|(body, year, metric, value, source)| {
@@ -93,9 +80,7 @@ fn figure() -> impl Strategy<Value = Row> {
 fn unique_by_key(spec: &RegistrySpec, rows: Vec<Row>) -> Vec<Row> {
     let mut seen = std::collections::HashSet::new();
     let keys = spec.key_indices();
-    rows.into_iter()
-        .filter(|r| seen.insert(keys.iter().map(|&i| r[i].to_string()).collect::<Vec<_>>()))
-        .collect()
+    rows.into_iter().filter(|r| seen.insert(keys.iter().map(|&i| r[i].to_string()).collect::<Vec<_>>())).collect()
 }
 
 fn write(path: &Path, format: Format, spec: &'static RegistrySpec, rows: &[Row]) {
@@ -109,10 +94,7 @@ fn write(path: &Path, format: Format, spec: &'static RegistrySpec, rows: &[Row])
 fn read(path: &Path, spec: &'static RegistrySpec) -> Vec<Row> {
     open_import(path, spec, ReadOptions::default())
         .unwrap()
-        .map(|item| {
-            item.row
-                .unwrap_or_else(|e| panic!("row {}: {e:?}", item.location.row))
-        })
+        .map(|item| item.row.unwrap_or_else(|e| panic!("row {}: {e:?}", item.location.row)))
         .collect()
 }
 
@@ -182,23 +164,16 @@ fn exports_past_excels_row_limit_continue_on_a_second_sheet_and_read_back() {
     for (sheet, serial) in [("企业库", 1u32), ("企业库(2)", 2)] {
         let ws = book.add_worksheet();
         ws.set_name(sheet).unwrap();
-        for (c, h) in ["统一社会信用代码", "企业名称", "所属地区"]
-            .iter()
-            .enumerate()
-        {
+        for (c, h) in ["统一社会信用代码", "企业名称", "所属地区"].iter().enumerate() {
             ws.write_string(0, c as u16, *h).unwrap();
         }
-        let uscc = Uscc::complete(&format!("91210381{serial:08}X"))
-            .unwrap()
-            .to_string();
+        let uscc = Uscc::complete(&format!("91210381{serial:08}X")).unwrap().to_string();
         ws.write_string(1, 0, &uscc).unwrap();
         ws.write_string(1, 1, "示例公司").unwrap();
         ws.write_string(1, 2, "210381").unwrap();
     }
     book.save(&path).unwrap();
-    let items: Vec<_> = open_import(&path, &ENTERPRISES, ReadOptions::default())
-        .unwrap()
-        .collect();
+    let items: Vec<_> = open_import(&path, &ENTERPRISES, ReadOptions::default()).unwrap().collect();
     assert_eq!(items.len(), 2);
     assert_eq!(items[1].location.sheet.as_deref(), Some("企业库(2)"));
     assert_eq!(items[1].location.row, 2);

@@ -3,6 +3,9 @@ pub enum StoreError {
     /// A filter the user gave is not valid (bad region prefix, unknown tier…).
     #[error("{0}")]
     BadQuery(String),
+    /// The write would clash with an existing record (a username already taken…).
+    #[error("{0}")]
+    Conflict(String),
     #[error("数据库版本 {found} 比本程序支持的 {supported} 更新，请升级 Periclase")]
     TooNew { found: i64, supported: i64 },
     #[error("数据库错误：{0}")]

@@ -1,16 +1,18 @@
 //! Periclase storage. [`Store`] is what the rest of the platform sees; [`SqliteStore`] is
 //! the embedded implementation. SQL lives in this crate and nowhere else.
 
+mod accounts;
 mod error;
 mod query;
 mod sqlite;
 
+pub use accounts::{Account, Accounts, NewAccount};
 pub use error::StoreError;
 pub use periclase_domain::{ImportItem, ImportOptions, ImportOutcome, RowIssue, RowLocation};
 pub use query::{ListPage, ListQuery, Record};
 pub use sqlite::SqliteStore;
 
-use periclase_domain::{RegistrySpec, Row};
+use periclase_domain::{RegistrySpec, Row, Scope};
 
 /// Storage of every registry. Implementations must be usable from several threads.
 pub trait Store: Send + Sync {
@@ -29,8 +31,9 @@ pub trait Store: Send + Sync {
     /// One page of a filtered list, in id order (keyset paging on `after`).
     fn list(&self, spec: &'static RegistrySpec, query: &ListQuery) -> Result<ListPage, StoreError>;
 
-    /// A row by its natural key (single-field keys) or by its row id (composite keys).
-    fn get(&self, spec: &'static RegistrySpec, key: &str) -> Result<Option<Record>, StoreError>;
+    /// A row by its natural key (single-field keys) or by its row id (composite keys), if
+    /// it lies inside `scope` (`None`: anywhere).
+    fn get(&self, spec: &'static RegistrySpec, key: &str, scope: Option<&Scope>) -> Result<Option<Record>, StoreError>;
 
     /// Rows of `child` that reference the row `parent_id` of `parent` (an enterprise's
     /// figures, a talent's links…).

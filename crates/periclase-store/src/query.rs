@@ -1,4 +1,4 @@
-use periclase_domain::Row;
+use periclase_domain::{Row, Scope};
 
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
@@ -12,6 +12,8 @@ pub struct ListQuery {
     /// Keyset cursor: rows with id greater than this.
     pub after: Option<i64>,
     pub limit: Option<u32>,
+    /// The rows the asker may see; `None` means all (the CLI, an admin).
+    pub scope: Option<Scope>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -8,6 +8,11 @@ use periclase_store::StoreError;
 
 #[derive(Debug)]
 pub enum ApiError {
+    /// No valid session: log in first.
+    Unauthenticated,
+    /// Logged in, but this is not yours to see or do (or the CSRF token is missing).
+    Forbidden(String),
+    TooManyAttempts,
     NotFound(String),
     BadRequest(String),
     Internal(String),
@@ -16,29 +21,28 @@ pub enum ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message) = match self {
+            ApiError::Unauthenticated => {
+                (StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录（会话不存在或已过期）".to_string())
+            }
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
+            ApiError::TooManyAttempts => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "登录失败次数过多，请15分钟后再试".to_string())
+            }
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "服务器内部错误，请稍后重试或联系管理员".to_string(),
-                )
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后重试或联系管理员".to_string())
             }
         };
-        (
-            status,
-            Json(serde_json::json!({ "code": code, "message": message })),
-        )
-            .into_response()
+        (status, Json(serde_json::json!({ "code": code, "message": message }))).into_response()
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::BadQuery(m) => ApiError::BadRequest(m),
+            StoreError::BadQuery(m) | StoreError::Conflict(m) => ApiError::BadRequest(m),
             other => ApiError::Internal(other.to_string()),
         }
     }

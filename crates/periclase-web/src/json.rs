@@ -24,10 +24,7 @@ pub fn record(spec: &RegistrySpec, rec: &Record) -> Json {
         m.insert(f.key.into(), value(v));
         match (f.kind, v) {
             (FieldKind::Enum(_), Value::Text(code)) => {
-                m.insert(
-                    format!("{}_label", f.key),
-                    Json::String(f.enum_label(code).to_string()),
-                );
+                m.insert(format!("{}_label", f.key), Json::String(f.enum_label(code).to_string()));
             }
             (FieldKind::Region, Value::Text(code)) => {
                 let name = RegionTable::embedded().full_name(code).unwrap_or_default();

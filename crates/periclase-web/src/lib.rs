@@ -1,6 +1,7 @@
 //! Periclase over HTTP. `app(state)` builds the whole router, so tests drive it with
 //! `tower::ServiceExt::oneshot` and the binary serves it. HTTP types stay in this crate.
 
+pub mod auth;
 mod error;
 mod json;
 pub mod routes;
@@ -8,13 +9,22 @@ pub mod routes;
 use std::sync::Arc;
 
 use axum::Router;
-use periclase_store::Store;
+use periclase_store::{Accounts, Store};
 
 pub use error::ApiError;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub accounts: Arc<dyn Accounts>,
+}
+
+impl AppState {
+    /// Both halves from one store (the SQLite store serves registries and accounts).
+    pub fn new<S: Store + Accounts + 'static>(store: S) -> AppState {
+        let shared = Arc::new(store);
+        AppState { store: shared.clone(), accounts: shared }
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -26,6 +36,7 @@ impl std::fmt::Debug for AppState {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
+        .merge(routes::session::router())
         .merge(routes::registries::router())
         .with_state(state)
 }
@@ -36,7 +47,5 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
 }

@@ -1,16 +1,16 @@
 //! The JSON API through `oneshot`, on a small demo province.
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use periclase_demo::Demo;
 use periclase_domain::{registries, ImportItem, ImportOptions, RowLocation};
-use periclase_store::{SqliteStore, Store};
+use periclase_store::{Accounts, NewAccount, SqliteStore, Store};
 use periclase_web::{app, AppState};
-use serde_json::Value;
+use serde_json::{json, Value};
 use tower::ServiceExt;
+
+const PW: &str = "Periclase2024";
 
 fn state() -> (tempfile::TempDir, AppState, Demo) {
     let dir = tempfile::tempdir().unwrap();
@@ -19,35 +19,77 @@ fn state() -> (tempfile::TempDir, AppState, Demo) {
     for spec in registries::ALL {
         let mut rows = Vec::new();
         demo.for_each(spec.id, &mut |r| rows.push(r));
-        let mut items = rows.into_iter().enumerate().map(|(i, r)| ImportItem {
-            location: RowLocation {
-                sheet: None,
-                row: i as u64 + 2,
-            },
-            row: Ok(r),
-        });
+        let mut items = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| ImportItem { location: RowLocation { sheet: None, row: i as u64 + 2 }, row: Ok(r) });
+        store.import(spec, &mut items, ImportOptions::default(), &mut |i| panic!("{i:?}"), &mut |_| {}).unwrap();
+    }
+    let hash = periclase_auth::password::hash(PW).unwrap();
+    let haicheng = (0..120).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
+    let accounts = [
+        ("admin", "admin", None, None),
+        ("haicheng", "official", Some("210381"), None),
+        ("dashiqiao", "official", Some("210882"), None),
+        ("qiye", "enterprise", None, Some(haicheng.uscc.clone())),
+    ];
+    for (username, role, region, enterprise) in accounts {
         store
-            .import(
-                spec,
-                &mut items,
-                ImportOptions::default(),
-                &mut |i| panic!("{i:?}"),
-                &mut |_| {},
-            )
+            .create_account(&NewAccount {
+                username: username.into(),
+                display_name: username.into(),
+                role: role.into(),
+                region: region.map(str::to_string),
+                enterprise,
+                institution: None,
+                talent: None,
+                password_hash: hash.clone(),
+            })
             .unwrap();
     }
-    (
-        dir,
-        AppState {
-            store: Arc::new(store),
-        },
-        demo,
-    )
+    (dir, AppState::new(store), demo)
 }
 
+/// Logs in; returns the session cookie and the CSRF token.
+async fn login(state: &AppState, username: &str) -> (String, String) {
+    let (status, cookie, body) =
+        post_json(state, "/api/login", &json!({ "username": username, "password": PW }), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let cookie = cookie.expect("login sets the session cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let session = cookie.split(';').next().unwrap().to_string();
+    (session, body["csrf_token"].as_str().unwrap().to_string())
+}
+
+async fn post_json(
+    state: &AppState,
+    uri: &str,
+    body: &Value,
+    auth: Option<(&str, Option<&str>)>,
+) -> (StatusCode, Option<String>, Value) {
+    let mut req = Request::post(uri).header("content-type", "application/json");
+    if let Some((cookie, csrf)) = auth {
+        req = req.header("cookie", cookie);
+        if let Some(csrf) = csrf {
+            req = req.header("x-csrf-token", csrf);
+        }
+    }
+    let res = app(state.clone()).oneshot(req.body(Body::from(body.to_string())).unwrap()).await.unwrap();
+    let status = res.status();
+    let cookie = res.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_string());
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (status, cookie, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+/// GET as the administrator.
 async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
+    let (cookie, _) = login(state, "admin").await;
+    get_as(state, uri, &cookie).await
+}
+
+async fn get_as(state: &AppState, uri: &str, cookie: &str) -> (StatusCode, Value) {
     let res = app(state.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .oneshot(Request::get(uri).header("cookie", cookie).body(Body::empty()).unwrap())
         .await
         .unwrap();
     let status = res.status();
@@ -66,9 +108,7 @@ async fn healthz() {
 #[tokio::test]
 async fn list_filters_by_region_prefix() {
     let (_d, s, demo) = state();
-    let expected = (0..120)
-        .filter(|&i| demo.enterprise(i).region().starts_with("2103"))
-        .count();
+    let expected = (0..120).filter(|&i| demo.enterprise(i).region().starts_with("2103")).count();
     assert!(expected > 0);
     let (status, body) = get(&s, "/api/enterprises?region=2103&limit=1000").await;
     assert_eq!(status, StatusCode::OK);
@@ -77,10 +117,7 @@ async fn list_filters_by_region_prefix() {
     assert_eq!(records.len(), expected);
     for r in records {
         assert!(r["region"].as_str().unwrap().starts_with("2103"));
-        assert!(r["region_name"]
-            .as_str()
-            .unwrap()
-            .starts_with("辽宁省 鞍山市"));
+        assert!(r["region_name"].as_str().unwrap().starts_with("辽宁省 鞍山市"));
     }
     // The city's full code means the same prefix.
     let (_, same) = get(&s, "/api/enterprises?region=210300&limit=1000").await;
@@ -93,18 +130,8 @@ async fn paging_and_keyword() {
     let (_, first) = get(&s, "/api/enterprises?limit=50").await;
     let next = first["next"].as_i64().unwrap();
     let (_, second) = get(&s, &format!("/api/enterprises?limit=50&after={next}")).await;
-    let a: Vec<i64> = first["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_i64().unwrap())
-        .collect();
-    let b: Vec<i64> = second["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_i64().unwrap())
-        .collect();
+    let a: Vec<i64> = first["records"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    let b: Vec<i64> = second["records"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
     assert_eq!(a.len(), 50);
     assert!(b.iter().all(|id| *id > *a.last().unwrap()));
     let (_, kw) = get(&s, "/api/enterprises?q=%E7%A4%BA%E4%BE%8B&limit=1").await;
@@ -147,4 +174,107 @@ async fn policy_record_snapshot() {
     let (status, body) = get(&s, "/api/policies/ZC-LN-2024-471").await;
     assert_eq!(status, StatusCode::OK);
     insta::assert_json_snapshot!("policy_471", body);
+}
+
+#[tokio::test]
+async fn signed_out_requests_are_refused() {
+    let (_d, s, _) = state();
+    let res = app(s.clone()).oneshot(Request::get("/api/enterprises").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(body["code"], "unauthenticated");
+    let (status, _) = get_as(&s, "/api/enterprises", "periclase_session=forged").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_county_official_sees_only_their_county() {
+    let (_d, s, demo) = state();
+    let (cookie, _) = login(&s, "haicheng").await;
+    let (status, body) = get_as(&s, "/api/enterprises?limit=1000", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let records = body["records"].as_array().unwrap();
+    assert!(!records.is_empty());
+    assert!(records.iter().all(|r| r["region"] == "210381"));
+    // Asking for a wider region does not widen the scope.
+    let (_, wider) = get_as(&s, "/api/enterprises?limit=1000&region=21", &cookie).await;
+    assert_eq!(wider["total"], body["total"]);
+    // Another county's enterprise: not found, as if it did not exist.
+    let other = (0..120).map(|i| demo.enterprise(i)).find(|e| e.region() == "210882").unwrap();
+    let (status, body) = get_as(&s, &format!("/api/enterprises/{}", other.uscc), &cookie).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    // Child rows follow their enterprise's region.
+    let (_, figures) = get_as(&s, "/api/enterprise-figures?limit=1000", &cookie).await;
+    let mine: std::collections::HashSet<String> =
+        records.iter().map(|r| r["uscc"].as_str().unwrap().to_string()).collect();
+    assert!(figures["records"].as_array().unwrap().iter().all(|f| mine.contains(f["uscc"].as_str().unwrap())));
+    // Published policy is readable by everyone signed in.
+    let (status, _) = get_as(&s, "/api/policies", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_enterprise_user_sees_only_its_own_enterprise() {
+    let (_d, s, demo) = state();
+    let (cookie, _) = login(&s, "qiye").await;
+    let (_, me) = get_as(&s, "/api/me", &cookie).await;
+    let own = me["enterprise"].as_str().unwrap().to_string();
+    let (_, list) = get_as(&s, "/api/enterprises", &cookie).await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["records"][0]["uscc"], own);
+    let other = (0..120).map(|i| demo.enterprise(i)).find(|e| e.uscc != own).unwrap();
+    let (status, _) = get_as(&s, &format!("/api/enterprises/{}", other.uscc), &cookie).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = get_as(&s, "/api/talents", &cookie).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], "forbidden");
+}
+
+#[tokio::test]
+async fn logout_needs_the_csrf_token_and_ends_the_session() {
+    let (_d, s, _) = state();
+    let (cookie, csrf) = login(&s, "haicheng").await;
+    let (status, _, body) = post_json(&s, "/api/logout", &json!({}), Some((&cookie, None))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body["message"].as_str().unwrap().contains("CSRF"));
+    let (status, _, _) = post_json(&s, "/api/logout", &json!({}), Some((&cookie, Some("wrong")))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, cleared, _) = post_json(&s, "/api/logout", &json!({}), Some((&cookie, Some(&csrf)))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(cleared.unwrap().contains("Max-Age=0"));
+    let (status, _) = get_as(&s, "/api/me", &cookie).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_and_then_throttled() {
+    let (_d, s, _) = state();
+    for _ in 0..5 {
+        let (status, cookie, body) =
+            post_json(&s, "/api/login", &json!({ "username": "haicheng", "password": "Wrong12345" }), None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(cookie.is_none());
+        assert_eq!(body["message"], "用户名或密码错误");
+    }
+    // Even the right password is refused while throttled.
+    let (status, _, body) = post_json(&s, "/api/login", &json!({ "username": "haicheng", "password": PW }), None).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["code"], "too_many_attempts");
+    // Unknown users get the same answer as wrong passwords.
+    let (status, _, body) = post_json(&s, "/api/login", &json!({ "username": "nobody", "password": PW }), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["message"], "用户名或密码错误");
+}
+
+#[tokio::test]
+async fn disabled_accounts_lose_their_sessions() {
+    let (_d, s, _) = state();
+    let (cookie, _) = login(&s, "dashiqiao").await;
+    assert!(s.accounts.set_disabled("dashiqiao", true).unwrap());
+    let (status, _) = get_as(&s, "/api/me", &cookie).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, body) =
+        post_json(&s, "/api/login", &json!({ "username": "dashiqiao", "password": PW }), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body["message"].as_str().unwrap().contains("停用"));
 }

@@ -31,27 +31,14 @@ pub struct Args {
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let demo = Demo::new(args.seed, args.enterprises);
-    let only = args
-        .only
-        .iter()
-        .map(|n| super::registry(n))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let only = args.only.iter().map(|n| super::registry(n)).collect::<anyhow::Result<Vec<_>>>()?;
     let Some(dir) = args.out else {
-        let store = SqliteStore::open(&config.db)
-            .with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
+        let store = SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
         return crate::demo_load::load(&store, demo, &only);
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
-    let specs = if only.is_empty() {
-        registries::ALL.to_vec()
-    } else {
-        only
-    };
-    let ext = if args.format == Format::Csv {
-        "csv"
-    } else {
-        "xlsx"
-    };
+    let specs = if only.is_empty() { registries::ALL.to_vec() } else { only };
+    let ext = if args.format == Format::Csv { "csv" } else { "xlsx" };
     for spec in specs {
         let path = dir.join(format!("{}.{ext}", spec.name));
         let mut out = Exporter::create(&path, args.format, spec)?;

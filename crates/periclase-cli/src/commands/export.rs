@@ -38,12 +38,8 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         Format::Csv => "csv",
         Format::Xlsx => "xlsx",
     };
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("{}.{ext}", spec.name)));
-    let store = SqliteStore::open(&config.db)
-        .with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("{}.{ext}", spec.name)));
+    let store = SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
     let query = ListQuery {
         q: args.q,
         region: args.region,
@@ -51,6 +47,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         year: args.year,
         after: None,
         limit: Some(1),
+        scope: None,
     };
     let total = store.list(spec, &query)?.total;
     let pb = progress::bar(Some(total), &format!("导出{}", spec.label));
@@ -59,9 +56,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let partial = out.with_extension(format!("{ext}.part"));
     let mut exporter = Exporter::create(&partial, args.format, spec)?;
     let written = store.export(spec, &query, &mut |row| {
-        exporter
-            .write_row(row)
-            .map_err(|e| StoreError::Sink(e.to_string()))?;
+        exporter.write_row(row).map_err(|e| StoreError::Sink(e.to_string()))?;
         let n = exporter.rows();
         if n % 4096 == 0 {
             pb.set_position(n);

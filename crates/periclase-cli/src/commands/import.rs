@@ -37,18 +37,9 @@ pub struct Args {
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let spec = super::registry(&args.registry)?;
-    let encoding = args
-        .encoding
-        .as_deref()
-        .map(encoding_from_label)
-        .transpose()?;
-    let store = SqliteStore::open(&config.db)
-        .with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
-    let opts = ReadOptions {
-        encoding,
-        sheet: args.sheet.clone(),
-        ignore_unknown_columns: args.ignore_unknown_columns,
-    };
+    let encoding = args.encoding.as_deref().map(encoding_from_label).transpose()?;
+    let store = SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
+    let opts = ReadOptions { encoding, sheet: args.sheet.clone(), ignore_unknown_columns: args.ignore_unknown_columns };
     let mut source = open_import(&args.file, spec, opts)?;
     let mut report = ErrorReport::for_input(&args.file);
     let mut report_error = None;
@@ -56,29 +47,12 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let outcome = store.import(
         spec,
         &mut source,
-        ImportOptions {
-            partial: args.partial,
-            dry_run: args.dry_run,
-        },
+        ImportOptions { partial: args.partial, dry_run: args.dry_run },
         &mut |issue| {
             if report.count() < SHOWN_ISSUES {
-                let sheet = issue
-                    .location
-                    .sheet
-                    .as_deref()
-                    .map(|s| format!("工作表「{s}」"))
-                    .unwrap_or_default();
-                let column = issue
-                    .column
-                    .as_deref()
-                    .map(|c| format!("「{c}」列"))
-                    .unwrap_or_default();
-                pb.suspend(|| {
-                    eprintln!(
-                        "  {sheet}第{}行{column}：{}",
-                        issue.location.row, issue.reason
-                    )
-                });
+                let sheet = issue.location.sheet.as_deref().map(|s| format!("工作表「{s}」")).unwrap_or_default();
+                let column = issue.column.as_deref().map(|c| format!("「{c}」列")).unwrap_or_default();
+                pb.suspend(|| eprintln!("  {sheet}第{}行{column}：{}", issue.location.row, issue.reason));
             }
             if let Err(e) = report.add(&issue) {
                 report_error.get_or_insert(e);
@@ -93,19 +67,10 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     if let Some(e) = report_error {
         return Err(e).context("错误报告写入失败");
     }
-    let blank_note = if blank > 0 {
-        format!("，跳过空行 {blank}")
-    } else {
-        String::new()
-    };
+    let blank_note = if blank > 0 { format!("，跳过空行 {blank}") } else { String::new() };
     println!(
         "{}：读取 {} 行{blank_note}；新增 {}，更新 {}，未变 {}，拒绝 {}。",
-        spec.label,
-        outcome.read,
-        outcome.inserted,
-        outcome.updated,
-        outcome.unchanged,
-        outcome.rejected
+        spec.label, outcome.read, outcome.inserted, outcome.updated, outcome.unchanged, outcome.rejected
     );
     if issues > SHOWN_ISSUES {
         eprintln!("  ……共 {issues} 个问题，以上只列出前 {SHOWN_ISSUES} 个。");
@@ -123,9 +88,5 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     } else {
         println!("因有 {} 行错误，没有写入任何数据（整份文件要么全部导入，要么全不导入；可改正后重新导入，或加 --partial 只导入正确的行）。", outcome.rejected);
     }
-    Ok(if outcome.rejected == 0 && source.fatal().is_none() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if outcome.rejected == 0 && source.fatal().is_none() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

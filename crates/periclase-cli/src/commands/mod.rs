@@ -3,6 +3,7 @@ pub mod export;
 pub mod import;
 pub mod serve;
 pub mod uscc;
+pub mod user;
 
 use std::process::ExitCode;
 
@@ -12,10 +13,7 @@ use periclase_domain::{registries, RegistrySpec};
 /// A registry by its English name (enterprises) or Chinese label (企业库).
 pub fn registry(name: &str) -> anyhow::Result<&'static RegistrySpec> {
     registries::by_name(name).ok_or_else(|| {
-        let names: Vec<String> = registries::ALL
-            .iter()
-            .map(|s| format!("{}（{}）", s.name, s.label))
-            .collect();
+        let names: Vec<String> = registries::ALL.iter().map(|s| format!("{}（{}）", s.name, s.label)).collect();
         anyhow!("没有名为「{name}」的库。可用：{}", names.join("、"))
     })
 }

@@ -1,10 +1,8 @@
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use periclase_demo::{Demo, DEFAULT_ENTERPRISES, DEFAULT_SEED};
-use periclase_domain::registries::ENTERPRISES;
-use periclase_store::{SqliteStore, Store};
+use periclase_store::{Accounts, SqliteStore};
 
 use crate::config::Config;
 
@@ -20,26 +18,23 @@ pub struct Args {
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let fresh = !config.db.exists();
-    let store = SqliteStore::open(&config.db)
-        .with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
-    if fresh && config.db_is_default && !args.no_demo && store.count(&ENTERPRISES)? == 0 {
-        eprintln!(
-            "首次启动：在 {} 生成示例省份数据（{} 家示例企业）……",
-            config.db.display(),
-            DEFAULT_ENTERPRISES
-        );
+    let store = SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
+    if fresh && config.db_is_default && !args.no_demo {
+        eprintln!("首次启动：在 {} 生成示例省份数据（{} 家示例企业）……", config.db.display(), DEFAULT_ENTERPRISES);
         crate::demo_load::load(&store, Demo::new(DEFAULT_SEED, DEFAULT_ENTERPRISES), &[])?;
+        crate::demo_load::demo_accounts(&store)?;
     }
-    let state = periclase_web::AppState {
-        store: Arc::new(store),
-    };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    if store.accounts()?.is_empty() {
+        eprintln!(
+            "提示：数据库中还没有账号，请先创建管理员：periclase --db {} user add <用户名> --role admin",
+            config.db.display()
+        );
+    }
+    let state = periclase_web::AppState::new(store);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(&config.addr)
-            .await
-            .with_context(|| format!("无法监听 {}", config.addr))?;
+        let listener =
+            tokio::net::TcpListener::bind(&config.addr).await.with_context(|| format!("无法监听 {}", config.addr))?;
         eprintln!(
             "Periclase 已启动：http://{}  （数据库 {}，按 Ctrl+C 停止）",
             listener.local_addr()?,

@@ -15,21 +15,12 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut all_ok = true;
     for code in &args.codes {
-        let parsed = if args.strict {
-            Uscc::parse_strict(code)
-        } else {
-            Uscc::parse(code)
-        };
+        let parsed = if args.strict { Uscc::parse_strict(code) } else { Uscc::parse(code) };
         match parsed {
             Ok(u) => {
-                let region = RegionTable::embedded()
-                    .full_name(u.region_code())
-                    .unwrap_or_else(|| "（代码表中无此地区）".into());
-                println!(
-                    "有效  {u}  登记机关地区 {} {region}，组织机构代码 {}",
-                    u.region_code(),
-                    u.org_code()
-                );
+                let region =
+                    RegionTable::embedded().full_name(u.region_code()).unwrap_or_else(|| "（代码表中无此地区）".into());
+                println!("有效  {u}  登记机关地区 {} {region}，组织机构代码 {}", u.region_code(), u.org_code());
             }
             Err(e) => {
                 all_ok = false;
@@ -37,9 +28,5 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if all_ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -32,15 +32,7 @@ pub(crate) fn run(
     let left_wal = empty && !opts.dry_run && set_journal_mode(conn, "delete");
     // A large page cache while importing: index pages of a million-row table stay in memory.
     // Restored afterwards, because the connection goes back to the pool.
-    conn.pragma_update(
-        None,
-        "cache_size",
-        if empty {
-            BULK_CACHE_KIB
-        } else {
-            UPSERT_CACHE_KIB
-        },
-    )?;
+    conn.pragma_update(None, "cache_size", if empty { BULK_CACHE_KIB } else { UPSERT_CACHE_KIB })?;
     conn.pragma_update(None, "threads", 2)?;
     let result = run_in_transaction(conn, spec, items, opts, on_issue, on_progress);
     conn.pragma_update(None, "cache_size", DEFAULT_CACHE_KIB)?;
@@ -53,11 +45,7 @@ pub(crate) fn run(
 }
 
 fn table_is_empty(conn: &Connection, spec: &RegistrySpec) -> Result<bool, StoreError> {
-    Ok(conn.query_row(
-        &format!("SELECT NOT EXISTS (SELECT 1 FROM {})", spec.table),
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(conn.query_row(&format!("SELECT NOT EXISTS (SELECT 1 FROM {})", spec.table), [], |r| r.get(0))?)
 }
 
 fn set_journal_mode(conn: &Connection, mode: &str) -> bool {
@@ -80,11 +68,11 @@ fn run_in_transaction(
     // DDL is transactional: a rollback brings them back as they were.
     let bulk = table_is_empty(&tx, spec)? && !opts.dry_run;
     let indexes: Vec<String> = if bulk {
-        let mut st = tx.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL")?;
+        let mut st = tx.prepare(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL",
+        )?;
         let found = st
-            .query_map([spec.table], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })?
+            .query_map([spec.table], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         drop(st);
         for (name, _) in &found {
@@ -94,35 +82,16 @@ fn run_in_transaction(
     } else {
         Vec::new()
     };
-    let now: String = tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| {
-        r.get(0)
-    })?;
+    let now: String = tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| r.get(0))?;
     let now = Value::Text(now);
     let key_idx = spec.key_indices();
     let cols: Vec<&str> = spec.fields.iter().map(|f| f.column).collect();
     let placeholders: Vec<String> = (1..=cols.len() + 1).map(|i| format!("?{i}")).collect();
-    let key_cond: Vec<String> = key_idx
-        .iter()
-        .enumerate()
-        .map(|(n, &i)| format!("{} = ?{}", cols[i], n + 1))
-        .collect();
-    let find_sql = format!(
-        "SELECT id, {} FROM {} WHERE {}",
-        cols.join(", "),
-        spec.table,
-        key_cond.join(" AND ")
-    );
-    let insert_sql = format!(
-        "INSERT INTO {} ({}, updated_at) VALUES ({})",
-        spec.table,
-        cols.join(", "),
-        placeholders.join(", ")
-    );
-    let sets: Vec<String> = cols
-        .iter()
-        .enumerate()
-        .map(|(i, c)| format!("{c} = ?{}", i + 1))
-        .collect();
+    let key_cond: Vec<String> = key_idx.iter().enumerate().map(|(n, &i)| format!("{} = ?{}", cols[i], n + 1)).collect();
+    let find_sql = format!("SELECT id, {} FROM {} WHERE {}", cols.join(", "), spec.table, key_cond.join(" AND "));
+    let insert_sql =
+        format!("INSERT INTO {} ({}, updated_at) VALUES ({})", spec.table, cols.join(", "), placeholders.join(", "));
+    let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
     let update_sql = format!(
         "UPDATE {} SET {}, updated_at = ?{} WHERE id = ?{}",
         spec.table,
@@ -130,22 +99,10 @@ fn run_in_transaction(
         cols.len() + 1,
         cols.len() + 2
     );
-    let refs: Vec<(usize, &'static RegistrySpec)> = spec
-        .fields
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| parent_of(f.kind).map(|p| (i, p)))
-        .collect();
-    let ref_sql: Vec<String> = refs
-        .iter()
-        .map(|(_, p)| {
-            format!(
-                "SELECT id FROM {} WHERE {} = ?1",
-                p.table,
-                parent_key_column(p)
-            )
-        })
-        .collect();
+    let refs: Vec<(usize, &'static RegistrySpec)> =
+        spec.fields.iter().enumerate().filter_map(|(i, f)| parent_of(f.kind).map(|p| (i, p))).collect();
+    let ref_sql: Vec<String> =
+        refs.iter().map(|(_, p)| format!("SELECT id FROM {} WHERE {} = ?1", p.table, parent_key_column(p))).collect();
 
     let mut out = ImportOutcome::default();
     // Natural keys seen in this file, with the row they were first seen on. Kept as 64-bit
@@ -158,10 +115,7 @@ fn run_in_transaction(
         let mut find = tx.prepare(&find_sql)?;
         let mut insert = tx.prepare(&insert_sql)?;
         let mut update = tx.prepare(&update_sql)?;
-        let mut ref_lookups = ref_sql
-            .iter()
-            .map(|s| tx.prepare(s))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut ref_lookups = ref_sql.iter().map(|s| tx.prepare(s)).collect::<Result<Vec<_>, _>>()?;
 
         for item in items {
             out.read += 1;
@@ -187,13 +141,7 @@ fn run_in_transaction(
             };
             let h = key_hash(&row, &key_idx);
             if let Some(first) = seen.get(&h) {
-                on_issue(duplicate_issue(
-                    spec,
-                    &row,
-                    &key_idx,
-                    &location,
-                    u64::from(*first),
-                ));
+                on_issue(duplicate_issue(spec, &row, &key_idx, &location, u64::from(*first)));
                 out.rejected += 1;
                 failed = true;
                 continue;
@@ -220,17 +168,12 @@ fn run_in_transaction(
             }
             if let Some((i, parent, key)) = missing {
                 let f = &spec.fields[i];
-                let key_label = parent
-                    .field(parent.natural_key[0])
-                    .map_or("编号", |k| k.label);
+                let key_label = parent.field(parent.natural_key[0]).map_or("编号", |k| k.label);
                 on_issue(RowIssue {
                     location,
                     column: Some(f.label.to_string()),
                     value: key.clone(),
-                    reason: format!(
-                        "{}中没有{key_label}为「{key}」的记录，请先导入{}",
-                        parent.label, parent.label
-                    ),
+                    reason: format!("{}中没有{key_label}为「{key}」的记录，请先导入{}", parent.label, parent.label),
                 });
                 out.rejected += 1;
                 failed = true;
@@ -245,11 +188,8 @@ fn run_in_transaction(
                 match rows.next()? {
                     Some(r) => {
                         let id: i64 = r.get(0)?;
-                        let same = (0..cols.len()).all(|i| {
-                            r.get_ref(i + 1)
-                                .map(read_value)
-                                .is_ok_and(|v| same_value(&v, &row[i]))
-                        });
+                        let same = (0..cols.len())
+                            .all(|i| r.get_ref(i + 1).map(read_value).is_ok_and(|v| same_value(&v, &row[i])));
                         Some((id, same))
                     }
                     None => None,
@@ -260,9 +200,8 @@ fn run_in_transaction(
             match existing {
                 None => {
                     if write {
-                        insert.execute(rusqlite::params_from_iter(
-                            row.iter().chain(std::iter::once(&now)).map(Bind),
-                        ))?;
+                        insert
+                            .execute(rusqlite::params_from_iter(row.iter().chain(std::iter::once(&now)).map(Bind)))?;
                     }
                     out.inserted += 1;
                 }
@@ -270,9 +209,7 @@ fn run_in_transaction(
                 Some((id, false)) => {
                     if write {
                         let id = Value::Int(id);
-                        update.execute(rusqlite::params_from_iter(
-                            row.iter().chain([&now, &id]).map(Bind),
-                        ))?;
+                        update.execute(rusqlite::params_from_iter(row.iter().chain([&now, &id]).map(Bind)))?;
                     }
                     out.updated += 1;
                 }
@@ -313,22 +250,13 @@ fn key_hash(row: &Row, key_idx: &[usize]) -> u64 {
     h.finish()
 }
 
-fn duplicate_issue(
-    spec: &RegistrySpec,
-    row: &Row,
-    key_idx: &[usize],
-    location: &RowLocation,
-    first: u64,
-) -> RowIssue {
+fn duplicate_issue(spec: &RegistrySpec, row: &Row, key_idx: &[usize], location: &RowLocation, first: u64) -> RowIssue {
     let labels: Vec<&str> = key_idx.iter().map(|&i| spec.fields[i].label).collect();
     let values: Vec<String> = key_idx.iter().map(|&i| row[i].to_string()).collect();
     RowIssue {
         location: location.clone(),
         column: Some(labels.join("+")),
         value: values.join(" / "),
-        reason: format!(
-            "与本文件第{first}行的{}重复：同一文件中每条记录只能出现一次",
-            labels.join("+")
-        ),
+        reason: format!("与本文件第{first}行的{}重复：同一文件中每条记录只能出现一次", labels.join("+")),
     }
 }

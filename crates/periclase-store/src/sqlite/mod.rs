@@ -1,5 +1,6 @@
 //! The embedded SQLite store: WAL mode, foreign keys on, versioned migrations.
 
+mod accounts;
 mod import;
 mod sql;
 
@@ -7,17 +8,15 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use periclase_domain::{registries, FieldKind, RegistrySpec, Row, Value};
+use periclase_domain::{registries, FieldKind, RegistrySpec, Row, Scope, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
 
-use crate::{
-    ImportItem, ImportOptions, ImportOutcome, ListPage, ListQuery, Record, RowIssue, Store,
-    StoreError,
-};
+use crate::{ImportItem, ImportOptions, ImportOutcome, ListPage, ListQuery, Record, RowIssue, Store, StoreError};
 
 /// Migrations in order; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_registries.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("../../migrations/0001_registries.sql"), include_str!("../../migrations/0002_accounts.sql")];
 
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 1000;
@@ -49,19 +48,13 @@ pub(crate) fn read_value(v: ValueRef<'_>) -> Value {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::Int(i),
         ValueRef::Real(r) => Value::Real(r),
-        ValueRef::Text(t) | ValueRef::Blob(t) => {
-            Value::Text(String::from_utf8_lossy(t).into_owned())
-        }
+        ValueRef::Text(t) | ValueRef::Blob(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
     }
 }
 
 /// Reads `spec.fields.len()` values starting at column `offset`, coercing SQLite's storage
 /// class to the field's kind (an Amount stored as integer 5 is still the decimal 5).
-pub(crate) fn read_row(
-    spec: &RegistrySpec,
-    r: &rusqlite::Row<'_>,
-    offset: usize,
-) -> rusqlite::Result<Row> {
+pub(crate) fn read_row(spec: &RegistrySpec, r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<Row> {
     let mut row = Vec::with_capacity(spec.fields.len());
     for (i, f) in spec.fields.iter().enumerate() {
         let v = read_value(r.get_ref(offset + i)?);
@@ -76,10 +69,7 @@ pub(crate) fn read_row(
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let store = SqliteStore {
-            path: path.as_ref().to_path_buf(),
-            pool: Mutex::new(Vec::new()),
-        };
+        let store = SqliteStore { path: path.as_ref().to_path_buf(), pool: Mutex::new(Vec::new()) };
         let mut conn = store.connect()?;
         migrate(&mut conn)?;
         store.release(conn);
@@ -93,9 +83,7 @@ impl SqliteStore {
     fn connect(&self) -> Result<Connection, StoreError> {
         let conn = Connection::open_with_flags(
             &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -120,10 +108,7 @@ impl SqliteStore {
         }
     }
 
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let mut conn = self.take()?;
         let out = f(&mut conn);
         self.release(conn);
@@ -150,9 +135,7 @@ impl SqliteStore {
     pub fn columns(&self, table: &str) -> Result<HashSet<String>, StoreError> {
         self.with(|c| {
             let mut st = c.prepare("SELECT name FROM pragma_table_info(?1)")?;
-            let cols = st
-                .query_map([table], |r| r.get::<_, String>(0))?
-                .collect::<Result<_, _>>()?;
+            let cols = st.query_map([table], |r| r.get::<_, String>(0))?.collect::<Result<_, _>>()?;
             Ok(cols)
         })
     }
@@ -162,10 +145,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let supported = MIGRATIONS.len() as i64;
     if version > supported {
-        return Err(StoreError::TooNew {
-            found: version,
-            supported,
-        });
+        return Err(StoreError::TooNew { found: version, supported });
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction()?;
@@ -198,20 +178,13 @@ impl Store for SqliteStore {
                 where_sql.push(format!("t.id > ?{}", params.len() + 1));
                 params.push(Value::Int(after));
             }
-            let sql = format!(
-                "{} {} ORDER BY t.id LIMIT {}",
-                sql::select(spec),
-                sql::where_clause(&where_sql),
-                limit + 1
-            );
+            let sql =
+                format!("{} {} ORDER BY t.id LIMIT {}", sql::select(spec), sql::where_clause(&where_sql), limit + 1);
             let mut st = c.prepare_cached(&sql)?;
             let binds: Vec<Bind> = params.iter().map(Bind).collect();
             let mut records = st
                 .query_map(rusqlite::params_from_iter(binds.iter()), |r| {
-                    Ok(Record {
-                        id: r.get(0)?,
-                        row: read_row(spec, r, 1)?,
-                    })
+                    Ok(Record { id: r.get(0)?, row: read_row(spec, r, 1)? })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             let next = if records.len() > limit as usize {
@@ -220,45 +193,36 @@ impl Store for SqliteStore {
             } else {
                 None
             };
-            let count_sql = format!(
-                "SELECT count(*) FROM {} t {}",
-                spec.table,
-                sql::where_clause(&filter.where_sql)
-            );
+            let count_sql = format!("SELECT count(*) FROM {} t {}", spec.table, sql::where_clause(&filter.where_sql));
             let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
-            let total: i64 = c
-                .prepare_cached(&count_sql)?
-                .query_row(rusqlite::params_from_iter(binds.iter()), |r| r.get(0))?;
-            Ok(ListPage {
-                records,
-                next,
-                total: total as u64,
-            })
+            let total: i64 =
+                c.prepare_cached(&count_sql)?.query_row(rusqlite::params_from_iter(binds.iter()), |r| r.get(0))?;
+            Ok(ListPage { records, next, total: total as u64 })
         })
     }
 
-    fn get(&self, spec: &'static RegistrySpec, key: &str) -> Result<Option<Record>, StoreError> {
+    fn get(&self, spec: &'static RegistrySpec, key: &str, scope: Option<&Scope>) -> Result<Option<Record>, StoreError> {
         self.with(|c| {
             let (cond, value) = if spec.natural_key.len() == 1 {
                 let f = spec.field(spec.natural_key[0]).expect("key field");
-                (
-                    format!("t.{} = ?1", f.column),
-                    Value::Text(normalize_key(f, key)),
-                )
+                (format!("t.{} = ?1", f.column), Value::Text(normalize_key(f, key)))
             } else {
                 match key.parse::<i64>() {
                     Ok(id) => ("t.id = ?1".to_string(), Value::Int(id)),
                     Err(_) => return Ok(None),
                 }
             };
-            let sql = format!("{} WHERE {cond}", sql::select(spec));
+            let mut params = vec![value];
+            let mut conds = vec![cond];
+            if let Some(scope) = scope {
+                conds.extend(sql::scope_condition(spec, scope, &mut params));
+            }
+            let sql = format!("{} {}", sql::select(spec), sql::where_clause(&conds));
             let mut st = c.prepare_cached(&sql)?;
-            let mut rows = st.query([Bind(&value)])?;
+            let binds: Vec<Bind> = params.iter().map(Bind).collect();
+            let mut rows = st.query(rusqlite::params_from_iter(binds.iter()))?;
             match rows.next()? {
-                Some(r) => Ok(Some(Record {
-                    id: r.get(0)?,
-                    row: read_row(spec, r, 1)?,
-                })),
+                Some(r) => Ok(Some(Record { id: r.get(0)?, row: read_row(spec, r, 1)? })),
                 None => Ok(None),
             }
         })
@@ -270,27 +234,14 @@ impl Store for SqliteStore {
         parent_id: i64,
         child: &'static RegistrySpec,
     ) -> Result<Vec<Record>, StoreError> {
-        let Some(link) = child
-            .fields
-            .iter()
-            .find(|f| f.kind == FieldKind::Ref(parent.id))
-        else {
+        let Some(link) = child.fields.iter().find(|f| f.kind == FieldKind::Ref(parent.id)) else {
             return Ok(Vec::new());
         };
         self.with(|c| {
-            let sql = format!(
-                "{} WHERE t.{} = ?1 ORDER BY t.id",
-                sql::select(child),
-                link.column
-            );
+            let sql = format!("{} WHERE t.{} = ?1 ORDER BY t.id", sql::select(child), link.column);
             let mut st = c.prepare_cached(&sql)?;
             let rows = st
-                .query_map([parent_id], |r| {
-                    Ok(Record {
-                        id: r.get(0)?,
-                        row: read_row(child, r, 1)?,
-                    })
-                })?
+                .query_map([parent_id], |r| Ok(Record { id: r.get(0)?, row: read_row(child, r, 1)? }))?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
@@ -304,11 +255,7 @@ impl Store for SqliteStore {
     ) -> Result<u64, StoreError> {
         self.with(|c| {
             let filter = sql::Filter::build(spec, query)?;
-            let sql = format!(
-                "{} {} ORDER BY t.id",
-                sql::select(spec),
-                sql::where_clause(&filter.where_sql)
-            );
+            let sql = format!("{} {} ORDER BY t.id", sql::select(spec), sql::where_clause(&filter.where_sql));
             let mut st = c.prepare(&sql)?;
             let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
             let mut rows = st.query(rusqlite::params_from_iter(binds.iter()))?;
@@ -323,9 +270,7 @@ impl Store for SqliteStore {
 
     fn count(&self, spec: &'static RegistrySpec) -> Result<u64, StoreError> {
         self.with(|c| {
-            let n: i64 = c.query_row(&format!("SELECT count(*) FROM {}", spec.table), [], |r| {
-                r.get(0)
-            })?;
+            let n: i64 = c.query_row(&format!("SELECT count(*) FROM {}", spec.table), [], |r| r.get(0))?;
             Ok(n as u64)
         })
     }
@@ -350,10 +295,7 @@ pub(crate) fn parent_of(kind: FieldKind) -> Option<&'static RegistrySpec> {
 
 /// Column of the single-field natural key of `parent`.
 pub(crate) fn parent_key_column(parent: &RegistrySpec) -> &'static str {
-    parent
-        .field(parent.natural_key[0])
-        .expect("natural key")
-        .column
+    parent.field(parent.natural_key[0]).expect("natural key").column
 }
 
 #[cfg(test)]
@@ -369,19 +311,9 @@ mod tests {
             let cols = store.columns(spec.table).unwrap();
             assert!(cols.contains("id"), "{}", spec.table);
             for f in spec.fields {
-                assert!(
-                    cols.contains(f.column),
-                    "{}.{} missing",
-                    spec.table,
-                    f.column
-                );
+                assert!(cols.contains(f.column), "{}.{} missing", spec.table, f.column);
             }
-            assert_eq!(
-                cols.len(),
-                spec.fields.len() + 2,
-                "{}: columns not in the spec: {cols:?}",
-                spec.table
-            );
+            assert_eq!(cols.len(), spec.fields.len() + 2, "{}: columns not in the spec: {cols:?}", spec.table);
         }
         // Re-opening does not re-run migrations.
         drop(store);

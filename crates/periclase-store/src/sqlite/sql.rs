@@ -1,8 +1,6 @@
 //! SQL text generated from registry specs.
 
-use periclase_domain::{
-    region_prefix, registries, validate_cell, FieldKind, RegistryId, RegistrySpec, Value,
-};
+use periclase_domain::{region_prefix, registries, validate_cell, FieldKind, RegistryId, RegistrySpec, Scope, Value};
 
 use super::{parent_key_column, parent_of};
 use crate::{ListQuery, StoreError};
@@ -16,10 +14,7 @@ pub(crate) fn select(spec: &RegistrySpec) -> String {
         match parent_of(f.kind) {
             Some(parent) => {
                 cols.push(format!("p{i}.{}", parent_key_column(parent)));
-                joins.push_str(&format!(
-                    " LEFT JOIN {} p{i} ON p{i}.id = t.{}",
-                    parent.table, f.column
-                ));
+                joins.push_str(&format!(" LEFT JOIN {} p{i} ON p{i}.id = t.{}", parent.table, f.column));
             }
             None => cols.push(format!("t.{}", f.column)),
         }
@@ -45,12 +40,7 @@ impl Filter {
     pub fn build(spec: &RegistrySpec, q: &ListQuery) -> Result<Filter, StoreError> {
         let mut f = Filter::default();
         if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            let like = format!(
-                "%{}%",
-                text.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
+            let like = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
             let n = f.push(Value::Text(like));
             let ors: Vec<String> = spec
                 .search
@@ -60,61 +50,44 @@ impl Filter {
                 .map(|fld| format!("t.{} LIKE ?{n} ESCAPE '\\'", fld.column))
                 .collect();
             if ors.is_empty() {
-                return Err(StoreError::BadQuery(format!(
-                    "{}不支持关键词筛选",
-                    spec.label
-                )));
+                return Err(StoreError::BadQuery(format!("{}不支持关键词筛选", spec.label)));
             }
             f.where_sql.push(format!("({})", ors.join(" OR ")));
         }
         if let Some(region) = q.region.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             let Some(field) = spec.region_field.and_then(|k| spec.field(k)) else {
-                return Err(StoreError::BadQuery(format!(
-                    "{}不支持按地区筛选",
-                    spec.label
-                )));
+                return Err(StoreError::BadQuery(format!("{}不支持按地区筛选", spec.label)));
             };
             if !region.bytes().all(|b| b.is_ascii_digit()) || region.len() > 6 || region.len() < 2 {
-                return Err(StoreError::BadQuery(format!(
-                    "地区「{region}」应为2–6位行政区划代码前缀，如 21 或 2103"
-                )));
+                return Err(StoreError::BadQuery(format!("地区「{region}」应为2–6位行政区划代码前缀，如 21 或 2103")));
             }
             let prefix = region_prefix(region);
             // Range on the (region, id) index instead of LIKE: ':' sorts right after '9'.
             let lo = f.push(Value::Text(prefix.to_string()));
             let hi = f.push(Value::Text(format!("{prefix}:")));
-            f.where_sql.push(format!(
-                "t.{c} >= ?{lo} AND t.{c} < ?{hi}",
-                c = field.column
-            ));
+            f.where_sql.push(format!("t.{c} >= ?{lo} AND t.{c} < ?{hi}", c = field.column));
         }
         if let Some(tier) = q.tier.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             if spec.id != RegistryId::Enterprises {
-                return Err(StoreError::BadQuery(format!(
-                    "{}不支持按梯度筛选",
-                    spec.label
-                )));
+                return Err(StoreError::BadQuery(format!("{}不支持按梯度筛选", spec.label)));
             }
-            let honour = registries::ENTERPRISE_HONOURS
-                .field("honour")
-                .expect("honour field");
+            let honour = registries::ENTERPRISE_HONOURS.field("honour").expect("honour field");
             let code = match validate_cell(honour, tier) {
                 Ok(Value::Text(code)) => code,
-                Ok(_) | Err(_) => {
-                    return Err(StoreError::BadQuery(format!("梯度「{tier}」不是可选值")))
-                }
+                Ok(_) | Err(_) => return Err(StoreError::BadQuery(format!("梯度「{tier}」不是可选值"))),
             };
             let n = f.push(Value::Text(code));
             f.where_sql.push(format!(
                 "EXISTS (SELECT 1 FROM enterprise_honour h WHERE h.enterprise_id = t.id AND h.honour = ?{n})"
             ));
         }
+        if let Some(scope) = &q.scope {
+            let conds = scope_condition(spec, scope, &mut f.params);
+            f.where_sql.extend(conds);
+        }
         if let Some(year) = q.year {
             let Some(field) = spec.year_field.and_then(|k| spec.field(k)) else {
-                return Err(StoreError::BadQuery(format!(
-                    "{}不支持按年度筛选",
-                    spec.label
-                )));
+                return Err(StoreError::BadQuery(format!("{}不支持按年度筛选", spec.label)));
             };
             debug_assert!(matches!(field.kind, FieldKind::Year));
             let n = f.push(Value::Int(year));
@@ -126,5 +99,63 @@ impl Filter {
     fn push(&mut self, v: Value) -> usize {
         self.params.push(v);
         self.params.len()
+    }
+}
+
+/// The condition limiting `spec`'s rows to `scope`; parameters are appended to `params`.
+/// A scope a registry cannot express (an institution on enterprises) matches nothing.
+pub(crate) fn scope_condition(spec: &RegistrySpec, scope: &Scope, params: &mut Vec<Value>) -> Option<String> {
+    let mut push = |v: Value| {
+        params.push(v);
+        params.len()
+    };
+    let field = |key: Option<&str>| key.and_then(|k| spec.field(k));
+    let nothing = Some("0".to_string());
+    match scope {
+        Scope::All => None,
+        Scope::Nothing => nothing,
+        Scope::Region(prefix) => {
+            let p = region_prefix(prefix).to_string();
+            if let Some(f) = field(spec.region_field) {
+                let (lo, hi) = (push(Value::Text(p.clone())), push(Value::Text(format!("{p}:"))));
+                return Some(format!("(t.{c} >= ?{lo} AND t.{c} < ?{hi})", c = f.column));
+            }
+            match field(spec.owner) {
+                Some(f) if f.kind == FieldKind::Ref(RegistryId::Enterprises) => {
+                    let (lo, hi) = (push(Value::Text(p.clone())), push(Value::Text(format!("{p}:"))));
+                    Some(format!(
+                        "t.{} IN (SELECT id FROM enterprise WHERE region >= ?{lo} AND region < ?{hi})",
+                        f.column
+                    ))
+                }
+                _ => nothing,
+            }
+        }
+        Scope::Enterprise(uscc) => match field(spec.owner) {
+            Some(f) if f.kind == FieldKind::Uscc => {
+                Some(format!("t.{} = ?{}", f.column, push(Value::Text(uscc.clone()))))
+            }
+            Some(f) if f.kind == FieldKind::Ref(RegistryId::Enterprises) => Some(format!(
+                "t.{} = (SELECT id FROM enterprise WHERE uscc = ?{})",
+                f.column,
+                push(Value::Text(uscc.clone()))
+            )),
+            _ => nothing,
+        },
+        Scope::Institution(name) => match spec.id {
+            RegistryId::Achievements => Some(format!("t.institution = ?{}", push(Value::Text(name.clone())))),
+            _ => nothing,
+        },
+        Scope::Talent(code) => match spec.id {
+            RegistryId::Talents => Some(format!("t.code = ?{}", push(Value::Text(code.clone())))),
+            _ => match spec.fields.iter().find(|f| f.kind == FieldKind::Ref(RegistryId::Talents)) {
+                Some(f) => Some(format!(
+                    "t.{} = (SELECT id FROM talent WHERE code = ?{})",
+                    f.column,
+                    push(Value::Text(code.clone()))
+                )),
+                None => nothing,
+            },
+        },
     }
 }

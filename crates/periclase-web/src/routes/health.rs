@@ -14,7 +14,5 @@ async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value
     let enterprises = tokio::task::spawn_blocking(move || store.count(&ENTERPRISES))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
-    Ok(Json(
-        serde_json::json!({ "status": "ok", "enterprises": enterprises }),
-    ))
+    Ok(Json(serde_json::json!({ "status": "ok", "enterprises": enterprises })))
 }

@@ -1,0 +1,13 @@
+//! Who may see and change what, and the secrets that prove who someone is.
+//!
+//! - [`Role`] and [`Principal`]: the five roles of the platform and a logged-in account.
+//! - [`Scope`]: the rows of a registry a principal may read or write, described without SQL
+//!   (the store turns it into a filter).
+//! - [`password`]: Argon2id hashing; [`token`]: random session and CSRF tokens.
+
+pub mod password;
+mod role;
+pub mod token;
+
+pub use periclase_domain::Scope;
+pub use role::{Principal, Role, ROLES};

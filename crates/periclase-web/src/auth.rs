@@ -1,0 +1,91 @@
+//! Sessions: the cookie, the extractor that turns it into a [`Principal`], and the CSRF
+//! check every state-changing request must pass.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use periclase_auth::{token, Principal, Role};
+use periclase_store::Account;
+
+use crate::{ApiError, AppState};
+
+pub const COOKIE: &str = "periclase_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Sessions last one working day.
+pub const SESSION_MINUTES: u32 = 8 * 60;
+/// Failed logins allowed per username in [`THROTTLE_MINUTES`].
+pub const MAX_FAILURES: u32 = 5;
+pub const THROTTLE_MINUTES: u32 = 15;
+
+pub fn principal(a: &Account) -> Option<Principal> {
+    Some(Principal {
+        account_id: a.id,
+        username: a.username.clone(),
+        display_name: a.display_name.clone(),
+        role: Role::parse(&a.role)?,
+        region: a.region.clone(),
+        enterprise: a.enterprise.clone(),
+        institution: a.institution.clone(),
+        talent: a.talent.clone(),
+    })
+}
+
+/// The `Set-Cookie` value starting a session: not readable by scripts, never sent by other
+/// sites' requests.
+pub fn session_cookie(token: &str) -> String {
+    format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}", SESSION_MINUTES * 60)
+}
+
+pub fn clear_cookie() -> String {
+    format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// A signed-in request.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub principal: Principal,
+    pub csrf: String,
+    pub digest: String,
+}
+
+impl Session {
+    /// Refuses a state-changing request whose `X-CSRF-Token` header is not this session's.
+    pub fn check_csrf(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if token::same(sent, &self.csrf) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("缺少或错误的 CSRF 令牌：请刷新页面后重试".to_string()))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = cookie_token(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+        let digest = token::digest(&token);
+        let accounts = state.accounts.clone();
+        let d = digest.clone();
+        let found = tokio::task::spawn_blocking(move || accounts.session(&d))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
+        let (account, csrf) = found.ok_or(ApiError::Unauthenticated)?;
+        let principal =
+            principal(&account).ok_or_else(|| ApiError::Internal(format!("unknown role {}", account.role)))?;
+        Ok(Session { principal, csrf, digest })
+    }
+}
