@@ -7,7 +7,7 @@ use std::sync::mpsc::sync_channel;
 use anyhow::bail;
 use periclase_demo::Demo;
 use periclase_domain::{registries, ImportItem, ImportOptions, RowLocation};
-use periclase_store::Store;
+use periclase_store::{Actor, Channel, ImportContext, Store};
 
 use crate::progress;
 
@@ -16,6 +16,8 @@ pub fn load(
     demo: Demo,
     only: &[&'static periclase_domain::RegistrySpec],
 ) -> anyhow::Result<ExitCode> {
+    let actor = Actor::new("示例数据生成", Channel::Cli);
+    let ctx = ImportContext { opts: ImportOptions::default(), actor: &actor, scope: None, source: None };
     let specs: Vec<_> = if only.is_empty() { registries::ALL.to_vec() } else { only.to_vec() };
     for spec in specs {
         let (tx, rx) = sync_channel::<Vec<periclase_domain::Row>>(8);
@@ -36,8 +38,7 @@ pub fn load(
         });
         let pb = progress::bar(Some(demo.estimated_rows(spec.id)), spec.label);
         let mut issues = Vec::new();
-        let outcome = store
-            .import(spec, &mut items, ImportOptions::default(), &mut |i| issues.push(i), &mut |k| pb.set_position(k))?;
+        let outcome = store.import(spec, &mut items, &ctx, &mut |i| issues.push(i), &mut |k| pb.set_position(k))?;
         pb.finish_and_clear();
         let _ = producer.join();
         if !issues.is_empty() || !outcome.committed {

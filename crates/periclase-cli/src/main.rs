@@ -46,6 +46,12 @@ enum Command {
     Registries,
 }
 
+/// Writes from the command line are audited under the system user who ran them.
+pub fn cli_actor(channel: periclase_store::Channel) -> periclase_store::Actor {
+    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+    periclase_store::Actor::new(format!("cli:{user}"), channel)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let addr = match &cli.command {

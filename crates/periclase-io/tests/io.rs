@@ -6,7 +6,7 @@ use std::path::Path;
 use periclase_domain::registries::{ENTERPRISES, ENTERPRISE_FIGURES};
 use periclase_domain::{ImportOptions, RegistrySpec, Row, Uscc, Value};
 use periclase_io::{open_import, Exporter, Format, ReadOptions};
-use periclase_store::{ListQuery, SqliteStore, Store};
+use periclase_store::{Actor, Channel, ImportContext, ListQuery, SqliteStore, Store};
 use proptest::prelude::*;
 
 const REGIONS: &[&str] = &["210381", "210882", "210804", "341702", "411282", "110105", "650102"];
@@ -77,6 +77,12 @@ fn figure() -> impl Strategy<Value = Row> {
         })
 }
 
+fn ctx() -> ImportContext<'static> {
+    static ACTOR: std::sync::OnceLock<Actor> = std::sync::OnceLock::new();
+    let actor = ACTOR.get_or_init(|| Actor::new("test", Channel::Cli));
+    ImportContext { opts: ImportOptions::default(), actor, scope: None, source: None }
+}
+
 fn unique_by_key(spec: &RegistrySpec, rows: Vec<Row>) -> Vec<Row> {
     let mut seen = std::collections::HashSet::new();
     let keys = spec.key_indices();
@@ -130,7 +136,7 @@ proptest! {
             location: periclase_domain::RowLocation { sheet: None, row: i as u64 + 2 },
             row: Ok(r.clone()),
         });
-        let out = first.import(&ENTERPRISES, &mut items.into_iter(), ImportOptions::default(), &mut |i| panic!("{i:?}"), &mut |_| {}).unwrap();
+        let out = first.import(&ENTERPRISES, &mut items.into_iter(), &ctx(), &mut |i| panic!("{i:?}"), &mut |_| {}).unwrap();
         prop_assert!(out.committed);
 
         let (format, name) = if xlsx { (Format::Xlsx, "x.xlsx") } else { (Format::Csv, "x.csv") };
@@ -141,7 +147,7 @@ proptest! {
 
         let second = SqliteStore::open(dir.path().join("b.db")).unwrap();
         let mut source = open_import(&path, &ENTERPRISES, ReadOptions::default()).unwrap();
-        let out = second.import(&ENTERPRISES, &mut source, ImportOptions::default(), &mut |i| panic!("{i:?}"), &mut |_| {}).unwrap();
+        let out = second.import(&ENTERPRISES, &mut source, &ctx(), &mut |i| panic!("{i:?}"), &mut |_| {}).unwrap();
         prop_assert_eq!(out.inserted, rows.len() as u64);
 
         let dump = |s: &SqliteStore| {

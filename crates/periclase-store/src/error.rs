@@ -3,6 +3,14 @@ pub enum StoreError {
     /// A filter the user gave is not valid (bad region prefix, unknown tier…).
     #[error("{0}")]
     BadQuery(String),
+    /// The record's fields are not acceptable (a reference to a missing parent…).
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("；"))]
+    Invalid(Vec<periclase_domain::FieldError>),
+    /// Not the writer's to write.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
     /// The write would clash with an existing record (a username already taken…).
     #[error("{0}")]
     Conflict(String),

@@ -2,17 +2,46 @@
 //! the embedded implementation. SQL lives in this crate and nowhere else.
 
 mod accounts;
+mod audit;
 mod error;
 mod query;
 mod sqlite;
 
 pub use accounts::{Account, Accounts, NewAccount};
+pub use audit::{Actor, AuditEntry, AuditQuery, Channel};
 pub use error::StoreError;
 pub use periclase_domain::{ImportItem, ImportOptions, ImportOutcome, RowIssue, RowLocation};
 pub use query::{ListPage, ListQuery, Record};
 pub use sqlite::SqliteStore;
 
 use periclase_domain::{RegistrySpec, Row, Scope};
+
+/// Everything an import needs besides its rows.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportContext<'a> {
+    pub opts: ImportOptions,
+    pub actor: &'a Actor,
+    /// Rows the importer may write; `None` means all (the CLI, an administrator).
+    pub scope: Option<&'a Scope>,
+    /// The file's name, for the audit trail.
+    pub source: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveMode {
+    /// A new record; an existing natural key is a conflict.
+    Create,
+    /// An existing record; a missing one is not found.
+    Update,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SaveOutcome {
+    Inserted,
+    Updated,
+    Unchanged,
+}
 
 /// Storage of every registry. Implementations must be usable from several threads.
 pub trait Store: Send + Sync {
@@ -23,10 +52,28 @@ pub trait Store: Send + Sync {
         &self,
         spec: &'static RegistrySpec,
         items: &mut dyn Iterator<Item = ImportItem>,
-        opts: ImportOptions,
+        ctx: &ImportContext<'_>,
         on_issue: &mut dyn FnMut(RowIssue),
         on_progress: &mut dyn FnMut(u64),
     ) -> Result<ImportOutcome, StoreError>;
+
+    /// Creates or updates one record (a form, the API), inside `scope`, leaving an audit
+    /// entry with the record before and after.
+    fn save(
+        &self,
+        spec: &'static RegistrySpec,
+        row: &Row,
+        mode: SaveMode,
+        actor: &Actor,
+        scope: &Scope,
+    ) -> Result<SaveOutcome, StoreError>;
+
+    /// Deletes the record `key` (as for [`Store::get`]) if it is inside `scope`; false when
+    /// there is no such record there. Leaves an audit entry with the record as it was.
+    fn delete(&self, spec: &'static RegistrySpec, key: &str, actor: &Actor, scope: &Scope) -> Result<bool, StoreError>;
+
+    /// The audit trail, newest first.
+    fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
 
     /// One page of a filtered list, in id order (keyset paging on `after`).
     fn list(&self, spec: &'static RegistrySpec, query: &ListQuery) -> Result<ListPage, StoreError>;

@@ -3,7 +3,7 @@
 use periclase_demo::Demo;
 use periclase_domain::registries::{ENTERPRISES, ENTERPRISE_FIGURES, ENTERPRISE_HONOURS, POLICIES, PROJECTS};
 use periclase_domain::{ImportItem, ImportOptions, RegistrySpec, Row, RowIssue, RowLocation, Value};
-use periclase_store::{ImportOutcome, ListQuery, SqliteStore, Store, StoreError};
+use periclase_store::{Actor, Channel, ImportContext, ImportOutcome, ListQuery, SqliteStore, Store, StoreError};
 
 fn items(rows: Vec<Row>) -> impl Iterator<Item = ImportItem> {
     rows.into_iter()
@@ -18,7 +18,9 @@ fn import(
     opts: ImportOptions,
 ) -> (ImportOutcome, Vec<RowIssue>) {
     let mut issues = Vec::new();
-    let out = store.import(spec, &mut items(rows), opts, &mut |i| issues.push(i), &mut |_| {}).unwrap();
+    let actor = Actor::new("test", Channel::Cli);
+    let ctx = ImportContext { opts, actor: &actor, scope: None, source: None };
+    let out = store.import(spec, &mut items(rows), &ctx, &mut |i| issues.push(i), &mut |_| {}).unwrap();
     (out, issues)
 }
 
@@ -70,7 +72,13 @@ fn all_or_nothing_partial_and_dry_run() {
     let run = |opts: ImportOptions| {
         let mut issues = Vec::new();
         let out = store
-            .import(&ENTERPRISES, &mut with_bad.clone().into_iter(), opts, &mut |i| issues.push(i), &mut |_| {})
+            .import(
+                &ENTERPRISES,
+                &mut with_bad.clone().into_iter(),
+                &ImportContext { opts, actor: &Actor::new("test", Channel::Cli), scope: None, source: None },
+                &mut |i| issues.push(i),
+                &mut |_| {},
+            )
             .unwrap();
         (out, issues)
     };
@@ -201,4 +209,144 @@ fn bulk_load_rebuilds_indexes_and_a_failed_one_leaves_them_in_place() {
     let (out, _) = import(&store, &ENTERPRISES, rows, ImportOptions::default());
     assert_eq!((out.inserted, out.unchanged), (0, 30));
     assert_eq!(store.count(&ENTERPRISES).unwrap(), 30);
+}
+
+fn official() -> periclase_domain::Scope {
+    periclase_domain::Scope::Region("210381".into())
+}
+
+#[test]
+fn single_record_writes_are_scoped_and_audited() {
+    use periclase_domain::Scope;
+    use periclase_store::{AuditQuery, SaveMode, SaveOutcome};
+    let (_dir, store, demo) = demo_store(200);
+    let actor = Actor::new("haicheng", Channel::Api);
+    let mine = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
+    let theirs = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210882").unwrap();
+
+    let mut row = store.get(&ENTERPRISES, &mine.uscc, None).unwrap().unwrap().row;
+    assert_eq!(store.save(&ENTERPRISES, &row, SaveMode::Update, &actor, &official()).unwrap(), SaveOutcome::Unchanged);
+    row[3] = Value::Text("辽宁省鞍山市海城市示例新路1号".into());
+    assert_eq!(store.save(&ENTERPRISES, &row, SaveMode::Update, &actor, &official()).unwrap(), SaveOutcome::Updated);
+    assert!(matches!(
+        store.save(&ENTERPRISES, &row, SaveMode::Create, &actor, &official()),
+        Err(StoreError::Conflict(_))
+    ));
+
+    // Moving one's own enterprise out of one's county is refused, and nothing changes.
+    let mut moved = row.clone();
+    moved[2] = Value::Text("210882".into());
+    assert!(matches!(
+        store.save(&ENTERPRISES, &moved, SaveMode::Update, &actor, &official()),
+        Err(StoreError::Forbidden(_))
+    ));
+    assert_eq!(store.get(&ENTERPRISES, &mine.uscc, None).unwrap().unwrap().row, row);
+
+    // Another county's enterprise looks absent.
+    let other = store.get(&ENTERPRISES, &theirs.uscc, None).unwrap().unwrap().row;
+    assert!(matches!(
+        store.save(&ENTERPRISES, &other, SaveMode::Update, &actor, &official()),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(!store.delete(&ENTERPRISES, &theirs.uscc, &actor, &official()).unwrap());
+
+    // A child row needs its parent.
+    let orphan = vec![
+        Value::Text(periclase_domain::Uscc::complete("91210381999999990").unwrap().to_string()),
+        Value::Int(2024),
+        Value::Text("revenue".into()),
+        Value::Real(1.0),
+        Value::Text("统计局".into()),
+        Value::Text("2025-04-30".into()),
+    ];
+    assert!(matches!(
+        store.save(&ENTERPRISE_FIGURES, &orphan, SaveMode::Create, &actor, &Scope::All),
+        Err(StoreError::Invalid(_))
+    ));
+
+    let trail = store.audit(&AuditQuery { record_key: Some(mine.uscc.clone()), ..Default::default() }).unwrap();
+    assert_eq!(trail.len(), 1, "unchanged saves and refused ones leave no entry: {trail:?}");
+    assert_eq!(
+        (trail[0].actor.as_str(), trail[0].channel.as_str(), trail[0].action.as_str()),
+        ("haicheng", "api", "update")
+    );
+    assert!(trail[0].before.as_ref().unwrap().contains("示例工业园"));
+    assert!(trail[0].after.as_ref().unwrap().contains("示例新路1号"));
+
+    assert!(store.delete(&ENTERPRISES, &mine.uscc, &actor, &official()).unwrap());
+    assert!(store.get(&ENTERPRISES, &mine.uscc, None).unwrap().is_none());
+    let trail = store.audit(&AuditQuery { record_key: Some(mine.uscc.clone()), ..Default::default() }).unwrap();
+    assert_eq!(trail[0].action, "delete");
+    assert!(trail[0].before.as_ref().unwrap().contains("示例新路1号") && trail[0].after.is_none());
+}
+
+#[test]
+fn audit_rows_cannot_be_changed_or_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let demo = Demo::new(2, 5);
+    import(&store, &ENTERPRISES, demo_rows(&demo, &ENTERPRISES), ImportOptions::default());
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let n: i64 = raw.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0)).unwrap();
+    assert!(n >= 1);
+    let e = raw.execute("UPDATE audit_log SET actor = 'someone else'", []).unwrap_err();
+    assert!(e.to_string().contains("审计记录不可修改"), "{e}");
+    let e = raw.execute("DELETE FROM audit_log", []).unwrap_err();
+    assert!(e.to_string().contains("审计记录不可删除"), "{e}");
+}
+
+#[test]
+fn imports_are_audited_row_by_row_unless_loading_an_empty_table() {
+    use periclase_store::AuditQuery;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+    let demo = Demo::new(4, 12);
+    let mut rows = demo_rows(&demo, &ENTERPRISES);
+    import(&store, &ENTERPRISES, rows[..10].to_vec(), ImportOptions::default());
+    let first = store.audit(&AuditQuery::default()).unwrap();
+    assert_eq!(first.len(), 1, "a bulk load into an empty table is one entry");
+    assert!(first[0].note.as_ref().unwrap().contains("新增 10"), "{:?}", first[0].note);
+    rows[0][1] = Value::Text("改名示例有限公司".into());
+    import(&store, &ENTERPRISES, rows.clone(), ImportOptions::default());
+    let trail = store.audit(&AuditQuery { registry: Some("enterprises".into()), ..Default::default() }).unwrap();
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "insert").count(), 2);
+    assert_eq!(actions.iter().filter(|a| **a == "update").count(), 1);
+    assert_eq!(actions.iter().filter(|a| **a == "import").count(), 2);
+    let update = trail.iter().find(|e| e.action == "update").unwrap();
+    assert!(update.after.as_ref().unwrap().contains("改名示例有限公司"));
+}
+
+#[test]
+fn scoped_imports_touch_only_the_importers_rows() {
+    let (_dir, store, demo) = demo_store(120);
+    let scope = official();
+    let mut rows = demo_rows(&demo, &ENTERPRISES);
+    let mine = rows.iter().position(|r| r[2] == Value::Text("210381".into())).unwrap();
+    let theirs = rows.iter().position(|r| r[2] == Value::Text("210882".into())).unwrap();
+    rows[mine][1] = Value::Text("海城改名示例有限公司".into());
+    rows[theirs][1] = Value::Text("越权改名示例有限公司".into());
+    let subset = vec![rows[mine].clone(), rows[theirs].clone()];
+    let actor = Actor::new("haicheng", Channel::Ui);
+    let run = |partial: bool| {
+        let ctx = ImportContext {
+            opts: ImportOptions { partial, dry_run: false },
+            actor: &actor,
+            scope: Some(&scope),
+            source: None,
+        };
+        let mut issues = Vec::new();
+        let out =
+            store.import(&ENTERPRISES, &mut items(subset.clone()), &ctx, &mut |i| issues.push(i), &mut |_| {}).unwrap();
+        (out, issues)
+    };
+    let (out, issues) = run(false);
+    assert!(!out.committed);
+    assert!(issues[0].reason.contains("不在本账号可修改的范围内"), "{issues:?}");
+    let (out, _) = run(true);
+    assert_eq!((out.updated, out.rejected, out.committed), (1, 1, true));
+    let name = |i: usize| store.get(&ENTERPRISES, rows[i][0].as_str().unwrap(), None).unwrap().unwrap().row[1].clone();
+    assert_eq!(name(mine), Value::Text("海城改名示例有限公司".into()));
+    assert_ne!(name(theirs), Value::Text("越权改名示例有限公司".into()));
 }

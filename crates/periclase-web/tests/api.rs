@@ -5,7 +5,7 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use periclase_demo::Demo;
 use periclase_domain::{registries, ImportItem, ImportOptions, RowLocation};
-use periclase_store::{Accounts, NewAccount, SqliteStore, Store};
+use periclase_store::{Accounts, Actor, Channel, ImportContext, NewAccount, SqliteStore, Store};
 use periclase_web::{app, AppState};
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -23,7 +23,9 @@ fn state() -> (tempfile::TempDir, AppState, Demo) {
             .into_iter()
             .enumerate()
             .map(|(i, r)| ImportItem { location: RowLocation { sheet: None, row: i as u64 + 2 }, row: Ok(r) });
-        store.import(spec, &mut items, ImportOptions::default(), &mut |i| panic!("{i:?}"), &mut |_| {}).unwrap();
+        let actor = Actor::new("test", Channel::Cli);
+        let ctx = ImportContext { opts: ImportOptions::default(), actor: &actor, scope: None, source: None };
+        store.import(spec, &mut items, &ctx, &mut |i| panic!("{i:?}"), &mut |_| {}).unwrap();
     }
     let hash = periclase_auth::password::hash(PW).unwrap();
     let haicheng = (0..120).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use periclase_domain::ImportOptions;
 use periclase_io::{encoding_from_label, open_import, ErrorReport, ReadOptions};
-use periclase_store::{SqliteStore, Store};
+use periclase_store::{Channel, ImportContext, SqliteStore, Store};
 
 use crate::config::Config;
 use crate::progress;
@@ -47,7 +47,12 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let outcome = store.import(
         spec,
         &mut source,
-        ImportOptions { partial: args.partial, dry_run: args.dry_run },
+        &ImportContext {
+            opts: ImportOptions { partial: args.partial, dry_run: args.dry_run },
+            actor: &crate::cli_actor(Channel::Import),
+            scope: None,
+            source: args.file.file_name().and_then(|n| n.to_str()),
+        },
         &mut |issue| {
             if report.count() < SHOWN_ISSUES {
                 let sheet = issue.location.sheet.as_deref().map(|s| format!("工作表「{s}」")).unwrap_or_default();

@@ -3,11 +3,12 @@
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use periclase_domain::{RegistrySpec, Row, Value};
+use periclase_domain::{RegistrySpec, Row, Scope, Value};
 use rusqlite::{Connection, TransactionBehavior};
 
+use super::write::{append_audit, key_text, read_in_scope, row_json, AuditRecord};
 use super::{parent_key_column, parent_of, read_value, Bind};
-use crate::{ImportItem, ImportOptions, ImportOutcome, RowIssue, RowLocation, StoreError};
+use crate::{ImportContext, ImportItem, ImportOutcome, RowIssue, RowLocation, StoreError};
 
 const PROGRESS_EVERY: u64 = 4096;
 /// Page cache during an import (negative: KiB, as SQLite takes it), and the default after.
@@ -21,10 +22,11 @@ pub(crate) fn run(
     conn: &mut Connection,
     spec: &'static RegistrySpec,
     items: &mut dyn Iterator<Item = ImportItem>,
-    opts: ImportOptions,
+    ctx: &ImportContext<'_>,
     on_issue: &mut dyn FnMut(RowIssue),
     on_progress: &mut dyn FnMut(u64),
 ) -> Result<ImportOutcome, StoreError> {
+    let opts = ctx.opts;
     // Into an empty table the load can skip per-row index maintenance (see below) and, when
     // no other connection has the database open, leave WAL for the load: in WAL every page
     // is written twice (log, then checkpoint). If the switch is refused, WAL simply stays.
@@ -34,7 +36,7 @@ pub(crate) fn run(
     // Restored afterwards, because the connection goes back to the pool.
     conn.pragma_update(None, "cache_size", if empty { BULK_CACHE_KIB } else { UPSERT_CACHE_KIB })?;
     conn.pragma_update(None, "threads", 2)?;
-    let result = run_in_transaction(conn, spec, items, opts, on_issue, on_progress);
+    let result = run_in_transaction(conn, spec, items, ctx, on_issue, on_progress);
     conn.pragma_update(None, "cache_size", DEFAULT_CACHE_KIB)?;
     conn.pragma_update(None, "threads", 0)?;
     if left_wal {
@@ -57,10 +59,14 @@ fn run_in_transaction(
     conn: &mut Connection,
     spec: &'static RegistrySpec,
     items: &mut dyn Iterator<Item = ImportItem>,
-    opts: ImportOptions,
+    ctx: &ImportContext<'_>,
     on_issue: &mut dyn FnMut(RowIssue),
     on_progress: &mut dyn FnMut(u64),
 ) -> Result<ImportOutcome, StoreError> {
+    let opts = ctx.opts;
+    // Scoped importers (an official uploading their county's file) may only touch rows inside
+    // their scope; each such row is written under a savepoint and checked.
+    let scope = ctx.scope.filter(|s| **s != Scope::All);
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     // Into an empty table nothing can already exist (duplicates inside the file are caught
     // below), so the per-row lookup is skipped and the table's indexes, natural key included,
@@ -148,6 +154,8 @@ fn run_in_transaction(
             }
             seen.insert(h, u32::try_from(location.row).unwrap_or(u32::MAX));
 
+            // The row as users read it, for the audit trail (a bulk load is audited as a whole).
+            let shown = (!bulk).then(|| row.clone());
             // References: the parent's natural key becomes its row id.
             let mut missing = None;
             for ((i, parent), lookup) in refs.iter().zip(ref_lookups.iter_mut()) {
@@ -195,24 +203,79 @@ fn run_in_transaction(
                     None => None,
                 }
             };
+            let out_of_scope = |location: RowLocation| RowIssue {
+                location,
+                column: None,
+                value: key_text(spec, &row),
+                reason: format!("「{}」不在本账号可修改的范围内", key_text(spec, &row)),
+            };
+            if let (Some(scope), Some((id, _))) = (scope, existing) {
+                if read_in_scope(&tx, spec, id, scope)?.is_none() {
+                    on_issue(out_of_scope(location));
+                    out.rejected += 1;
+                    failed = true;
+                    continue;
+                }
+            }
             // After the first problem an all-or-nothing import only checks the remaining rows.
             let write = !opts.dry_run && (opts.partial || !failed);
-            match existing {
+            if scope.is_some() {
+                tx.execute_batch("SAVEPOINT import_row")?;
+            }
+            let mut update_audit = None;
+            let written_id = match existing {
                 None => {
                     if write {
                         insert
                             .execute(rusqlite::params_from_iter(row.iter().chain(std::iter::once(&now)).map(Bind)))?;
                     }
-                    out.inserted += 1;
+                    Some(tx.last_insert_rowid())
                 }
-                Some((_, true)) => out.unchanged += 1,
+                Some((_, true)) => None,
                 Some((id, false)) => {
-                    if write {
-                        let id = Value::Int(id);
-                        update.execute(rusqlite::params_from_iter(row.iter().chain([&now, &id]).map(Bind)))?;
+                    if write && !bulk {
+                        update_audit = read_in_scope(&tx, spec, id, &Scope::All)?;
                     }
-                    out.updated += 1;
+                    if write {
+                        let idv = Value::Int(id);
+                        update.execute(rusqlite::params_from_iter(row.iter().chain([&now, &idv]).map(Bind)))?;
+                    }
+                    Some(id)
                 }
+            };
+            if let Some(scope) = scope {
+                let inside = match (write, written_id) {
+                    (true, Some(id)) => read_in_scope(&tx, spec, id, scope)?.is_some(),
+                    _ => true,
+                };
+                if !inside {
+                    tx.execute_batch("ROLLBACK TO import_row; RELEASE import_row")?;
+                    on_issue(out_of_scope(location));
+                    out.rejected += 1;
+                    failed = true;
+                    continue;
+                }
+                tx.execute_batch("RELEASE import_row")?;
+            }
+            if let (true, Some(shown)) = (write, &shown) {
+                let before = update_audit.as_ref().map(|b| row_json(spec, b));
+                let (after, key) = (row_json(spec, shown), key_text(spec, shown));
+                if existing.is_none() || before.is_some() {
+                    let record = AuditRecord {
+                        action: if existing.is_none() { "insert" } else { "update" },
+                        registry: spec.name,
+                        key: Some(&key),
+                        before: before.as_deref(),
+                        after: Some(&after),
+                        note: None,
+                    };
+                    append_audit(&tx, ctx.actor, &record)?;
+                }
+            }
+            match existing {
+                None => out.inserted += 1,
+                Some((_, true)) => out.unchanged += 1,
+                Some((_, false)) => out.updated += 1,
             }
         }
     }
@@ -223,6 +286,26 @@ fn run_in_transaction(
         for sql in &indexes {
             tx.execute_batch(sql)?;
         }
+        let note = format!(
+            "导入{}{}：读取 {} 行，新增 {}，更新 {}，未变 {}，拒绝 {}{}",
+            spec.label,
+            ctx.source.map(|s| format!("（文件 {s}）")).unwrap_or_default(),
+            out.read,
+            out.inserted,
+            out.updated,
+            out.unchanged,
+            out.rejected,
+            if bulk { "；原表为空，整批新增，逐行内容即导入后的数据" } else { "" }
+        );
+        let record = AuditRecord {
+            action: "import",
+            registry: spec.name,
+            key: None,
+            before: None,
+            after: None,
+            note: Some(&note),
+        };
+        append_audit(&tx, ctx.actor, &record)?;
         tx.commit()?;
         out.committed = true;
     }

@@ -3,6 +3,7 @@
 mod accounts;
 mod import;
 mod sql;
+mod write;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -12,11 +13,17 @@ use periclase_domain::{registries, FieldKind, RegistrySpec, Row, Scope, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
 
-use crate::{ImportItem, ImportOptions, ImportOutcome, ListPage, ListQuery, Record, RowIssue, Store, StoreError};
+use crate::{
+    Actor, AuditEntry, AuditQuery, ImportContext, ImportItem, ImportOutcome, ListPage, ListQuery, Record, RowIssue,
+    SaveMode, SaveOutcome, Store, StoreError,
+};
 
 /// Migrations in order; `PRAGMA user_version` records how many have run.
-const MIGRATIONS: &[&str] =
-    &[include_str!("../../migrations/0001_registries.sql"), include_str!("../../migrations/0002_accounts.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_registries.sql"),
+    include_str!("../../migrations/0002_accounts.sql"),
+    include_str!("../../migrations/0003_audit.sql"),
+];
 
 const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 1000;
@@ -161,11 +168,31 @@ impl Store for SqliteStore {
         &self,
         spec: &'static RegistrySpec,
         items: &mut dyn Iterator<Item = ImportItem>,
-        opts: ImportOptions,
+        ctx: &ImportContext<'_>,
         on_issue: &mut dyn FnMut(RowIssue),
         on_progress: &mut dyn FnMut(u64),
     ) -> Result<ImportOutcome, StoreError> {
-        self.with(|c| import::run(c, spec, items, opts, on_issue, on_progress))
+        self.with(|c| import::run(c, spec, items, ctx, on_issue, on_progress))
+    }
+
+    fn save(
+        &self,
+        spec: &'static RegistrySpec,
+        row: &Row,
+        mode: SaveMode,
+        actor: &Actor,
+        scope: &Scope,
+    ) -> Result<SaveOutcome, StoreError> {
+        self.with(|c| write::save(c, spec, row, mode, actor, scope))
+    }
+
+    fn delete(&self, spec: &'static RegistrySpec, key: &str, actor: &Actor, scope: &Scope) -> Result<bool, StoreError> {
+        let Some(rec) = self.get(spec, key, Some(scope))? else { return Ok(false) };
+        self.with(|c| write::delete(c, spec, rec.id, actor, scope))
+    }
+
+    fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        self.with(|c| write::audit(c, query))
     }
 
     fn list(&self, spec: &'static RegistrySpec, query: &ListQuery) -> Result<ListPage, StoreError> {

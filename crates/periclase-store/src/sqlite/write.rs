@@ -1,0 +1,242 @@
+//! Single-record writes (forms and the API) and the audit trail they leave.
+
+use periclase_domain::{display_cell, FieldError, RegistrySpec, Row, Scope, Value};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use super::{parent_key_column, parent_of, read_row, sql, Bind};
+use crate::{Actor, AuditEntry, AuditQuery, SaveMode, SaveOutcome, StoreError};
+
+/// A row as a JSON object of field key → the text users read (enum labels, 是/否, the
+/// parent's natural key for references).
+pub(crate) fn row_json(spec: &RegistrySpec, row: &Row) -> String {
+    let mut m = serde_json::Map::new();
+    for (f, v) in spec.fields.iter().zip(row) {
+        let text = display_cell(f, v);
+        m.insert(
+            f.key.to_string(),
+            if v.is_null() { serde_json::Value::Null } else { serde_json::Value::String(text) },
+        );
+    }
+    serde_json::Value::Object(m).to_string()
+}
+
+/// The natural key as one text, as the audit trail and URLs name a record.
+pub(crate) fn key_text(spec: &RegistrySpec, row: &Row) -> String {
+    spec.key_indices().iter().map(|&i| row[i].to_string()).collect::<Vec<_>>().join(" / ")
+}
+
+pub(crate) struct AuditRecord<'a> {
+    pub action: &'a str,
+    pub registry: &'a str,
+    pub key: Option<&'a str>,
+    pub before: Option<&'a str>,
+    pub after: Option<&'a str>,
+    pub note: Option<&'a str>,
+}
+
+pub(crate) fn append_audit(c: &Connection, actor: &Actor, r: &AuditRecord<'_>) -> Result<(), StoreError> {
+    c.prepare_cached(
+        "INSERT INTO audit_log (actor, channel, action, registry, record_key, before, after, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![actor.name, actor.channel.code(), r.action, r.registry, r.key, r.before, r.after, r.note])?;
+    Ok(())
+}
+
+/// The row with this id, as users read it, if it is inside `scope`.
+pub(crate) fn read_in_scope(
+    tx: &Connection,
+    spec: &RegistrySpec,
+    id: i64,
+    scope: &Scope,
+) -> Result<Option<Row>, StoreError> {
+    let mut params = vec![Value::Int(id)];
+    let mut conds = vec!["t.id = ?1".to_string()];
+    conds.extend(sql::scope_condition(spec, scope, &mut params));
+    let q = format!("{} {}", sql::select(spec), sql::where_clause(&conds));
+    let binds: Vec<Bind> = params.iter().map(Bind).collect();
+    Ok(tx.query_row(&q, rusqlite::params_from_iter(binds.iter()), |r| read_row(spec, r, 1)).optional()?)
+}
+
+fn find_id(tx: &Transaction<'_>, spec: &RegistrySpec, row: &Row) -> Result<Option<i64>, StoreError> {
+    let keys = spec.key_indices();
+    let conds: Vec<String> =
+        keys.iter().enumerate().map(|(n, &i)| format!("{} = ?{}", spec.fields[i].column, n + 1)).collect();
+    let q = format!("SELECT id FROM {} WHERE {}", spec.table, conds.join(" AND "));
+    let binds: Vec<Bind> = keys.iter().map(|&i| Bind(&row[i])).collect();
+    Ok(tx.query_row(&q, rusqlite::params_from_iter(binds.iter()), |r| r.get(0)).optional()?)
+}
+
+/// Replaces references (natural keys) by row ids; a missing parent is a field error.
+fn resolve_refs(tx: &Transaction<'_>, spec: &RegistrySpec, row: &mut Row) -> Result<(), StoreError> {
+    let mut errors = Vec::new();
+    for (i, f) in spec.fields.iter().enumerate() {
+        let Some(parent) = parent_of(f.kind) else { continue };
+        let Value::Text(key) = &row[i] else { continue };
+        let q = format!("SELECT id FROM {} WHERE {} = ?1", parent.table, parent_key_column(parent));
+        match tx.query_row(&q, [key], |r| r.get::<_, i64>(0)).optional()? {
+            Some(id) => row[i] = Value::Int(id),
+            None => {
+                let key_label = parent.field(parent.natural_key[0]).map_or("编号", |k| k.label);
+                errors.push(FieldError::new(
+                    f,
+                    key.clone(),
+                    format!("{}中没有{key_label}为「{key}」的记录", parent.label),
+                ));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(errors))
+    }
+}
+
+pub(crate) fn save(
+    c: &mut Connection,
+    spec: &'static RegistrySpec,
+    row: &Row,
+    mode: SaveMode,
+    actor: &Actor,
+    scope: &Scope,
+) -> Result<SaveOutcome, StoreError> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let key = key_text(spec, row);
+    let existing = find_id(&tx, spec, row)?;
+    let before = match (mode, existing) {
+        (SaveMode::Create, Some(_)) => {
+            return Err(StoreError::Conflict(format!("{}中已有「{key}」，请改为修改该记录", spec.label)));
+        }
+        (SaveMode::Update, None) => return Err(StoreError::NotFound(format!("{}中没有「{key}」", spec.label))),
+        (SaveMode::Update, Some(id)) => match read_in_scope(&tx, spec, id, scope)? {
+            Some(before) => Some((id, before)),
+            // Someone else's record looks the same as a missing one.
+            None => return Err(StoreError::NotFound(format!("{}中没有「{key}」", spec.label))),
+        },
+        (SaveMode::Create, None) => None,
+    };
+    let mut bound = row.clone();
+    resolve_refs(&tx, spec, &mut bound)?;
+    let cols: Vec<&str> = spec.fields.iter().map(|f| f.column).collect();
+    let now = Value::Text(tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| r.get::<_, String>(0))?);
+    let id = match &before {
+        None => {
+            let ph: Vec<String> = (1..=cols.len() + 1).map(|i| format!("?{i}")).collect();
+            let q = format!("INSERT INTO {} ({}, updated_at) VALUES ({})", spec.table, cols.join(", "), ph.join(", "));
+            tx.execute(&q, rusqlite::params_from_iter(bound.iter().chain([&now]).map(Bind)))?;
+            tx.last_insert_rowid()
+        }
+        Some((id, old)) => {
+            if old == row {
+                tx.commit()?;
+                return Ok(SaveOutcome::Unchanged);
+            }
+            let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
+            let q = format!(
+                "UPDATE {} SET {}, updated_at = ?{} WHERE id = ?{}",
+                spec.table,
+                sets.join(", "),
+                cols.len() + 1,
+                cols.len() + 2
+            );
+            let idv = Value::Int(*id);
+            tx.execute(&q, rusqlite::params_from_iter(bound.iter().chain([&now, &idv]).map(Bind)))?;
+            *id
+        }
+    };
+    // The record as written must still be the writer's to write (an official cannot move an
+    // enterprise out of their county, nor create one elsewhere).
+    if read_in_scope(&tx, spec, id, scope)?.is_none() {
+        return Err(StoreError::Forbidden(format!("「{key}」不在本账号可修改的范围内")));
+    }
+    let after = row_json(spec, row);
+    let before_json = before.as_ref().map(|(_, b)| row_json(spec, b));
+    append_audit(
+        &tx,
+        actor,
+        &AuditRecord {
+            action: if before.is_some() { "update" } else { "insert" },
+            registry: spec.name,
+            key: Some(&key),
+            before: before_json.as_deref(),
+            after: Some(&after),
+            note: None,
+        },
+    )?;
+    tx.commit()?;
+    Ok(if before.is_some() { SaveOutcome::Updated } else { SaveOutcome::Inserted })
+}
+
+pub(crate) fn delete(
+    c: &mut Connection,
+    spec: &'static RegistrySpec,
+    id: i64,
+    actor: &Actor,
+    scope: &Scope,
+) -> Result<bool, StoreError> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let Some(before) = read_in_scope(&tx, spec, id, scope)? else { return Ok(false) };
+    tx.execute(&format!("DELETE FROM {} WHERE id = ?1", spec.table), [id])?;
+    let key = key_text(spec, &before);
+    let before_json = row_json(spec, &before);
+    append_audit(
+        &tx,
+        actor,
+        &AuditRecord {
+            action: "delete",
+            registry: spec.name,
+            key: Some(&key),
+            before: Some(&before_json),
+            after: None,
+            note: None,
+        },
+    )?;
+    tx.commit()?;
+    Ok(true)
+}
+
+pub(crate) fn audit(c: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+    let mut conds = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    let mut push = |cond: &str, v: Value| {
+        params.push(v);
+        conds.push(format!("{cond} ?{}", params.len()));
+    };
+    if let Some(r) = &q.registry {
+        push("registry =", Value::Text(r.clone()));
+    }
+    if let Some(a) = &q.actor {
+        push("actor =", Value::Text(a.clone()));
+    }
+    if let Some(k) = &q.record_key {
+        push("record_key =", Value::Text(k.clone()));
+    }
+    if let Some(b) = q.before_id {
+        push("id <", Value::Int(b));
+    }
+    let limit = q.limit.unwrap_or(50).clamp(1, 1000);
+    let sql = format!(
+        "SELECT id, at, actor, channel, action, registry, record_key, before, after, note FROM audit_log {} ORDER BY id DESC LIMIT {limit}",
+        sql::where_clause(&conds)
+    );
+    let mut st = c.prepare(&sql)?;
+    let binds: Vec<Bind> = params.iter().map(Bind).collect();
+    let rows = st
+        .query_map(rusqlite::params_from_iter(binds.iter()), |r| {
+            Ok(AuditEntry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                channel: r.get(3)?,
+                action: r.get(4)?,
+                registry: r.get(5)?,
+                record_key: r.get(6)?,
+                before: r.get(7)?,
+                after: r.get(8)?,
+                note: r.get(9)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
