@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use periclase_domain::FieldError;
 use periclase_store::StoreError;
 
 #[derive(Debug)]
@@ -15,6 +16,10 @@ pub enum ApiError {
     TooManyAttempts,
     NotFound(String),
     BadRequest(String),
+    /// The record already exists.
+    Conflict(String),
+    /// Field-level validation failures, each naming its field and value.
+    Invalid(Vec<FieldError>),
     Internal(String),
 }
 
@@ -29,7 +34,13 @@ impl IntoResponse for ApiError {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "登录失败次数过多，请15分钟后再试".to_string())
             }
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m),
+            ApiError::Invalid(errors) => {
+                let message = errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("；");
+                let body = serde_json::json!({ "code": "invalid", "message": message, "errors": errors });
+                return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
+            }
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后重试或联系管理员".to_string())
@@ -42,7 +53,11 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::BadQuery(m) | StoreError::Conflict(m) => ApiError::BadRequest(m),
+            StoreError::BadQuery(m) => ApiError::BadRequest(m),
+            StoreError::Conflict(m) => ApiError::Conflict(m),
+            StoreError::Invalid(errors) => ApiError::Invalid(errors),
+            StoreError::Forbidden(m) => ApiError::Forbidden(m),
+            StoreError::NotFound(m) => ApiError::NotFound(m),
             other => ApiError::Internal(other.to_string()),
         }
     }

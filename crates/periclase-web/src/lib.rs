@@ -37,6 +37,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(routes::health::router())
         .merge(routes::session::router())
+        .merge(routes::audit::router())
         .merge(routes::registries::router())
         .with_state(state)
 }

@@ -280,3 +280,105 @@ async fn disabled_accounts_lose_their_sessions() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body["message"].as_str().unwrap().contains("停用"));
 }
+
+async fn send(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    body: Option<&Value>,
+    cookie: &str,
+    csrf: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(uri).header("cookie", cookie);
+    if let Some(c) = csrf {
+        req = req.header("x-csrf-token", c);
+    }
+    let req = match body {
+        Some(b) => req.header("content-type", "application/json").body(Body::from(b.to_string())),
+        None => req.body(Body::empty()),
+    }
+    .unwrap();
+    let res = app(state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn officials_edit_their_county_with_csrf_and_every_write_is_audited() {
+    let (_d, s, demo) = state();
+    let (cookie, csrf) = login(&s, "haicheng").await;
+    let mine = (0..120).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
+    let theirs = (0..120).map(|i| demo.enterprise(i)).find(|e| e.region() == "210882").unwrap();
+    let uri = format!("/api/enterprises/{}", mine.uscc);
+
+    // Without the CSRF token nothing is written.
+    let body = json!({ "name": "海城示例改名镁业有限公司", "region": "210381" });
+    let (status, _) = send(&s, "PUT", &uri, Some(&body), &cookie, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, out) = send(&s, "PUT", &uri, Some(&body), &cookie, Some(&csrf)).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    assert_eq!(out["name"], "海城示例改名镁业有限公司");
+    assert_eq!(out["outcome"], "updated");
+
+    // Invalid input: 422 with the field, the value and the reason, in Chinese.
+    let bad = json!({ "name": "示例", "region": "210381", "founded": "2024-02-30" });
+    let (status, out) = send(&s, "PUT", &uri, Some(&bad), &cookie, Some(&csrf)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(out["code"], "invalid");
+    assert_eq!(out["errors"][0]["field"], "founded");
+    assert!(out["message"].as_str().unwrap().contains("不是有效日期"), "{out}");
+
+    // The key in the URL cannot be changed through the body.
+    let rename = json!({ "uscc": theirs.uscc, "name": "示例", "region": "210381" });
+    let (status, _) = send(&s, "PUT", &uri, Some(&rename), &cookie, Some(&csrf)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Another county: not found; moving one's own enterprise there: forbidden.
+    let (status, _) =
+        send(&s, "PUT", &format!("/api/enterprises/{}", theirs.uscc), Some(&body), &cookie, Some(&csrf)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let away = json!({ "name": "示例", "region": "210882" });
+    let (status, _) = send(&s, "PUT", &uri, Some(&away), &cookie, Some(&csrf)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Create inside the county, with an invalid USCC first.
+    let new = json!({ "uscc": "91210381MA0000001X", "name": "海城示例新设有限公司", "region": "海城市" });
+    let (status, out) = send(&s, "POST", "/api/enterprises", Some(&new), &cookie, Some(&csrf)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(out["message"].as_str().unwrap().contains("校验位错误"), "{out}");
+    let good = periclase_domain::Uscc::complete("91210381MA0000001").unwrap().to_string();
+    let new = json!({ "uscc": good, "name": "海城示例新设有限公司", "region": "海城市", "external": false });
+    let (status, out) = send(&s, "POST", "/api/enterprises", Some(&new), &cookie, Some(&csrf)).await;
+    assert_eq!(status, StatusCode::CREATED, "{out}");
+    assert_eq!(out["region"], "210381");
+    let (status, _) = send(&s, "POST", "/api/enterprises", Some(&new), &cookie, Some(&csrf)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // Delete, then it is gone.
+    let (status, _) = send(&s, "DELETE", &format!("/api/enterprises/{good}"), None, &cookie, Some(&csrf)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = get_as(&s, &format!("/api/enterprises/{good}"), &cookie).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Officials may not read the audit trail; the administrator sees every write above.
+    let (status, _) = get_as(&s, "/api/audit", &cookie).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, trail) = get(&s, "/api/audit?actor=haicheng").await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<&str> =
+        trail["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["delete", "insert", "update"]);
+    assert_eq!(trail["entries"][2]["channel"], "api");
+}
+
+#[tokio::test]
+async fn roles_without_write_rights_are_refused() {
+    let (_d, s, _) = state();
+    let (cookie, csrf) = login(&s, "qiye").await;
+    let body = json!({ "code": "ZC-X", "title": "示例", "issuer": "示例" });
+    let (status, out) = send(&s, "POST", "/api/policies", Some(&body), &cookie, Some(&csrf)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(out["code"], "forbidden");
+}

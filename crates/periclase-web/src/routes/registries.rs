@@ -2,10 +2,11 @@
 //! `GET /api/{registry}/{key}` (one row, with the rows that hang off it).
 
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use periclase_domain::{registries, FieldKind, RegistrySpec, Scope};
-use periclase_store::ListQuery;
+use periclase_store::{Actor, Channel, ListQuery, SaveMode};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -16,8 +17,8 @@ use crate::{ApiError, AppState};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/registries", get(list_registries))
-        .route("/api/{registry}", get(list))
-        .route("/api/{registry}/{key}", get(detail))
+        .route("/api/{registry}", get(list).post(create))
+        .route("/api/{registry}/{key}", get(detail).put(update).delete(remove))
 }
 
 fn registry(name: &str) -> Result<&'static RegistrySpec, ApiError> {
@@ -126,6 +127,138 @@ async fn detail(
             out[child.name] = Value::Array(list);
         }
         Ok(Json(out))
+    })
+    .await
+}
+
+/// A JSON object of field key → value, as the cells `validate_row` reads: strings as given,
+/// numbers in their shortest form, booleans as 是/否.
+fn cells_from_json(spec: &RegistrySpec, body: &Value) -> Result<Vec<Option<String>>, ApiError> {
+    let Some(obj) = body.as_object() else {
+        return Err(ApiError::BadRequest("请求体应为 JSON 对象：字段名 → 值".to_string()));
+    };
+    let unknown: Vec<&str> = obj
+        .keys()
+        .map(String::as_str)
+        .filter(|k| spec.field(k).is_none() && *k != "id" && !k.ends_with("_label") && !k.ends_with("_name"))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ApiError::BadRequest(format!("{}没有这些字段：{}", spec.label, unknown.join("、"))));
+    }
+    Ok(spec
+        .fields
+        .iter()
+        .map(|f| match obj.get(f.key) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Bool(b)) => Some(if *b { "是" } else { "否" }.to_string()),
+            Some(other) => Some(other.to_string()),
+        })
+        .collect())
+}
+
+fn validate(spec: &RegistrySpec, cells: &[Option<String>]) -> Result<periclase_domain::Row, ApiError> {
+    let refs: Vec<Option<&str>> = cells.iter().map(|c| c.as_deref()).collect();
+    periclase_domain::validate_row(spec, &refs).map_err(ApiError::Invalid)
+}
+
+fn write_scope(session: &Session, spec: &RegistrySpec) -> Result<Scope, ApiError> {
+    match session.principal.write_scope(spec) {
+        Scope::Nothing => Err(ApiError::Forbidden(format!("{}无权修改{}", session.principal.role.label(), spec.label))),
+        scope => Ok(scope),
+    }
+}
+
+fn actor(session: &Session) -> Actor {
+    Actor::new(session.principal.username.clone(), Channel::Api)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    Json(body): Json<Value>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    session.check_csrf(&headers)?;
+    let spec = registry(&name)?;
+    let scope = write_scope(&session, spec)?;
+    let row = validate(spec, &cells_from_json(spec, &body)?)?;
+    let store = state.store.clone();
+    blocking(move || {
+        store.save(spec, &row, SaveMode::Create, &actor(&session), &scope)?;
+        let key = spec.key_indices().iter().map(|&i| row[i].to_string()).collect::<Vec<_>>();
+        let rec = match key.as_slice() {
+            [single] => store.get(spec, single, None)?,
+            _ => None,
+        };
+        Ok((StatusCode::CREATED, Json(rec.map_or_else(|| json!({ "status": "created" }), |r| record(spec, &r)))))
+    })
+    .await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Path((name, key)): Path<(String, String)>,
+    Json(mut body): Json<Value>,
+) -> Result<Json<Value>, ApiError> {
+    session.check_csrf(&headers)?;
+    let spec = registry(&name)?;
+    let scope = write_scope(&session, spec)?;
+    let store = state.store.clone();
+    blocking(move || {
+        let Some(existing) = store.get(spec, &key, Some(&scope))? else {
+            return Err(ApiError::NotFound(format!("{}中没有「{key}」", spec.label)));
+        };
+        // The URL names the record: its key fields come from the stored row, and a body
+        // that tries to change them is refused rather than silently renaming the record.
+        if let Some(obj) = body.as_object_mut() {
+            for &i in &spec.key_indices() {
+                let f = &spec.fields[i];
+                let stored = periclase_domain::display_cell(f, &existing.row[i]);
+                match obj.get(f.key) {
+                    Some(Value::String(s))
+                        if periclase_domain::validate_cell(f, s).ok().as_ref() != Some(&existing.row[i]) =>
+                    {
+                        return Err(ApiError::BadRequest(format!(
+                            "不能修改「{}」（{stored} → {s}）：请新建记录",
+                            f.label
+                        )));
+                    }
+                    _ => {
+                        obj.insert(f.key.to_string(), Value::String(stored));
+                    }
+                }
+            }
+        }
+        let row = validate(spec, &cells_from_json(spec, &body)?)?;
+        let outcome = store.save(spec, &row, SaveMode::Update, &actor(&session), &scope)?;
+        let rec = store.get(spec, &key, None)?.ok_or_else(|| ApiError::NotFound(key.clone()))?;
+        let mut out = record(spec, &rec);
+        out["outcome"] = json!(outcome);
+        Ok(Json(out))
+    })
+    .await
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Path((name, key)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    session.check_csrf(&headers)?;
+    let spec = registry(&name)?;
+    let scope = write_scope(&session, spec)?;
+    let store = state.store.clone();
+    blocking(move || {
+        if store.delete(spec, &key, &actor(&session), &scope)? {
+            Ok(StatusCode::NO_CONTENT)
+        } else {
+            Err(ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))
+        }
     })
     .await
 }
