@@ -100,4 +100,17 @@ pub trait Store: Send + Sync {
     ) -> Result<u64, StoreError>;
 
     fn count(&self, spec: &'static RegistrySpec) -> Result<u64, StoreError>;
+
+    /// Rows matching the query's filters, counted by the first `prefix_len` digits of the
+    /// registry's region (2: province, 4: city, 6: county), largest first.
+    fn count_by_region(
+        &self,
+        spec: &'static RegistrySpec,
+        query: &ListQuery,
+        prefix_len: usize,
+    ) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// Enterprises matching the query with no yearly figure for `year` or later: their data
+    /// is stale.
+    fn enterprises_without_figures_since(&self, query: &ListQuery, year: i64) -> Result<u64, StoreError>;
 }

@@ -9,6 +9,10 @@ pub struct ListQuery {
     /// Enterprises only: a tier or honour (code or Chinese label).
     pub tier: Option<String>,
     pub year: Option<i64>,
+    /// Enterprises only: GB/T 4754 code prefix ("C30", "C3089").
+    pub industry: Option<String>,
+    /// Most recently changed first (no keyset paging), for "recent changes".
+    pub recent: bool,
     /// Keyset cursor: rows with id greater than this.
     pub after: Option<i64>,
     pub limit: Option<u32>,

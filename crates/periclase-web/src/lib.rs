@@ -4,6 +4,7 @@
 pub mod auth;
 mod error;
 mod json;
+pub mod params;
 pub mod routes;
 
 use std::sync::Arc;

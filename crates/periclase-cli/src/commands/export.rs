@@ -30,6 +30,9 @@ pub struct Args {
     /// 年度
     #[arg(long)]
     year: Option<i64>,
+    /// 行业代码前缀（GB/T 4754），如 C30 或 C3089
+    #[arg(long)]
+    industry: Option<String>,
 }
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
@@ -45,9 +48,9 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         region: args.region,
         tier: args.tier,
         year: args.year,
-        after: None,
+        industry: args.industry,
         limit: Some(1),
-        scope: None,
+        ..Default::default()
     };
     let total = store.list(spec, &query)?.total;
     let pb = progress::bar(Some(total), &format!("导出{}", spec.label));

@@ -205,8 +205,9 @@ impl Store for SqliteStore {
                 where_sql.push(format!("t.id > ?{}", params.len() + 1));
                 params.push(Value::Int(after));
             }
+            let order = if query.recent { "t.updated_at DESC, t.id DESC" } else { "t.id" };
             let sql =
-                format!("{} {} ORDER BY t.id LIMIT {}", sql::select(spec), sql::where_clause(&where_sql), limit + 1);
+                format!("{} {} ORDER BY {order} LIMIT {}", sql::select(spec), sql::where_clause(&where_sql), limit + 1);
             let mut st = c.prepare_cached(&sql)?;
             let binds: Vec<Bind> = params.iter().map(Bind).collect();
             let mut records = st
@@ -214,10 +215,11 @@ impl Store for SqliteStore {
                     Ok(Record { id: r.get(0)?, row: read_row(spec, r, 1)? })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
-            let next = if records.len() > limit as usize {
+            let next = if records.len() > limit as usize && !query.recent {
                 records.truncate(limit as usize);
                 records.last().map(|r| r.id)
             } else {
+                records.truncate(limit as usize);
                 None
             };
             let count_sql = format!("SELECT count(*) FROM {} t {}", spec.table, sql::where_clause(&filter.where_sql));
@@ -292,6 +294,50 @@ impl Store for SqliteStore {
                 n += 1;
             }
             Ok(n)
+        })
+    }
+
+    fn count_by_region(
+        &self,
+        spec: &'static RegistrySpec,
+        query: &ListQuery,
+        prefix_len: usize,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let Some(field) = spec.region_field.and_then(|k| spec.field(k)) else {
+            return Err(StoreError::BadQuery(format!("{}没有地区字段", spec.label)));
+        };
+        self.with(|c| {
+            let filter = sql::Filter::build(spec, query)?;
+            let q = format!(
+                "SELECT substr(t.{col}, 1, {n}) AS p, count(*) AS k FROM {} t {} GROUP BY p ORDER BY k DESC, p",
+                spec.table,
+                sql::where_clause(&filter.where_sql),
+                col = field.column,
+                n = prefix_len.clamp(2, 6)
+            );
+            let mut st = c.prepare_cached(&q)?;
+            let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
+            let rows = st
+                .query_map(rusqlite::params_from_iter(binds.iter()), |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    fn enterprises_without_figures_since(&self, query: &ListQuery, year: i64) -> Result<u64, StoreError> {
+        self.with(|c| {
+            let mut filter = sql::Filter::build(&registries::ENTERPRISES, query)?;
+            filter.params.push(Value::Int(year));
+            let n = filter.params.len();
+            filter.where_sql.push(format!(
+                "NOT EXISTS (SELECT 1 FROM enterprise_figure f WHERE f.enterprise_id = t.id AND f.year >= ?{n})"
+            ));
+            let q = format!("SELECT count(*) FROM enterprise t {}", sql::where_clause(&filter.where_sql));
+            let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
+            let k: i64 = c.prepare_cached(&q)?.query_row(rusqlite::params_from_iter(binds.iter()), |r| r.get(0))?;
+            Ok(k as u64)
         })
     }
 

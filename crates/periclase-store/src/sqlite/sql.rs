@@ -81,6 +81,15 @@ impl Filter {
                 "EXISTS (SELECT 1 FROM enterprise_honour h WHERE h.enterprise_id = t.id AND h.honour = ?{n})"
             ));
         }
+        if let Some(code) = q.industry.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let Some(field) = spec.field("industry").filter(|f| f.kind == FieldKind::Industry) else {
+                return Err(StoreError::BadQuery(format!("{}不支持按行业筛选", spec.label)));
+            };
+            let code = periclase_domain::parse_industry(code).map_err(|e| StoreError::BadQuery(e.to_string()))?;
+            let lo = f.push(Value::Text(code.clone()));
+            let hi = f.push(Value::Text(format!("{code}~")));
+            f.where_sql.push(format!("t.{c} >= ?{lo} AND t.{c} < ?{hi}", c = field.column));
+        }
         if let Some(scope) = &q.scope {
             let conds = scope_condition(spec, scope, &mut f.params);
             f.where_sql.extend(conds);

@@ -6,12 +6,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use periclase_domain::{registries, FieldKind, RegistrySpec, Scope};
-use periclase_store::{Actor, Channel, ListQuery, SaveMode};
-use serde::Deserialize;
+use periclase_store::{Actor, Channel, SaveMode};
 use serde_json::{json, Value};
 
 use crate::auth::Session;
 use crate::json::record;
+use crate::params::ListParams;
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -49,23 +49,6 @@ async fn list_registries(_session: Session) -> Json<Value> {
     Json(Value::Array(items))
 }
 
-#[derive(Debug, Deserialize)]
-struct ListParams {
-    q: Option<String>,
-    region: Option<String>,
-    tier: Option<String>,
-    year: Option<String>,
-    after: Option<String>,
-    limit: Option<String>,
-}
-
-fn parse_num<T: std::str::FromStr>(name: &str, v: Option<String>) -> Result<Option<T>, ApiError> {
-    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| ApiError::BadRequest(format!("参数 {name}「{s}」应为整数"))),
-    }
-}
-
 /// What `session` may read of `spec`; refuses outright when that is nothing.
 fn read_scope(session: &Session, spec: &RegistrySpec) -> Result<Scope, ApiError> {
     match session.principal.read_scope(spec) {
@@ -82,15 +65,7 @@ async fn list(
 ) -> Result<Json<Value>, ApiError> {
     let spec = registry(&name)?;
     let scope = read_scope(&session, spec)?;
-    let query = ListQuery {
-        q: p.q,
-        region: p.region,
-        tier: p.tier,
-        year: parse_num("year", p.year)?,
-        after: parse_num("after", p.after)?,
-        limit: parse_num("limit", p.limit)?,
-        scope: Some(scope),
-    };
+    let query = p.query(scope)?;
     let store = state.store.clone();
     let page = blocking(move || Ok(store.list(spec, &query)?)).await?;
     let records: Vec<Value> = page.records.iter().map(|r| record(spec, r)).collect();

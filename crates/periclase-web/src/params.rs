@@ -1,0 +1,72 @@
+//! List filters as they arrive in a query string, shared by the API and the pages.
+
+use periclase_domain::Scope;
+use periclase_store::ListQuery;
+use serde::Deserialize;
+
+use crate::ApiError;
+
+/// Every filter is text: an empty form field means "no filter", and a malformed number is
+/// answered with a message naming the parameter rather than a bare 400.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ListParams {
+    pub q: Option<String>,
+    pub region: Option<String>,
+    pub tier: Option<String>,
+    pub industry: Option<String>,
+    pub year: Option<String>,
+    pub after: Option<String>,
+    pub limit: Option<String>,
+}
+
+fn blank(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+fn parse_num<T: std::str::FromStr>(name: &str, v: &Option<String>) -> Result<Option<T>, ApiError> {
+    match blank(v) {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| ApiError::BadRequest(format!("参数 {name}「{s}」应为整数"))),
+    }
+}
+
+impl ListParams {
+    pub fn query(&self, scope: Scope) -> Result<ListQuery, ApiError> {
+        Ok(ListQuery {
+            q: blank(&self.q),
+            region: blank(&self.region),
+            tier: blank(&self.tier),
+            industry: blank(&self.industry),
+            year: parse_num("year", &self.year)?,
+            after: parse_num("after", &self.after)?,
+            limit: parse_num("limit", &self.limit)?,
+            recent: false,
+            scope: Some(scope),
+        })
+    }
+
+    /// The filters (not the cursor) as a query string, for "next page" and export links.
+    pub fn filters_query(&self) -> String {
+        let pairs = [
+            ("q", &self.q),
+            ("region", &self.region),
+            ("tier", &self.tier),
+            ("industry", &self.industry),
+            ("year", &self.year),
+            ("limit", &self.limit),
+        ];
+        pairs.iter().filter_map(|(k, v)| blank(v).map(|v| format!("{k}={}", encode(&v)))).collect::<Vec<_>>().join("&")
+    }
+}
+
+/// Percent-encoding for a query-string value.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
