@@ -113,4 +113,7 @@ pub trait Store: Send + Sync {
     /// Enterprises matching the query with no yearly figure for `year` or later: their data
     /// is stale.
     fn enterprises_without_figures_since(&self, query: &ListQuery, year: i64) -> Result<u64, StoreError>;
+
+    /// The newest year any enterprise has reported figures for: the yardstick for "stale".
+    fn latest_figure_year(&self) -> Result<Option<i64>, StoreError>;
 }

@@ -2,8 +2,10 @@
 //! `tower::ServiceExt::oneshot` and the binary serves it. HTTP types stay in this crate.
 
 pub mod auth;
+mod charts;
 mod error;
 mod json;
+mod pages;
 pub mod params;
 pub mod routes;
 
@@ -39,6 +41,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::health::router())
         .merge(routes::session::router())
         .merge(routes::audit::router())
+        .merge(pages::router())
         .merge(routes::registries::router())
         .with_state(state)
 }

@@ -382,3 +382,100 @@ async fn roles_without_write_rights_are_refused() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(out["code"], "forbidden");
 }
+
+/// Pages, with random tokens masked so snapshots are stable.
+async fn page_as(state: &AppState, uri: &str, cookie: &str) -> (StatusCode, String) {
+    let res = app(state.clone())
+        .oneshot(Request::get(uri).header("cookie", cookie).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    let body = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    (status, mask_tokens(&body))
+}
+
+fn mask_tokens(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut run = String::new();
+    for c in html.chars() {
+        if c.is_ascii_hexdigit() && c.is_ascii_lowercase() || c.is_ascii_digit() {
+            run.push(c);
+            continue;
+        }
+        out.push_str(if run.len() == 64 { "[token]" } else { &run });
+        run.clear();
+        out.push(c);
+    }
+    out.push_str(if run.len() == 64 { "[token]" } else { &run });
+    out
+}
+
+#[tokio::test]
+async fn pages_need_a_login_and_the_login_form_is_guarded() {
+    let (_d, s, _) = state();
+    let res = app(s.clone()).oneshot(Request::get("/").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/login");
+
+    let res = app(s.clone()).oneshot(Request::get("/login").body(Body::empty()).unwrap()).await.unwrap();
+    let guard_cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let html = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    insta::assert_snapshot!("login_page", mask_tokens(&html));
+    let guard = guard_cookie.split_once('=').unwrap().1.to_string();
+
+    let form = |cookie: Option<&str>| {
+        let mut req = Request::post("/login").header("content-type", "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            req = req.header("cookie", c);
+        }
+        req.body(Body::from(format!("guard={guard}&username=haicheng&password={PW}"))).unwrap()
+    };
+    // A form posted from elsewhere (no guard cookie) is refused.
+    let res = app(s.clone()).oneshot(form(None)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app(s.clone()).oneshot(form(Some(&guard_cookie))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/");
+    let cookies: Vec<String> =
+        res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    assert!(cookies.iter().any(|c| c.starts_with("periclase_session=") && c.contains("HttpOnly")));
+}
+
+#[tokio::test]
+async fn home_list_and_detail_pages() {
+    let (_d, s, demo) = state();
+    let (cookie, csrf) = login(&s, "haicheng").await;
+    let (status, home) = page_as(&s, "/", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains("<svg class=\"chart\""), "charts are drawn on the server");
+    insta::assert_snapshot!("home_official", home);
+
+    let (status, list) = page_as(&s, "/r/enterprises?tier=high_tech", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    insta::assert_snapshot!("list_enterprises_high_tech", list);
+
+    let mine = (0..120).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
+    let (status, detail) = page_as(&s, &format!("/r/enterprises/{}", mine.uscc), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(detail.contains("年度指标") && detail.contains("来源："));
+    insta::assert_snapshot!("detail_enterprise", detail);
+
+    let theirs = (0..120).map(|i| demo.enterprise(i)).find(|e| e.region() == "210882").unwrap();
+    let (status, _) = page_as(&s, &format!("/r/enterprises/{}", theirs.uscc), &cookie).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Logging out by form needs the CSRF field.
+    let post = |body: String| {
+        Request::post("/logout")
+            .header("cookie", cookie.as_str())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let res = app(s.clone()).oneshot(post("csrf=wrong".into())).await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app(s.clone()).oneshot(post(format!("csrf={csrf}"))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (status, _) = page_as(&s, "/", &cookie).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}

@@ -341,6 +341,10 @@ impl Store for SqliteStore {
         })
     }
 
+    fn latest_figure_year(&self) -> Result<Option<i64>, StoreError> {
+        self.with(|c| Ok(c.query_row("SELECT max(year) FROM enterprise_figure", [], |r| r.get(0))?))
+    }
+
     fn count(&self, spec: &'static RegistrySpec) -> Result<u64, StoreError> {
         self.with(|c| {
             let n: i64 = c.query_row(&format!("SELECT count(*) FROM {}", spec.table), [], |r| r.get(0))?;

@@ -1,0 +1,104 @@
+//! The page an official opens every morning: how many enterprises of each tier and where,
+//! what changed lately, and which records need attention.
+
+use axum::extract::State;
+use maud::{html, Markup};
+use periclase_domain::registries::{ENTERPRISES, HONOURS};
+use periclase_domain::{RegionTable, Scope};
+use periclase_store::ListQuery;
+
+use super::{layout, PageSession};
+use crate::charts::bar_chart;
+use crate::{ApiError, AppState};
+
+struct Overview {
+    total: u64,
+    tiers: Vec<(String, f64)>,
+    cities: Vec<(String, f64)>,
+    recent: Vec<periclase_store::Record>,
+    latest_year: Option<i64>,
+    stale: u64,
+}
+
+pub async fn page(State(state): State<AppState>, PageSession(s): PageSession) -> Result<Markup, ApiError> {
+    let scope = s.principal.read_scope(&ENTERPRISES);
+    let who = s.principal.clone();
+    let overview = if scope == Scope::Nothing {
+        None
+    } else {
+        let store = state.store.clone();
+        let sc = scope.clone();
+        Some(
+            tokio::task::spawn_blocking(move || -> Result<Overview, ApiError> {
+                let base = ListQuery { scope: Some(sc), limit: Some(1), ..Default::default() };
+                let total = store.list(&ENTERPRISES, &base)?.total;
+                let mut tiers = Vec::new();
+                for h in HONOURS {
+                    let q = ListQuery { tier: Some(h.code.to_string()), ..base.clone() };
+                    tiers.push((h.label.to_string(), store.list(&ENTERPRISES, &q)?.total as f64));
+                }
+                let regions = RegionTable::embedded();
+                let cities = store
+                    .count_by_region(&ENTERPRISES, &base, 4)?
+                    .into_iter()
+                    .take(12)
+                    .map(|(p, n)| (regions.full_name(&format!("{p}00")).unwrap_or(p), n as f64))
+                    .collect();
+                let recent =
+                    store.list(&ENTERPRISES, &ListQuery { recent: true, limit: Some(10), ..base.clone() })?.records;
+                let latest_year = store.latest_figure_year()?;
+                let stale = match latest_year {
+                    Some(y) => store.enterprises_without_figures_since(&base, y)?,
+                    None => 0,
+                };
+                Ok(Overview { total, tiers, cities, recent, latest_year, stale })
+            })
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??,
+        )
+    };
+    let body = html! {
+        h1 { "您好，" (who.display_name) }
+        @match &overview {
+            None => {
+                p { "请从上方导航进入您可以使用的功能。" }
+            }
+            Some(o) => {
+                div.cards {
+                    div.card { div.n { (o.total) } div.l { "企业总数" } }
+                    @for (label, n) in o.tiers.iter().filter(|(_, n)| *n > 0.0).take(5) {
+                        div.card { div.n { (*n as u64) } div.l { (label) } }
+                    }
+                }
+                @if o.stale > 0 {
+                    @if let Some(y) = o.latest_year {
+                        div.alert.warn role="status" {
+                            "数据质量提醒：" (o.stale) " 家企业还没有 " (y) " 年的年度指标，数据可能已过期。"
+                        }
+                    }
+                }
+                div.grid2 {
+                    div.panel { h2 { "企业梯度" } (bar_chart("各梯度企业数", &o.tiers)) }
+                    div.panel { h2 { "地区分布" } (bar_chart("各地企业数", &o.cities)) }
+                }
+                div.panel {
+                    h2 { "最近变更的企业" }
+                    table {
+                        thead { tr { th { "企业名称" } th { "统一社会信用代码" } th { "所属地区" } } }
+                        tbody {
+                            @for r in &o.recent {
+                                @let uscc = r.row[0].to_string();
+                                tr {
+                                    td { a href={ "/r/enterprises/" (uscc) } { (r.row[1]) } }
+                                    td { (uscc) }
+                                    td { (RegionTable::embedded().full_name(&r.row[2].to_string()).unwrap_or_default()) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout::page("首页", "home", &s.principal, &s.csrf, body))
+}

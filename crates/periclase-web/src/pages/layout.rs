@@ -1,0 +1,63 @@
+use maud::{html, Markup, DOCTYPE};
+use periclase_auth::Principal;
+use periclase_domain::{registries, Scope};
+
+/// The registries in the navigation bar, in the order officials look for them.
+const NAV: [&str; 8] =
+    ["enterprises", "projects", "talents", "platforms", "achievements", "demands", "policies", "financial-products"];
+
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · Periclase 产业大脑" }
+            link rel="stylesheet" href="/assets/app.css";
+        }
+    }
+}
+
+/// A page for a signed-in user: header with the registries they may open, their name and a
+/// logout button (a form carrying the CSRF token).
+pub fn page(title: &str, here: &str, who: &Principal, csrf: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            (head(title))
+            body {
+                header.top {
+                    a.brand href="/" { "Periclase 产业大脑" }
+                    nav {
+                        a href="/" class=[(here == "home").then_some("here")] { "首页" }
+                        @for name in NAV {
+                            @if let Some(spec) = registries::by_name(name) {
+                                @if who.read_scope(spec) != Scope::Nothing {
+                                    a href={ "/r/" (name) } class=[(here == name).then_some("here")] { (spec.label) }
+                                }
+                            }
+                        }
+                    }
+                    div.who {
+                        span { (who.display_name) "（" (who.role.label()) "）" }
+                        form method="post" action="/logout" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button type="submit" { "退出" }
+                        }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+/// A page for someone not signed in (the login page).
+pub fn bare(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            (head(title))
+            body { (body) }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! The Chinese web pages, rendered on the server with maud: every page works without script,
+//! and the one stylesheet is embedded in the binary.
+
+mod home;
+mod layout;
+mod login;
+mod registry;
+
+use axum::extract::FromRequestParts;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::auth::Session;
+use crate::{ApiError, AppState};
+
+const CSS: &str = include_str!("../../assets/app.css");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/assets/app.css", get(css))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", axum::routing::post(login::logout))
+        .route("/", get(home::page))
+        .route("/r/{registry}", get(registry::list))
+        .route("/r/{registry}/{key}", get(registry::detail))
+}
+
+async fn css() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")], CSS)
+}
+
+/// A signed-in page request; anyone else is sent to the login page.
+#[derive(Debug, Clone)]
+pub struct PageSession(pub Session);
+
+impl FromRequestParts<AppState> for PageSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match Session::from_request_parts(parts, state).await {
+            Ok(s) => Ok(PageSession(s)),
+            Err(ApiError::Unauthenticated) => Err(Redirect::to("/login").into_response()),
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}

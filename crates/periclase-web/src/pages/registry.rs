@@ -1,0 +1,258 @@
+//! A registry's list (filters, keyset paging) and a record's page.
+
+use axum::extract::{Path, Query, State};
+use maud::{html, Markup};
+use periclase_domain::registries::{self, ENTERPRISES, ENTERPRISE_FIGURES, HONOURS, METRICS};
+use periclase_domain::{display_cell, FieldKind, RegionTable, RegistrySpec, Scope, Value};
+use periclase_store::{ListQuery, Record};
+
+use super::{layout, PageSession};
+use crate::charts::line_chart;
+use crate::params::{encode, ListParams};
+use crate::{ApiError, AppState};
+
+fn registry(name: &str) -> Result<&'static RegistrySpec, ApiError> {
+    registries::ALL
+        .iter()
+        .find(|s| s.name == name)
+        .copied()
+        .ok_or_else(|| ApiError::NotFound(format!("没有名为「{name}」的库")))
+}
+
+fn readable(s: &PageSession, spec: &RegistrySpec) -> Result<Scope, ApiError> {
+    match s.0.principal.read_scope(spec) {
+        Scope::Nothing => Err(ApiError::Forbidden(format!("{}无权查看{}", s.0.principal.role.label(), spec.label))),
+        scope => Ok(scope),
+    }
+}
+
+/// What a cell shows: labels for codes, region names beside codes.
+fn shown(f: &periclase_domain::FieldSpec, v: &Value) -> String {
+    match (f.kind, v) {
+        (FieldKind::Region, Value::Text(code)) => {
+            RegionTable::embedded().full_name(code).map_or_else(|| code.clone(), |n| format!("{n}（{code}）"))
+        }
+        _ => display_cell(f, v),
+    }
+}
+
+/// The link to a record: its natural key when it has one field, else its row id.
+fn record_href(spec: &RegistrySpec, r: &Record) -> String {
+    match spec.key_indices().as_slice() {
+        [i] => format!("/r/{}/{}", spec.name, encode(&r.row[*i].to_string())),
+        _ => format!("/r/{}/{}", spec.name, r.id),
+    }
+}
+
+/// Columns worth a list: short fields, not private.
+fn list_columns(spec: &RegistrySpec) -> Vec<usize> {
+    spec.fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.private && !matches!(f.kind, FieldKind::LongText | FieldKind::List))
+        .map(|(i, _)| i)
+        .take(7)
+        .collect()
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path(name): Path<String>,
+    Query(p): Query<ListParams>,
+) -> Result<Markup, ApiError> {
+    let spec = registry(&name)?;
+    let scope = readable(&s, spec)?;
+    let query = p.query(scope.clone())?;
+    let store = state.store.clone();
+    let region_query = ListQuery { scope: Some(scope), ..Default::default() };
+    let (page, regions) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let page = store.list(spec, &query)?;
+        let regions = if spec.region_field.is_some() {
+            let mut all = store.count_by_region(spec, &region_query, 4)?;
+            all.extend(store.count_by_region(spec, &region_query, 6)?);
+            all.sort();
+            all
+        } else {
+            Vec::new()
+        };
+        Ok((page, regions))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let cols = list_columns(spec);
+    let filters = p.filters_query();
+    let table = RegionTable::embedded();
+    let body = html! {
+        h1 { (spec.label) " " span.muted { "共 " (page.total) " 条" } }
+        form.filters method="get" {
+            label { "关键词" input name="q" value=[p.q.as_deref()] placeholder="名称、代码……"; }
+            @if !regions.is_empty() {
+                label { "地区"
+                    select name="region" {
+                        option value="" { "全部" }
+                        @for (code, n) in &regions {
+                            @let padded = format!("{code:0<6}");
+                            @let indent = if code.len() > 4 { "　" } else { "" };
+                            option value=(code) selected[p.region.as_deref() == Some(code.as_str())] {
+                                (indent) (table.get(&padded).map_or(code.as_str(), |r| r.name.as_str())) "（" (n) "）"
+                            }
+                        }
+                    }
+                }
+            }
+            @if spec.name == ENTERPRISES.name {
+                label { "梯度"
+                    select name="tier" {
+                        option value="" { "全部" }
+                        @for h in HONOURS {
+                            option value=(h.code) selected[p.tier.as_deref() == Some(h.code)] { (h.label) }
+                        }
+                    }
+                }
+                label { "行业代码" input name="industry" value=[p.industry.as_deref()] placeholder="如 C3089" size="8"; }
+            }
+            @if spec.year_field.is_some() {
+                label { "年度" input name="year" value=[p.year.as_deref()] size="6"; }
+            }
+            button.primary type="submit" { "查询" }
+        }
+        table {
+            thead { tr { @for &i in &cols { th { (spec.fields[i].label) } } } }
+            tbody {
+                @for r in &page.records {
+                    tr {
+                        @for (n, &i) in cols.iter().enumerate() {
+                            @let text = shown(&spec.fields[i], &r.row[i]);
+                            @if n == 0 { td { a href=(record_href(spec, r)) { (text) } } }
+                            @else if matches!(spec.fields[i].kind, FieldKind::Amount | FieldKind::Count | FieldKind::Percent) { td.num { (text) } }
+                            @else { td { (text) } }
+                        }
+                    }
+                }
+            }
+        }
+        div.pager {
+            @if p.after.is_some() { a href={ "?" (filters) } { "« 第一页" } }
+            @if let Some(next) = page.next {
+                a href={ "?" (filters) @if !filters.is_empty() { "&" } "after=" (next) } { "下一页 »" }
+            }
+        }
+    };
+    Ok(layout::page(spec.label, spec.name, &s.0.principal, &s.0.csrf, body))
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path((name, key)): Path<(String, String)>,
+) -> Result<Markup, ApiError> {
+    let spec = registry(&name)?;
+    let scope = readable(&s, spec)?;
+    let store = state.store.clone();
+    let (rec, children, latest) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let Some(rec) = store.get(spec, &key, Some(&scope))? else {
+            return Err(ApiError::NotFound(format!("{}中没有「{key}」", spec.label)));
+        };
+        let mut children = Vec::new();
+        for child in registries::ALL
+            .iter()
+            .filter(|c| c.fields.iter().any(|f| f.kind == FieldKind::Ref(spec.id) && c.natural_key.contains(&f.key)))
+        {
+            let rows = store.children(spec, rec.id, child)?;
+            if !rows.is_empty() {
+                children.push((*child, rows));
+            }
+        }
+        Ok((rec, children, store.latest_figure_year()?))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let title = rec.row.get(1).map(|v| v.to_string()).unwrap_or_default();
+    let figures = children.iter().find(|(c, _)| c.id == ENTERPRISE_FIGURES.id).map(|(_, rows)| rows.as_slice());
+    let body = html! {
+        h1 { (title) " " span.muted { (spec.label) } }
+        div.panel {
+            dl.fields {
+                @for (f, v) in spec.fields.iter().zip(&rec.row) {
+                    @if !f.private && !v.is_null() { dt { (f.label) } dd { (shown(f, v)) } }
+                }
+            }
+        }
+        @if let Some(rows) = figures { (figure_panel(rows, latest)) }
+        @for (child, rows) in children.iter().filter(|(c, _)| c.id != ENTERPRISE_FIGURES.id) {
+            h2 { (child.label) }
+            table {
+                thead { tr { @for f in child.fields.iter().skip(1).filter(|f| !f.private) { th { (f.label) } } } }
+                tbody {
+                    @for r in rows {
+                        tr { @for (f, v) in child.fields.iter().zip(&r.row).skip(1).filter(|(f, _)| !f.private) { td { (shown(f, v)) } } }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout::page(&title, spec.name, &s.0.principal, &s.0.csrf, body))
+}
+
+/// Yearly figures as metric × year, every value with its source and as-of date, a trend
+/// chart of revenue, and a warning when the newest year is missing.
+fn figure_panel(rows: &[Record], latest: Option<i64>) -> Markup {
+    let mut years: Vec<i64> =
+        rows.iter().filter_map(|r| if let Value::Int(y) = r.row[1] { Some(y) } else { None }).collect();
+    years.sort_unstable();
+    years.dedup();
+    let cell = |metric: &str, year: i64| {
+        rows.iter().find(|r| r.row[1] == Value::Int(year) && r.row[2].as_str() == Some(metric))
+    };
+    let revenue: Vec<(String, f64)> = years
+        .iter()
+        .filter_map(|y| cell("revenue", *y).and_then(|r| r.row[3].as_f64()).map(|v| (format!("{y}年"), v)))
+        .collect();
+    let newest = years.last().copied();
+    html! {
+        h2 { "年度指标" }
+        @if let (Some(n), Some(l)) = (newest, latest) {
+            @if n < l { div.alert.warn { "最新数据为 " (n) " 年，全省已有 " (l) " 年数据：本企业数据可能已过期。" } }
+        }
+        div.grid2 {
+            table {
+                thead { tr { th { "指标" } @for y in &years { th.num { (y) } } } }
+                tbody {
+                    @for m in METRICS {
+                        @if years.iter().any(|y| cell(m.code, *y).is_some()) {
+                            tr {
+                                td { (m.label) }
+                                @for y in &years {
+                                    @match cell(m.code, *y) {
+                                        Some(r) => td.num title={ "来源：" (r.row[4]) "；截至 " (r.row[5]) } { (r.row[3]) },
+                                        None => td.num.muted title="未报送" { "—" },
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if revenue.len() > 1 { div { (line_chart("营业收入（万元）", &revenue)) } }
+        }
+        p.muted { "数据来源与截至日期：鼠标停在数值上可见。" }
+        details {
+            summary { "逐项来源" }
+            table {
+                thead { tr { th { "年度" } th { "指标" } th.num { "数值" } th { "来源" } th { "截至日期" } } }
+                tbody {
+                    @for r in rows {
+                        tr {
+                            td { (r.row[1]) }
+                            td { (ENTERPRISE_FIGURES.fields[2].enum_label(r.row[2].as_str().unwrap_or(""))) }
+                            td.num { (r.row[3]) }
+                            td { (r.row[4]) }
+                            td { (r.row[5]) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
