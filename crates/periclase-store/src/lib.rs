@@ -31,8 +31,9 @@ pub struct ImportContext<'a> {
 pub enum SaveMode {
     /// A new record; an existing natural key is a conflict.
     Create,
-    /// An existing record; a missing one is not found.
-    Update,
+    /// The existing record with this row id (its key may change; a key another record has
+    /// is a conflict); a record outside the scope is not found.
+    Update { id: i64 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -224,10 +224,12 @@ fn single_record_writes_are_scoped_and_audited() {
     let mine = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
     let theirs = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210882").unwrap();
 
-    let mut row = store.get(&ENTERPRISES, &mine.uscc, None).unwrap().unwrap().row;
-    assert_eq!(store.save(&ENTERPRISES, &row, SaveMode::Update, &actor, &official()).unwrap(), SaveOutcome::Unchanged);
+    let rec = store.get(&ENTERPRISES, &mine.uscc, None).unwrap().unwrap();
+    let update = SaveMode::Update { id: rec.id };
+    let mut row = rec.row;
+    assert_eq!(store.save(&ENTERPRISES, &row, update, &actor, &official()).unwrap(), SaveOutcome::Unchanged);
     row[3] = Value::Text("辽宁省鞍山市海城市示例新路1号".into());
-    assert_eq!(store.save(&ENTERPRISES, &row, SaveMode::Update, &actor, &official()).unwrap(), SaveOutcome::Updated);
+    assert_eq!(store.save(&ENTERPRISES, &row, update, &actor, &official()).unwrap(), SaveOutcome::Updated);
     assert!(matches!(
         store.save(&ENTERPRISES, &row, SaveMode::Create, &actor, &official()),
         Err(StoreError::Conflict(_))
@@ -236,18 +238,20 @@ fn single_record_writes_are_scoped_and_audited() {
     // Moving one's own enterprise out of one's county is refused, and nothing changes.
     let mut moved = row.clone();
     moved[2] = Value::Text("210882".into());
-    assert!(matches!(
-        store.save(&ENTERPRISES, &moved, SaveMode::Update, &actor, &official()),
-        Err(StoreError::Forbidden(_))
-    ));
+    assert!(matches!(store.save(&ENTERPRISES, &moved, update, &actor, &official()), Err(StoreError::Forbidden(_))));
     assert_eq!(store.get(&ENTERPRISES, &mine.uscc, None).unwrap().unwrap().row, row);
 
     // Another county's enterprise looks absent.
-    let other = store.get(&ENTERPRISES, &theirs.uscc, None).unwrap().unwrap().row;
+    let other = store.get(&ENTERPRISES, &theirs.uscc, None).unwrap().unwrap();
+    let their_update = SaveMode::Update { id: other.id };
     assert!(matches!(
-        store.save(&ENTERPRISES, &other, SaveMode::Update, &actor, &official()),
+        store.save(&ENTERPRISES, &other.row, their_update, &actor, &official()),
         Err(StoreError::NotFound(_))
     ));
+    // Renaming one's record to another record's key is a conflict.
+    let mut clash = row.clone();
+    clash[0] = other.row[0].clone();
+    assert!(matches!(store.save(&ENTERPRISES, &clash, update, &actor, &official()), Err(StoreError::Conflict(_))));
     assert!(!store.delete(&ENTERPRISES, &theirs.uscc, &actor, &official()).unwrap());
 
     // A child row needs its parent.

@@ -479,3 +479,62 @@ async fn home_list_and_detail_pages() {
     let (status, _) = page_as(&s, "/", &cookie).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 }
+
+async fn post_form(
+    state: &AppState,
+    uri: &str,
+    cookie: &str,
+    body: &[(&str, &str)],
+) -> (StatusCode, Option<String>, String) {
+    let encoded: Vec<String> = body.iter().map(|(k, v)| format!("{k}={}", periclase_web::params::encode(v))).collect();
+    let req = Request::post(uri)
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(encoded.join("&")))
+        .unwrap();
+    let res = app(state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+    let html = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    (status, location, html)
+}
+
+#[tokio::test]
+async fn forms_validate_inline_save_and_delete() {
+    let (_d, s, demo) = state();
+    let (cookie, csrf) = login(&s, "haicheng").await;
+    let mine = (0..120).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
+    let path = format!("/r/enterprises/{}", mine.uscc);
+    let (status, form) = page_as(&s, &format!("{path}/edit"), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains(&mine.uscc) && form.contains("name=\"csrf\""));
+
+    // An invalid USCC: the form comes back with the reason beside the field; nothing saved.
+    let bad_uscc = format!("{}0", &mine.uscc[..17]);
+    let bad = [("csrf", csrf.as_str()), ("uscc", &bad_uscc), ("name", "海城示例改名有限公司"), ("region", "210381")];
+    let (status, _, html) = post_form(&s, &format!("{path}/edit"), &cookie, &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("校验位错误") && html.contains("未保存任何内容"), "{html}");
+    let (_, api) = get_as(&s, &format!("/api/enterprises/{}", mine.uscc), &cookie).await;
+    assert_eq!(api["name"], mine.name, "nothing was saved");
+
+    // Without the CSRF field: refused.
+    let (status, _, _) = post_form(&s, &format!("{path}/edit"), &cookie, &[("name", "x")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let good = [("csrf", csrf.as_str()), ("uscc", &mine.uscc), ("name", "海城示例改名有限公司"), ("region", "210381")];
+    let (status, location, _) = post_form(&s, &format!("{path}/edit"), &cookie, &good).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some(path.as_str()));
+    let (_, api) = get_as(&s, &format!("/api/enterprises/{}", mine.uscc), &cookie).await;
+    assert_eq!(api["name"], "海城示例改名有限公司");
+
+    let (status, confirm) = page_as(&s, &format!("{path}/delete"), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(confirm.contains("确认删除"));
+    let (status, location, _) = post_form(&s, &format!("{path}/delete"), &cookie, &[("csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/r/enterprises"));
+    let (status, _) = page_as(&s, &path, &cookie).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -103,18 +103,23 @@ pub(crate) fn save(
 ) -> Result<SaveOutcome, StoreError> {
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let key = key_text(spec, row);
-    let existing = find_id(&tx, spec, row)?;
-    let before = match (mode, existing) {
+    // A record renamed by an edit is audited under its new key; the old one is in `before`.
+    let holder = find_id(&tx, spec, row)?;
+    let before = match (mode, holder) {
         (SaveMode::Create, Some(_)) => {
             return Err(StoreError::Conflict(format!("{}中已有「{key}」，请改为修改该记录", spec.label)));
         }
-        (SaveMode::Update, None) => return Err(StoreError::NotFound(format!("{}中没有「{key}」", spec.label))),
-        (SaveMode::Update, Some(id)) => match read_in_scope(&tx, spec, id, scope)? {
-            Some(before) => Some((id, before)),
-            // Someone else's record looks the same as a missing one.
-            None => return Err(StoreError::NotFound(format!("{}中没有「{key}」", spec.label))),
-        },
         (SaveMode::Create, None) => None,
+        (SaveMode::Update { id }, holder) => {
+            if holder.is_some_and(|h| h != id) {
+                return Err(StoreError::Conflict(format!("{}中已有「{key}」，不能改成与它相同", spec.label)));
+            }
+            match read_in_scope(&tx, spec, id, scope)? {
+                Some(before) => Some((id, before)),
+                // Someone else's record looks the same as a missing one.
+                None => return Err(StoreError::NotFound(format!("{}中没有这条记录", spec.label))),
+            }
+        }
     };
     let mut bound = row.clone();
     resolve_refs(&tx, spec, &mut bound)?;

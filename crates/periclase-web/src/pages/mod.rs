@@ -1,6 +1,7 @@
 //! The Chinese web pages, rendered on the server with maud: every page works without script,
 //! and the one stylesheet is embedded in the binary.
 
+mod forms;
 mod home;
 mod layout;
 mod login;
@@ -25,7 +26,10 @@ pub fn router() -> Router<AppState> {
         .route("/logout", axum::routing::post(login::logout))
         .route("/", get(home::page))
         .route("/r/{registry}", get(registry::list))
+        .route("/r/{registry}/new", get(forms::new_form).post(forms::create))
         .route("/r/{registry}/{key}", get(registry::detail))
+        .route("/r/{registry}/{key}/edit", get(forms::edit_form).post(forms::update))
+        .route("/r/{registry}/{key}/delete", get(forms::delete_confirm).post(forms::delete))
 }
 
 async fn css() -> impl IntoResponse {

@@ -11,7 +11,7 @@ use crate::charts::line_chart;
 use crate::params::{encode, ListParams};
 use crate::{ApiError, AppState};
 
-fn registry(name: &str) -> Result<&'static RegistrySpec, ApiError> {
+pub(super) fn registry(name: &str) -> Result<&'static RegistrySpec, ApiError> {
     registries::ALL
         .iter()
         .find(|s| s.name == name)
@@ -37,7 +37,7 @@ fn shown(f: &periclase_domain::FieldSpec, v: &Value) -> String {
 }
 
 /// The link to a record: its natural key when it has one field, else its row id.
-fn record_href(spec: &RegistrySpec, r: &Record) -> String {
+pub(super) fn record_path(spec: &RegistrySpec, r: &Record) -> String {
     match spec.key_indices().as_slice() {
         [i] => format!("/r/{}/{}", spec.name, encode(&r.row[*i].to_string())),
         _ => format!("/r/{}/{}", spec.name, r.id),
@@ -85,6 +85,9 @@ pub async fn list(
     let table = RegionTable::embedded();
     let body = html! {
         h1 { (spec.label) " " span.muted { "共 " (page.total) " 条" } }
+        @if s.0.principal.write_scope(spec) != Scope::Nothing {
+            p.no-print { a.button href={ "/r/" (spec.name) "/new" } { "新建" } }
+        }
         form.filters method="get" {
             label { "关键词" input name="q" value=[p.q.as_deref()] placeholder="名称、代码……"; }
             @if !regions.is_empty() {
@@ -124,7 +127,7 @@ pub async fn list(
                     tr {
                         @for (n, &i) in cols.iter().enumerate() {
                             @let text = shown(&spec.fields[i], &r.row[i]);
-                            @if n == 0 { td { a href=(record_href(spec, r)) { (text) } } }
+                            @if n == 0 { td { a href=(record_path(spec, r)) { (text) } } }
                             @else if matches!(spec.fields[i].kind, FieldKind::Amount | FieldKind::Count | FieldKind::Percent) { td.num { (text) } }
                             @else { td { (text) } }
                         }
@@ -170,8 +173,13 @@ pub async fn detail(
     .map_err(|e| ApiError::Internal(e.to_string()))??;
     let title = rec.row.get(1).map(|v| v.to_string()).unwrap_or_default();
     let figures = children.iter().find(|(c, _)| c.id == ENTERPRISE_FIGURES.id).map(|(_, rows)| rows.as_slice());
+    let can_write = s.0.principal.write_scope(spec) != Scope::Nothing;
+    let path = record_path(spec, &rec);
     let body = html! {
         h1 { (title) " " span.muted { (spec.label) } }
+        @if can_write {
+            p.no-print { a.button href={ (path) "/edit" } { "修改" } " " a href={ (path) "/delete" } { "删除" } }
+        }
         div.panel {
             dl.fields {
                 @for (f, v) in spec.fields.iter().zip(&rec.row) {

@@ -209,7 +209,7 @@ async fn update(
             }
         }
         let row = validate(spec, &cells_from_json(spec, &body)?)?;
-        let outcome = store.save(spec, &row, SaveMode::Update, &actor(&session), &scope)?;
+        let outcome = store.save(spec, &row, SaveMode::Update { id: existing.id }, &actor(&session), &scope)?;
         let rec = store.get(spec, &key, None)?.ok_or_else(|| ApiError::NotFound(key.clone()))?;
         let mut out = record(spec, &rec);
         out["outcome"] = json!(outcome);

@@ -1,0 +1,243 @@
+//! Create, edit and delete forms. Validation is the domain's, shown beside each field in
+//! Chinese; nothing is saved until every field is right.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use periclase_auth::token;
+use periclase_domain::{display_cell, validate_row, FieldError, FieldKind, FieldSpec, RegistrySpec, Row, Scope};
+use periclase_store::{Actor, Channel, SaveMode};
+
+use super::registry::{record_path, registry};
+use super::{layout, PageSession};
+use crate::{ApiError, AppState};
+
+type Fields = HashMap<String, String>;
+
+fn writable(s: &PageSession, spec: &RegistrySpec) -> Result<Scope, ApiError> {
+    match s.0.principal.write_scope(spec) {
+        Scope::Nothing => Err(ApiError::Forbidden(format!("{}无权修改{}", s.0.principal.role.label(), spec.label))),
+        scope => Ok(scope),
+    }
+}
+
+fn check_csrf(s: &PageSession, form: &Fields) -> Result<(), ApiError> {
+    match form.get("csrf") {
+        Some(c) if token::same(c, &s.0.csrf) => Ok(()),
+        _ => Err(ApiError::Forbidden("缺少或错误的 CSRF 令牌：请刷新页面后重试".to_string())),
+    }
+}
+
+fn input(f: &FieldSpec, value: &str) -> Markup {
+    let name = f.key;
+    html! {
+        @match f.kind {
+            FieldKind::LongText | FieldKind::List => textarea name=(name) rows="3" { (value) },
+            FieldKind::Enum(opts) => select name=(name) {
+                option value="" { "（未填）" }
+                @for o in opts { option value=(o.label) selected[value == o.label] { (o.label) } }
+            },
+            FieldKind::Bool => select name=(name) {
+                option value="" { "（未填）" }
+                option value="是" selected[value == "是"] { "是" }
+                option value="否" selected[value == "否"] { "否" }
+            },
+            FieldKind::Date => input type="date" name=(name) value=(value);
+            _ => input name=(name) value=(value);
+        }
+    }
+}
+
+fn form_page(
+    s: &PageSession,
+    spec: &'static RegistrySpec,
+    title: &str,
+    action: &str,
+    values: &Fields,
+    errors: &[FieldError],
+) -> Markup {
+    let body = html! {
+        h1 { (title) }
+        @if !errors.is_empty() {
+            div.alert.bad role="alert" { "有 " (errors.len()) " 处需要修改，未保存任何内容。" }
+        }
+        form.panel.record method="post" action=(action) {
+            input type="hidden" name="csrf" value=(s.0.csrf);
+            table {
+                tbody {
+                    @for f in spec.fields {
+                        @let value = values.get(f.key).map(String::as_str).unwrap_or("");
+                        @let err = errors.iter().find(|e| e.field == f.key);
+                        tr {
+                            th { label { (f.label) @if f.required { span.bad { " *" } } } }
+                            td {
+                                (input(f, value))
+                                @if let Some(e) = err { div.alert.bad.field-error { (e.message) } }
+                            }
+                        }
+                    }
+                }
+            }
+            button.primary type="submit" { "保存" }
+        }
+    };
+    layout::page(title, spec.name, &s.0.principal, &s.0.csrf, body)
+}
+
+fn values_of(spec: &RegistrySpec, row: &Row) -> Fields {
+    spec.fields.iter().zip(row).map(|(f, v)| (f.key.to_string(), display_cell(f, v))).collect()
+}
+
+fn parse(spec: &RegistrySpec, form: &Fields) -> Result<Row, Vec<FieldError>> {
+    let cells: Vec<Option<&str>> = spec.fields.iter().map(|f| form.get(f.key).map(String::as_str)).collect();
+    validate_row(spec, &cells)
+}
+
+pub async fn new_form(s: PageSession, Path(name): Path<String>) -> Result<Markup, ApiError> {
+    let spec = registry(&name)?;
+    writable(&s, spec)?;
+    Ok(form_page(&s, spec, &format!("新建{}记录", spec.label), &format!("/r/{name}/new"), &Fields::new(), &[]))
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path((name, key)): Path<(String, String)>,
+) -> Result<Markup, ApiError> {
+    let spec = registry(&name)?;
+    let scope = writable(&s, spec)?;
+    let store = state.store.clone();
+    let k = key.clone();
+    let rec = tokio::task::spawn_blocking(move || store.get(spec, &k, Some(&scope)))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??
+        .ok_or_else(|| ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))?;
+    let action = format!("{}/edit", record_path(spec, &rec));
+    Ok(form_page(&s, spec, &format!("修改{}记录", spec.label), &action, &values_of(spec, &rec.row), &[]))
+}
+
+/// Saves the form, or shows it again with every problem beside its field.
+async fn save(
+    state: AppState,
+    s: PageSession,
+    spec: &'static RegistrySpec,
+    form: Fields,
+    mode: SaveMode,
+    action: String,
+) -> Result<Response, ApiError> {
+    check_csrf(&s, &form)?;
+    let scope = writable(&s, spec)?;
+    let title = match mode {
+        SaveMode::Create => format!("新建{}记录", spec.label),
+        SaveMode::Update { .. } => format!("修改{}记录", spec.label),
+    };
+    let row = match parse(spec, &form) {
+        Ok(row) => row,
+        Err(errors) => {
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&s, spec, &title, &action, &form, &errors))
+                .into_response());
+        }
+    };
+    let store = state.store.clone();
+    let actor = Actor::new(s.0.principal.username.clone(), Channel::Ui);
+    let r = row.clone();
+    let saved = tokio::task::spawn_blocking(move || store.save(spec, &r, mode, &actor, &scope))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    match saved.map_err(ApiError::from) {
+        Ok(_) => {
+            let rec = periclase_store::Record { id: 0, row };
+            Ok(Redirect::to(&record_path(spec, &rec)).into_response())
+        }
+        Err(ApiError::Invalid(errors)) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&s, spec, &title, &action, &form, &errors)).into_response())
+        }
+        Err(ApiError::Conflict(m)) | Err(ApiError::Forbidden(m)) => {
+            let errors = vec![FieldError { field: "", label: "", value: String::new(), message: m }];
+            Ok((StatusCode::CONFLICT, form_page(&s, spec, &title, &action, &form, &errors)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path(name): Path<String>,
+    Form(form): Form<Fields>,
+) -> Result<Response, ApiError> {
+    let spec = registry(&name)?;
+    save(state, s, spec, form, SaveMode::Create, format!("/r/{name}/new")).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path((name, key)): Path<(String, String)>,
+    Form(form): Form<Fields>,
+) -> Result<Response, ApiError> {
+    let spec = registry(&name)?;
+    let scope = writable(&s, spec)?;
+    let store = state.store.clone();
+    let k = key.clone();
+    let rec = tokio::task::spawn_blocking(move || store.get(spec, &k, Some(&scope)))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??
+        .ok_or_else(|| ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))?;
+    let action = format!("{}/edit", record_path(spec, &rec));
+    save(state, s, spec, form, SaveMode::Update { id: rec.id }, action).await
+}
+
+pub async fn delete_confirm(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path((name, key)): Path<(String, String)>,
+) -> Result<Markup, ApiError> {
+    let spec = registry(&name)?;
+    let scope = writable(&s, spec)?;
+    let store = state.store.clone();
+    let k = key.clone();
+    let rec = tokio::task::spawn_blocking(move || store.get(spec, &k, Some(&scope)))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??
+        .ok_or_else(|| ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))?;
+    let title = rec.row.get(1).map(|v| v.to_string()).unwrap_or_default();
+    let path = record_path(spec, &rec);
+    let body = html! {
+        h1 { "删除确认" }
+        div.alert.warn { "确定要删除" (spec.label) "中的「" (title) "」吗？删除会同时删除挂在它下面的年度指标等记录，并记入审计日志。" }
+        form method="post" action={ (path) "/delete" } {
+            input type="hidden" name="csrf" value=(s.0.csrf);
+            button.primary type="submit" { "确认删除" }
+            " "
+            a href=(path) { "取消" }
+        }
+    };
+    Ok(layout::page("删除确认", spec.name, &s.0.principal, &s.0.csrf, body))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path((name, key)): Path<(String, String)>,
+    Form(form): Form<Fields>,
+) -> Result<Response, ApiError> {
+    check_csrf(&s, &form)?;
+    let spec = registry(&name)?;
+    let scope = writable(&s, spec)?;
+    let store = state.store.clone();
+    let actor = Actor::new(s.0.principal.username.clone(), Channel::Ui);
+    let k = key.clone();
+    let gone = tokio::task::spawn_blocking(move || store.delete(spec, &k, &actor, &scope))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    if gone {
+        Ok(Redirect::to(&format!("/r/{name}")).into_response())
+    } else {
+        Err(ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))
+    }
+}
