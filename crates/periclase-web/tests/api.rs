@@ -407,7 +407,8 @@ fn mask_tokens(html: &str) -> String {
         out.push(c);
     }
     out.push_str(if run.len() == 64 { "[token]" } else { &run });
-    out
+    // One tag per line, so a snapshot diff shows what changed.
+    out.replace("><", ">\n<")
 }
 
 #[tokio::test]
