@@ -539,3 +539,109 @@ async fn forms_validate_inline_save_and_delete() {
     let (status, _) = page_as(&s, &path, &cookie).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+async fn get_bytes(state: &AppState, uri: &str, cookie: &str) -> (StatusCode, Vec<u8>) {
+    let res = app(state.clone())
+        .oneshot(Request::get(uri).header("cookie", cookie).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.into_body().collect().await.unwrap().to_bytes().to_vec())
+}
+
+fn multipart(csrf: &str, file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "periclase-test-boundary";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n").as_bytes(),
+    );
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[tokio::test]
+async fn export_is_scoped_and_import_previews_before_committing() {
+    let (d, s, demo) = state();
+    let (cookie, csrf) = login(&s, "haicheng").await;
+
+    let (status, csv) = get_bytes(&s, "/r/enterprises/export?format=csv", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with("\u{feff}统一社会信用代码,企业名称,所属地区"));
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    let mine = (0..120).filter(|&i| demo.enterprise(i).region() == "210381").count();
+    assert_eq!(rows.len(), mine);
+    assert!(rows.iter().all(|r| r.contains(",210381,")));
+    let (status, xlsx) = get_bytes(&s, "/r/enterprises/export?format=xlsx&tier=high_tech", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(&xlsx[..2], b"PK", "an xlsx is a zip");
+
+    // An xlsx with one good and one bad row.
+    let good = periclase_domain::Uscc::complete("91210381MA0000009").unwrap().to_string();
+    let bad = format!("{}0", &good[..17]);
+    let path = d.path().join("upload.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (r, row) in [
+        ["统一社会信用代码", "企业名称", "所属地区"],
+        [&good, "海城示例上传有限公司", "海城市"],
+        [&bad, "海城示例错误有限公司", "210381"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    book.save(&path).unwrap();
+    let (ctype, body) = multipart(&csrf, "upload.xlsx", &std::fs::read(&path).unwrap());
+    let upload = |csrf_ok: bool| {
+        let (ctype, body) = if csrf_ok {
+            (ctype.clone(), body.clone())
+        } else {
+            multipart("wrong", "upload.xlsx", &std::fs::read(&path).unwrap())
+        };
+        Request::post("/r/enterprises/import")
+            .header("cookie", cookie.as_str())
+            .header("content-type", ctype)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let res = app(s.clone()).oneshot(upload(false)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app(s.clone()).oneshot(upload(true)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let preview = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    assert!(preview.contains("校验位错误") && preview.contains("尚未写入任何数据"), "{preview}");
+    let (_, api) = get_as(&s, &format!("/api/enterprises/{good}"), &cookie).await;
+    assert_eq!(api["code"], "not_found", "the preview wrote nothing");
+
+    // Confirm, importing only the good row.
+    let field = |name: &str| {
+        let start = preview.find(&format!("name=\"{name}\" value=\"")).unwrap() + name.len() + 15;
+        preview[start..].split('"').next().unwrap().to_string()
+    };
+    let (upload_id, ext) = (field("upload"), field("ext"));
+    let confirm = [
+        ("csrf", csrf.as_str()),
+        ("upload", &upload_id),
+        ("ext", &ext),
+        ("file_name", "upload.xlsx"),
+        ("mode", "partial"),
+    ];
+    let (status, _, result) = post_form(&s, "/r/enterprises/import/confirm", &cookie, &confirm).await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert!(result.contains("已写入"));
+    let (status, api) = get_as(&s, &format!("/api/enterprises/{good}"), &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(api["name"], "海城示例上传有限公司");
+    // The upload is gone: confirming twice does nothing.
+    let (status, _, _) = post_form(&s, "/r/enterprises/import/confirm", &cookie, &confirm).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -6,6 +6,7 @@ mod home;
 mod layout;
 mod login;
 mod registry;
+mod transfer;
 
 use axum::extract::FromRequestParts;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -18,6 +19,8 @@ use crate::auth::Session;
 use crate::{ApiError, AppState};
 
 const CSS: &str = include_str!("../../assets/app.css");
+/// Largest file an official may upload (a province's enterprise list fits comfortably).
+const UPLOAD_LIMIT_BYTES: usize = 256 * 1024 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,6 +30,14 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home::page))
         .route("/r/{registry}", get(registry::list))
         .route("/r/{registry}/new", get(forms::new_form).post(forms::create))
+        .route("/r/{registry}/export", get(transfer::export))
+        .route(
+            "/r/{registry}/import",
+            get(transfer::upload_form)
+                .post(transfer::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT_BYTES)),
+        )
+        .route("/r/{registry}/import/confirm", axum::routing::post(transfer::confirm))
         .route("/r/{registry}/{key}", get(registry::detail))
         .route("/r/{registry}/{key}/edit", get(forms::edit_form).post(forms::update))
         .route("/r/{registry}/{key}/delete", get(forms::delete_confirm).post(forms::delete))

@@ -85,8 +85,14 @@ pub async fn list(
     let table = RegionTable::embedded();
     let body = html! {
         h1 { (spec.label) " " span.muted { "共 " (page.total) " 条" } }
-        @if s.0.principal.write_scope(spec) != Scope::Nothing {
-            p.no-print { a.button href={ "/r/" (spec.name) "/new" } { "新建" } }
+        p.no-print {
+            @if s.0.principal.write_scope(spec) != Scope::Nothing {
+                a.button href={ "/r/" (spec.name) "/new" } { "新建" } " "
+                a.button href={ "/r/" (spec.name) "/import" } { "导入 Excel" } " "
+            }
+            a href={ "/r/" (spec.name) "/export?format=xlsx" @if !filters.is_empty() { "&" (filters) } } { "导出当前结果（xlsx）" }
+            " · "
+            a href={ "/r/" (spec.name) "/export?format=csv" @if !filters.is_empty() { "&" (filters) } } { "csv" }
         }
         form.filters method="get" {
             label { "关键词" input name="q" value=[p.q.as_deref()] placeholder="名称、代码……"; }

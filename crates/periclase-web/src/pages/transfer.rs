@@ -1,0 +1,318 @@
+//! Excel in and out from the browser: export the filtered list; upload a file, see what it
+//! would change (new, updated, rejected with reasons), then confirm.
+
+use std::path::PathBuf;
+
+use axum::body::Body;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use maud::{html, Markup};
+use periclase_auth::token;
+use periclase_domain::{ImportOptions, RegistrySpec, RowIssue, Scope};
+use periclase_io::{open_import, Exporter, Format, ReadOptions};
+use periclase_store::{Actor, Channel, ImportContext, StoreError};
+use serde::Deserialize;
+
+use super::registry::registry;
+use super::{layout, PageSession};
+use crate::params::{encode, ListParams};
+use crate::{ApiError, AppState};
+
+/// Rejected rows shown on the preview page; the rest are counted.
+const SHOWN_ISSUES: usize = 200;
+
+fn upload_dir() -> PathBuf {
+    std::env::temp_dir().join("periclase-uploads")
+}
+
+/// Uploads are named after the session that made them, so only that session can confirm.
+fn upload_path(s: &PageSession, token: &str, ext: &str) -> PathBuf {
+    upload_dir().join(format!("{}-{token}.{ext}", &s.0.digest[..16]))
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(e.to_string())
+}
+
+#[derive(Deserialize)]
+pub struct ExportParams {
+    format: Option<String>,
+    #[serde(flatten)]
+    filters: ListParams,
+}
+
+pub async fn export(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path(name): Path<String>,
+    Query(p): Query<ExportParams>,
+) -> Result<Response, ApiError> {
+    let spec = registry(&name)?;
+    let scope = match s.0.principal.read_scope(spec) {
+        Scope::Nothing => return Err(ApiError::Forbidden(format!("无权导出{}", spec.label))),
+        scope => scope,
+    };
+    let format: Format = p.format.as_deref().unwrap_or("xlsx").parse().map_err(ApiError::BadRequest)?;
+    let ext = if format == Format::Csv { "csv" } else { "xlsx" };
+    let mut query = p.filters.query(scope)?;
+    query.after = None;
+    let store = state.store.clone();
+    std::fs::create_dir_all(upload_dir()).map_err(internal)?;
+    let path = upload_dir().join(format!("export-{}.{ext}", token::new_token()));
+    let file = path.clone();
+    tokio::task::spawn_blocking(move || -> Result<(), ApiError> {
+        let mut out = Exporter::create(&file, format, spec).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        store.export(spec, &query, &mut |row| out.write_row(row).map_err(|e| StoreError::Sink(e.to_string())))?;
+        out.finish().map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        Ok(())
+    })
+    .await
+    .map_err(internal)??;
+    let handle = tokio::fs::File::open(&path).await.map_err(internal)?;
+    // Unlinked now, streamed from the open handle: nothing is left behind.
+    let _ = std::fs::remove_file(&path);
+    let mime = if ext == "csv" {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    };
+    let filename = format!("{}.{ext}", spec.name);
+    let disposition = format!("attachment; filename=\"{filename}\"; filename*=UTF-8''{}.{ext}", encode(spec.label));
+    Ok((
+        [(CONTENT_TYPE, mime.to_string()), (CONTENT_DISPOSITION, disposition)],
+        Body::from_stream(tokio_util::io::ReaderStream::new(handle)),
+    )
+        .into_response())
+}
+
+fn writable(s: &PageSession, spec: &RegistrySpec) -> Result<Scope, ApiError> {
+    match s.0.principal.write_scope(spec) {
+        Scope::Nothing => Err(ApiError::Forbidden(format!("{}无权导入{}", s.0.principal.role.label(), spec.label))),
+        scope => Ok(scope),
+    }
+}
+
+pub async fn upload_form(s: PageSession, Path(name): Path<String>) -> Result<Markup, ApiError> {
+    let spec = registry(&name)?;
+    writable(&s, spec)?;
+    let body = html! {
+        h1 { "导入" (spec.label) }
+        div.panel {
+            p { "支持 .xlsx、.xls、.ods、.csv（UTF-8 或 GBK）。表头可用中文（如“" (spec.fields[0].label) "”）或英文。上传后先预览：哪些新增、哪些更新、哪些有错误及原因；确认后才写入。" }
+            form method="post" action={ "/r/" (spec.name) "/import" } enctype="multipart/form-data" {
+                input type="hidden" name="csrf" value=(s.0.csrf);
+                p { input type="file" name="file" accept=".xlsx,.xls,.ods,.csv" required; }
+                button.primary type="submit" { "上传并预览" }
+            }
+        }
+    };
+    Ok(layout::page(&format!("导入{}", spec.label), spec.name, &s.0.principal, &s.0.csrf, body))
+}
+
+struct Preview {
+    outcome: periclase_domain::ImportOutcome,
+    issues: Vec<RowIssue>,
+    more_issues: u64,
+}
+
+/// Runs the import from a saved upload: a preview (dry run) or the real thing.
+async fn run_import(
+    state: &AppState,
+    s: &PageSession,
+    spec: &'static RegistrySpec,
+    path: PathBuf,
+    file_name: String,
+    opts: ImportOptions,
+) -> Result<Preview, ApiError> {
+    let scope = writable(s, spec)?;
+    let store = state.store.clone();
+    let actor = Actor::new(s.0.principal.username.clone(), Channel::Import);
+    tokio::task::spawn_blocking(move || -> Result<Preview, ApiError> {
+        let mut source =
+            open_import(&path, spec, ReadOptions::default()).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let mut issues = Vec::new();
+        let mut more = 0u64;
+        let ctx = ImportContext { opts, actor: &actor, scope: Some(&scope), source: Some(&file_name) };
+        let outcome = store.import(
+            spec,
+            &mut source,
+            &ctx,
+            &mut |i| {
+                if issues.len() < SHOWN_ISSUES {
+                    issues.push(i);
+                } else {
+                    more += 1;
+                }
+            },
+            &mut |_| {},
+        )?;
+        Ok(Preview { outcome, issues, more_issues: more })
+    })
+    .await
+    .map_err(internal)?
+}
+
+fn issues_table(p: &Preview) -> Markup {
+    html! {
+        @if !p.issues.is_empty() {
+            h2 { "被拒绝的行" }
+            table {
+                thead { tr { th { "工作表" } th.num { "行号" } th { "列" } th { "值" } th { "原因" } } }
+                tbody {
+                    @for i in &p.issues {
+                        tr {
+                            td { (i.location.sheet.as_deref().unwrap_or("")) }
+                            td.num { (i.location.row) }
+                            td { (i.column.as_deref().unwrap_or("")) }
+                            td { (i.value) }
+                            td { (i.reason) }
+                        }
+                    }
+                }
+            }
+            @if p.more_issues > 0 { p.muted { "……另有 " (p.more_issues) " 个问题未列出。" } }
+        }
+    }
+}
+
+fn counts(p: &Preview) -> Markup {
+    let o = &p.outcome;
+    html! {
+        div.cards {
+            div.card { div.n { (o.inserted) } div.l { "新增" } }
+            div.card { div.n { (o.updated) } div.l { "更新" } }
+            div.card { div.n { (o.unchanged) } div.l { "未变" } }
+            div.card { div.n { (o.rejected) } div.l { "拒绝" } }
+        }
+    }
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path(name): Path<String>,
+    mut multipart: Multipart,
+) -> Result<Response, ApiError> {
+    let spec = registry(&name)?;
+    writable(&s, spec)?;
+    let mut csrf = None;
+    let mut saved = None;
+    while let Some(field) =
+        multipart.next_field().await.map_err(|e| ApiError::BadRequest(format!("上传内容无法读取：{e}")))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = Some(field.text().await.map_err(|e| ApiError::BadRequest(e.to_string()))?),
+            Some("file") => {
+                let file_name = field.file_name().unwrap_or("upload").to_string();
+                let ext = file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+                if !matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "ods" | "csv") {
+                    return Err(ApiError::BadRequest(format!(
+                        "不支持的文件类型「{file_name}」：请上传 .xlsx、.xls、.ods 或 .csv"
+                    )));
+                }
+                let bytes = field.bytes().await.map_err(|e| ApiError::BadRequest(format!("上传失败：{e}")))?;
+                saved = Some((file_name, ext, bytes));
+            }
+            _ => {}
+        }
+    }
+    if !csrf.is_some_and(|c| token::same(&c, &s.0.csrf)) {
+        return Err(ApiError::Forbidden("缺少或错误的 CSRF 令牌：请刷新页面后重试".to_string()));
+    }
+    let Some((file_name, ext, bytes)) = saved else {
+        return Err(ApiError::BadRequest("请选择要导入的文件".to_string()));
+    };
+    std::fs::create_dir_all(upload_dir()).map_err(internal)?;
+    let upload = token::new_token();
+    let path = upload_path(&s, &upload, &ext);
+    std::fs::write(&path, &bytes).map_err(internal)?;
+    let preview = match run_import(
+        &state,
+        &s,
+        spec,
+        path.clone(),
+        file_name.clone(),
+        ImportOptions { partial: true, dry_run: true },
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+    };
+    let clean = preview.outcome.rejected == 0;
+    let body = html! {
+        h1 { "导入预览：" (file_name) }
+        (counts(&preview))
+        @if clean {
+            div.alert.warn { "以上是确认后将发生的变更，尚未写入。" }
+        } @else {
+            div.alert.bad role="alert" { "有 " (preview.outcome.rejected) " 行无法导入（原因见下表），尚未写入任何数据。可以改正后重新上传，或只导入正确的行。" }
+        }
+        form method="post" action={ "/r/" (spec.name) "/import/confirm" } {
+            input type="hidden" name="csrf" value=(s.0.csrf);
+            input type="hidden" name="upload" value=(upload);
+            input type="hidden" name="ext" value=(ext);
+            input type="hidden" name="file_name" value=(file_name);
+            @if clean {
+                button.primary type="submit" name="mode" value="all" { "确认导入" }
+            } @else {
+                button type="submit" name="mode" value="partial" { "只导入正确的 " (preview.outcome.inserted + preview.outcome.updated) " 行" }
+            }
+            " " a href={ "/r/" (spec.name) "/import" } { "重新上传" }
+        }
+        (issues_table(&preview))
+    };
+    Ok(layout::page("导入预览", spec.name, &s.0.principal, &s.0.csrf, body).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct Confirm {
+    csrf: String,
+    upload: String,
+    ext: String,
+    file_name: String,
+    mode: String,
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path(name): Path<String>,
+    Form(f): Form<Confirm>,
+) -> Result<Markup, ApiError> {
+    if !token::same(&f.csrf, &s.0.csrf) {
+        return Err(ApiError::Forbidden("缺少或错误的 CSRF 令牌：请刷新页面后重试".to_string()));
+    }
+    let spec = registry(&name)?;
+    let safe = |v: &str| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric());
+    if !safe(&f.upload) || !safe(&f.ext) {
+        return Err(ApiError::BadRequest("上传标识无效".to_string()));
+    }
+    let path = upload_path(&s, &f.upload, &f.ext);
+    if !path.exists() {
+        return Err(ApiError::NotFound("找不到这次上传（可能已导入或已过期），请重新上传".to_string()));
+    }
+    let partial = f.mode == "partial";
+    let result =
+        run_import(&state, &s, spec, path.clone(), f.file_name.clone(), ImportOptions { partial, dry_run: false })
+            .await;
+    let _ = std::fs::remove_file(&path);
+    let preview = result?;
+    let body = html! {
+        h1 { "导入结果：" (f.file_name) }
+        (counts(&preview))
+        @if preview.outcome.committed {
+            div.alert.warn { "已写入。每一条变更都记入了审计日志。" }
+        } @else {
+            div.alert.bad { "没有写入任何数据：文件内容在预览之后发生了变化或有新的错误，请重新上传。" }
+        }
+        p { a href={ "/r/" (spec.name) } { "返回" (spec.label) } }
+        (issues_table(&preview))
+    };
+    Ok(layout::page("导入结果", spec.name, &s.0.principal, &s.0.csrf, body))
+}
