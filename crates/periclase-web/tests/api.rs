@@ -645,3 +645,20 @@ async fn export_is_scoped_and_import_previews_before_committing() {
     let (status, _, _) = post_form(&s, "/r/enterprises/import/confirm", &cookie, &confirm).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn audit_page_is_for_administrators() {
+    let (_d, s, demo) = state();
+    let (cookie, csrf) = login(&s, "haicheng").await;
+    let mine = (0..120).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
+    let body = json!({ "name": "海城示例审计有限公司", "region": "210381" });
+    let (status, _) =
+        send(&s, "PUT", &format!("/api/enterprises/{}", mine.uscc), Some(&body), &cookie, Some(&csrf)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = page_as(&s, "/audit", &cookie).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (admin, _) = login(&s, "admin").await;
+    let (status, html) = page_as(&s, &format!("/audit?registry=enterprises&key={}", mine.uscc), &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("海城示例审计有限公司") && html.contains(&mine.name) && html.contains("haicheng"), "{html}");
+}

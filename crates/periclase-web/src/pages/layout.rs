@@ -1,5 +1,5 @@
 use maud::{html, Markup, DOCTYPE};
-use periclase_auth::Principal;
+use periclase_auth::{Principal, Role};
 use periclase_domain::{registries, Scope};
 
 /// The registries in the navigation bar, in the order officials look for them.
@@ -35,6 +35,9 @@ pub fn page(title: &str, here: &str, who: &Principal, csrf: &str, body: Markup) 
                                     a href={ "/r/" (name) } class=[(here == name).then_some("here")] { (spec.label) }
                                 }
                             }
+                        }
+                        @if who.role == Role::Admin {
+                            a href="/audit" class=[(here == "audit").then_some("here")] { "审计日志" }
                         }
                     }
                     div.who {

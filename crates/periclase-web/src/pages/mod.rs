@@ -1,6 +1,7 @@
 //! The Chinese web pages, rendered on the server with maud: every page works without script,
 //! and the one stylesheet is embedded in the binary.
 
+mod audit;
 mod forms;
 mod home;
 mod layout;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", axum::routing::post(login::logout))
         .route("/", get(home::page))
+        .route("/audit", get(audit::page))
         .route("/r/{registry}", get(registry::list))
         .route("/r/{registry}/new", get(forms::new_form).post(forms::create))
         .route("/r/{registry}/export", get(transfer::export))
