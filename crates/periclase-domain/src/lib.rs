@@ -3,6 +3,7 @@
 
 pub mod import;
 pub mod industry;
+pub mod measure;
 pub mod normalize;
 pub mod region;
 pub mod registries;
@@ -14,6 +15,7 @@ pub mod value;
 
 pub use import::{ImportItem, ImportOptions, ImportOutcome, RowIssue, RowLocation};
 pub use industry::{parse_industry, IndustryError};
+pub use measure::Measure;
 pub use normalize::normalize_cell;
 pub use region::{region_prefix, Region, RegionError, RegionLevel, RegionTable};
 pub use registries::{by_name, spec as registry, ALL as REGISTRIES};

@@ -14,7 +14,7 @@ pub use periclase_domain::{ImportItem, ImportOptions, ImportOutcome, RowIssue, R
 pub use query::{ListPage, ListQuery, Record};
 pub use sqlite::SqliteStore;
 
-use periclase_domain::{RegistrySpec, Row, Scope};
+use periclase_domain::{Measure, RegistrySpec, Row, Scope};
 
 /// Everything an import needs besides its rows.
 #[derive(Debug, Clone, Copy)]
@@ -114,6 +114,9 @@ pub trait Store: Send + Sync {
     /// Enterprises matching the query with no yearly figure for `year` or later: their data
     /// is stale.
     fn enterprises_without_figures_since(&self, query: &ListQuery, year: i64) -> Result<u64, StoreError>;
+
+    /// A monitored indicator in a region (GB/T 2260 prefix), year by year.
+    fn measure_series(&self, measure: &Measure, region: &str) -> Result<Vec<(i64, f64)>, StoreError>;
 
     /// The newest year any enterprise has reported figures for: the yardstick for "stale".
     fn latest_figure_year(&self) -> Result<Option<i64>, StoreError>;

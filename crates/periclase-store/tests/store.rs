@@ -354,3 +354,34 @@ fn scoped_imports_touch_only_the_importers_rows() {
     assert_eq!(name(mine), Value::Text("海城改名示例有限公司".into()));
     assert_ne!(name(theirs), Value::Text("越权改名示例有限公司".into()));
 }
+
+#[test]
+fn monitored_measures_follow_the_registries() {
+    use periclase_domain::Measure;
+    let (_dir, store, demo) = demo_store(300);
+    let revenue = Measure::FigureSum { metric: "revenue".into(), industries: vec!["C3217".into()], divisor: 10000.0 };
+    let series = store.measure_series(&revenue, "34").unwrap();
+    let expected_2023: f64 = (0..300)
+        .map(|i| demo.enterprise(i))
+        .filter(|e| e.region().starts_with("34") && e.node.industry == "C3217")
+        .map(|e| e.revenue_in(2023))
+        .sum::<f64>();
+    let got_2023 = series.iter().find(|(y, _)| *y == 2023).map(|(_, v)| *v * 10000.0).unwrap_or(0.0);
+    // Some figures are deliberately unreported in the demo: the sum can only be lower.
+    assert!(got_2023 > 0.0 && got_2023 <= expected_2023 + 1e-6, "{got_2023} vs {expected_2023}");
+
+    let honours = Measure::HonourCount { honours: vec!["high_tech".into()] };
+    let counts = store.measure_series(&honours, "21").unwrap();
+    assert!(
+        counts.windows(2).all(|w| w[1].1 >= w[0].1 && w[1].0 == w[0].0 + 1),
+        "cumulative by consecutive year: {counts:?}"
+    );
+    let listed = store
+        .list(
+            &ENTERPRISES,
+            &ListQuery { region: Some("21".into()), tier: Some("high_tech".into()), ..Default::default() },
+        )
+        .unwrap()
+        .total as f64;
+    assert_eq!(counts.last().unwrap().1, listed);
+}

@@ -54,3 +54,68 @@ pub fn line_chart(title: &str, points: &[(String, f64)]) -> Markup {
         }
     }
 }
+
+/// Shares of a whole, with a legend giving each part's value and percentage.
+pub fn pie_chart(title: &str, parts: &[(String, f64)]) -> Markup {
+    const COLOURS: [&str; 8] = ["#1f4e79", "#2e75b6", "#9dc3e6", "#c55a11", "#f4b183", "#548235", "#a9d18e", "#7f6000"];
+    let total: f64 = parts.iter().map(|(_, v)| *v).sum();
+    let (cx, cy, r) = (110.0, 110.0, 100.0);
+    let height = (parts.len() as f64 * 22.0 + 20.0).max(230.0);
+    // Each slice as an SVG path (or a full circle for a part that is the whole).
+    let mut angle = -std::f64::consts::FRAC_PI_2;
+    let mut slices = Vec::new();
+    for (i, (_, v)) in parts.iter().enumerate() {
+        if total <= 0.0 || *v <= 0.0 {
+            continue;
+        }
+        let sweep = v / total * std::f64::consts::TAU;
+        let end = angle + sweep;
+        let colour = COLOURS[i % COLOURS.len()];
+        let shape = if v / total > 0.9999 {
+            None
+        } else {
+            let (x0, y0) = (cx + r * angle.cos(), cy + r * angle.sin());
+            let (x1, y1) = (cx + r * end.cos(), cy + r * end.sin());
+            let large = i32::from(sweep > std::f64::consts::PI);
+            Some(format!("M{cx},{cy} L{x0:.2},{y0:.2} A{r},{r} 0 {large} 1 {x1:.2},{y1:.2} Z"))
+        };
+        slices.push((colour, shape));
+        angle = end;
+    }
+    html! {
+        svg.chart viewBox=(format!("0 0 {WIDTH} {height}")) role="img" aria-label=(title) {
+            title { (title) }
+            @for (colour, shape) in &slices {
+                @match shape {
+                    Some(d) => path fill=(colour) d=(d) {},
+                    None => circle cx=(cx) cy=(cy) r=(r) fill=(colour) {},
+                }
+            }
+            @for (i, (label, v)) in parts.iter().enumerate() {
+                @let y = 20.0 + 22.0 * i as f64;
+                rect x="240" y=(y - 11.0) width="14" height="14" fill=(COLOURS[i % COLOURS.len()]) {}
+                text x="262" y=(y) { (label) "：" (fmt_num(*v)) @if total > 0.0 { "（" (format!("{:.1}", v / total * 100.0)) "%）" } }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pie_slices_cover_the_whole() {
+        let svg = pie_chart("t", &[("甲".into(), 1.0), ("乙".into(), 3.0)]).into_string();
+        assert_eq!(svg.matches("<path").count(), 2);
+        assert!(svg.contains("甲：1（25.0%）") && svg.contains("乙：3（75.0%）"));
+        let whole = pie_chart("t", &[("甲".into(), 5.0), ("乙".into(), 0.0)]).into_string();
+        assert!(whole.contains("<circle") && !whole.contains("<path"));
+    }
+
+    #[test]
+    fn bars_scale_to_the_largest() {
+        let svg = bar_chart("t", &[("甲".into(), 10.0), ("乙".into(), 5.0)]).into_string();
+        assert!(svg.contains("width=\"380.0\"") && svg.contains("width=\"190.0\""), "{svg}");
+    }
+}

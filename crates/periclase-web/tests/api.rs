@@ -662,3 +662,17 @@ async fn audit_page_is_for_administrators() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("海城示例审计有限公司") && html.contains(&mine.name) && html.contains("haicheng"), "{html}");
 }
+
+#[tokio::test]
+async fn monitoring_dashboard() {
+    let (_d, s, _) = state();
+    let (cookie, _) = login(&s, "haicheng").await;
+    let (status, html) = page_as(&s, "/monitor?region=34", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("镁基材料产业总体规模") && html.contains("500"), "{html}");
+    assert!(html.contains("种子文件001"));
+    assert!(html.contains("<path"), "a pie chart");
+    insta::assert_snapshot!("monitor_34", html);
+    let (_, ln) = page_as(&s, "/monitor?region=21", &cookie).await;
+    assert!(ln.contains("关键工序数控化率") && ln.contains("63"));
+}

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod import;
+mod measure;
 mod sql;
 mod write;
 
@@ -9,7 +10,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use periclase_domain::{registries, FieldKind, RegistrySpec, Row, Scope, Value};
+use periclase_domain::{registries, FieldKind, Measure, RegistrySpec, Row, Scope, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
 
@@ -339,6 +340,10 @@ impl Store for SqliteStore {
             let k: i64 = c.prepare_cached(&q)?.query_row(rusqlite::params_from_iter(binds.iter()), |r| r.get(0))?;
             Ok(k as u64)
         })
+    }
+
+    fn measure_series(&self, measure: &Measure, region: &str) -> Result<Vec<(i64, f64)>, StoreError> {
+        self.with(|c| measure::series(c, measure, region))
     }
 
     fn latest_figure_year(&self) -> Result<Option<i64>, StoreError> {

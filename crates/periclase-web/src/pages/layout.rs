@@ -29,6 +29,7 @@ pub fn page(title: &str, here: &str, who: &Principal, csrf: &str, body: Markup) 
                     a.brand href="/" { "Periclase 产业大脑" }
                     nav {
                         a href="/" class=[(here == "home").then_some("here")] { "首页" }
+                        a href="/monitor" class=[(here == "monitor").then_some("here")] { "行业监测" }
                         @for name in NAV {
                             @if let Some(spec) = registries::by_name(name) {
                                 @if who.read_scope(spec) != Scope::Nothing {

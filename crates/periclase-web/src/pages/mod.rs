@@ -6,6 +6,7 @@ mod forms;
 mod home;
 mod layout;
 mod login;
+mod monitor;
 mod registry;
 mod transfer;
 
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", axum::routing::post(login::logout))
         .route("/", get(home::page))
         .route("/audit", get(audit::page))
+        .route("/monitor", get(monitor::page))
         .route("/r/{registry}", get(registry::list))
         .route("/r/{registry}/new", get(forms::new_form).post(forms::create))
         .route("/r/{registry}/export", get(transfer::export))
