@@ -374,3 +374,206 @@ fn user_accounts_from_the_command_line() {
     let out = run_with_stdin(&env, &["user", "passwd", "nobody"], "Periclase2025\n");
     assert!(text(&out).contains("没有账号"), "{}", text(&out));
 }
+
+/// The platform as an official uses it, in a real headless Chromium driven over WebDriver:
+/// log in, search, open an enterprise, try an invalid USCC (shown, not saved), import an
+/// xlsx with one bad row (reported, nothing committed), export, log out. Screenshots go to
+/// `target/tmp/browser/` as artefacts. `.ci/run` installs chromium and chromium-driver.
+mod browser {
+    use std::net::TcpListener;
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    use fantoccini::{ClientBuilder, Locator};
+
+    use super::{bin, haicheng, run_with_stdin, text, Env};
+
+    fn free_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    }
+
+    fn wait_for_port(port: u16, what: &str) {
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(30), "{what} did not start on port {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Kills the child when the test ends, however it ends.
+    struct Guard(Child);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    /// Waits for an element, at most 20 s: a step that never happens fails the test rather
+    /// than hanging it.
+    async fn wait(
+        c: &fantoccini::Client,
+        search: Locator<'_>,
+    ) -> Result<fantoccini::elements::Element, fantoccini::error::CmdError> {
+        c.wait().at_most(Duration::from_secs(20)).for_element(search).await
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_official_works_through_the_pages() {
+        let env = Env::new();
+        let out = env.run(&["demo", "--enterprises", "200"]);
+        assert!(out.status.success(), "{}", text(&out));
+        let out = run_with_stdin(
+            &env,
+            &["user", "add", "haicheng", "--role", "official", "--region", "210381", "--name", "海城市工信局"],
+            "Periclase2024\n",
+        );
+        assert!(out.status.success(), "{}", text(&out));
+
+        let port = free_port();
+        let server = bin()
+            .arg("--db")
+            .arg(env.db())
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let _server = Guard(server);
+        wait_for_port(port, "periclase serve");
+        let driver_port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver must be installed (Debian chromium-driver; .ci/run installs it)");
+        let _driver = Guard(driver);
+        wait_for_port(driver_port, "chromedriver");
+
+        let profile = env.path("chromium-profile");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--disable-dev-shm-usage", "--window-size=1280,1000", format!("--user-data-dir={}", profile.display())]
+            }),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let c = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{driver_port}"))
+            .await
+            .unwrap();
+        let shots = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser");
+        std::fs::create_dir_all(&shots).unwrap();
+        let shot = |name: &'static str| {
+            let c = c.clone();
+            let path = shots.join(name);
+            async move { std::fs::write(path, c.screenshot().await.unwrap()).unwrap() }
+        };
+        let base = format!("http://127.0.0.1:{port}");
+
+        // Log in.
+        c.goto(&format!("{base}/")).await.unwrap();
+        assert!(
+            c.current_url().await.unwrap().path().ends_with("/login"),
+            "signed-out visitors are sent to the login page"
+        );
+        c.find(Locator::Css("input[name=username]")).await.unwrap().send_keys("haicheng").await.unwrap();
+        c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys("Periclase2024").await.unwrap();
+        c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+        wait(&c, Locator::Css("div.cards")).await.unwrap();
+        assert!(c.source().await.unwrap().contains("海城市工信局"));
+        shot("01-home.png").await;
+
+        // Search the enterprise list.
+        let demo = periclase_demo::Demo::new(periclase_demo::DEFAULT_SEED, 200);
+        let target = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
+        c.goto(&format!("{base}/r/enterprises")).await.unwrap();
+        c.find(Locator::Css("input[name=q]")).await.unwrap().send_keys(&target.uscc).await.unwrap();
+        c.find(Locator::Css("form.filters button")).await.unwrap().click().await.unwrap();
+        // The unfiltered list may show the same link: wait for the search's own page.
+        let start = Instant::now();
+        while !c.current_url().await.unwrap().as_str().contains("q=") {
+            assert!(start.elapsed() < Duration::from_secs(20), "the search did not submit");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let link = wait(&c, Locator::LinkText(&target.uscc)).await.unwrap();
+        assert_eq!(c.find_all(Locator::Css("table tbody tr")).await.unwrap().len(), 1, "the USCC finds exactly one");
+        shot("02-search.png").await;
+
+        // Open it, then edit with an invalid USCC: the error is shown and nothing is saved.
+        link.click().await.unwrap();
+        wait(&c, Locator::Css("dl.fields")).await.unwrap();
+        shot("03-enterprise.png").await;
+        c.find(Locator::LinkText("修改")).await.unwrap().click().await.unwrap();
+        let uscc = wait(&c, Locator::Css("input[name=uscc]")).await.unwrap();
+        uscc.clear().await.unwrap();
+        let bad = format!("{}0", &target.uscc[..17]);
+        uscc.send_keys(&bad).await.unwrap();
+        c.find(Locator::Css("form.record button[type=submit]")).await.unwrap().click().await.unwrap();
+        wait(&c, Locator::Css(".field-error")).await.unwrap();
+        let page = c.source().await.unwrap();
+        assert!(page.contains("校验位错误") && page.contains("未保存任何内容"));
+        shot("04-invalid-uscc.png").await;
+        c.goto(&format!("{base}/r/enterprises/{}", target.uscc)).await.unwrap();
+        assert!(c.source().await.unwrap().contains(&target.name), "the enterprise is unchanged");
+
+        // Import an xlsx with one bad row: the report is shown and nothing is committed.
+        let good = haicheng(777);
+        let broken = format!("{}0", &good[..17]);
+        let xlsx = env.path("上传.xlsx");
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet();
+        for (r, row) in [
+            ["统一社会信用代码", "企业名称", "所属地区"],
+            [good.as_str(), "海城示例浏览器有限公司", "210381"],
+            [broken.as_str(), "海城示例坏行有限公司", "210381"],
+        ]
+        .iter()
+        .enumerate()
+        {
+            for (col, v) in row.iter().enumerate() {
+                ws.write_string(r as u32, col as u16, *v).unwrap();
+            }
+        }
+        book.save(&xlsx).unwrap();
+        c.goto(&format!("{base}/r/enterprises/import")).await.unwrap();
+        c.find(Locator::Css("input[type=file]")).await.unwrap().send_keys(&xlsx.display().to_string()).await.unwrap();
+        c.find(Locator::Css("button.primary[type=submit]")).await.unwrap().click().await.unwrap();
+        wait(&c, Locator::Css("div.cards")).await.unwrap();
+        let preview = c.source().await.unwrap();
+        assert!(preview.contains("尚未写入任何数据") && preview.contains("校验位错误") && preview.contains(&broken));
+        shot("05-import-report.png").await;
+        c.goto(&format!("{base}/r/enterprises/{good}")).await.unwrap();
+        assert!(c.source().await.unwrap().contains("not_found"), "nothing was committed");
+
+        // Export the list (fetched from the page, with the page's session).
+        c.goto(&format!("{base}/r/enterprises")).await.unwrap();
+        let csv = c
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; fetch('/r/enterprises/export?format=csv').then(r => r.text()).then(done);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let csv = csv.as_str().unwrap();
+        // The browser's text decoder drops the BOM that Excel needs.
+        assert!(csv.trim_start_matches('\u{feff}').starts_with("统一社会信用代码"), "{csv}");
+        assert!(csv.lines().skip(1).all(|l| l.contains(",210381,")), "only the official's county");
+        assert!(csv.contains(&target.uscc));
+
+        // Log out.
+        c.find(Locator::Css("header .who button")).await.unwrap().click().await.unwrap();
+        wait(&c, Locator::Css("input[name=username]")).await.unwrap();
+        shot("06-logged-out.png").await;
+        c.goto(&format!("{base}/")).await.unwrap();
+        assert!(c.current_url().await.unwrap().path().ends_with("/login"));
+        c.close().await.unwrap();
+        eprintln!("screenshots: {}", shots.display());
+    }
+}
