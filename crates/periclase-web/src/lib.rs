@@ -41,6 +41,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::health::router())
         .merge(routes::session::router())
         .merge(routes::audit::router())
+        .merge(routes::openapi::router())
         .merge(pages::router())
         .merge(routes::registries::router())
         .with_state(state)

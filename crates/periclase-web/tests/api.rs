@@ -676,3 +676,23 @@ async fn monitoring_dashboard() {
     let (_, ln) = page_as(&s, "/monitor?region=21", &cookie).await;
     assert!(ln.contains("关键工序数控化率") && ln.contains("63"));
 }
+
+#[tokio::test]
+async fn openapi_document_covers_every_registry() {
+    let (_d, s, _) = state();
+    let res = app(s.clone()).oneshot(Request::get("/api/openapi.json").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let doc: Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for spec in registries::ALL {
+        let p = &doc["paths"][format!("/api/{}", spec.name)];
+        assert!(p["get"].is_object() && p["post"].is_object(), "{}", spec.name);
+        let one = &doc["paths"][format!("/api/{}/{{key}}", spec.name)];
+        assert!(one["get"].is_object() && one["put"].is_object() && one["delete"].is_object(), "{}", spec.name);
+        let schema = &doc["components"]["schemas"][spec.name.replace('-', "_")]["properties"];
+        for f in spec.fields {
+            assert_eq!(schema.get(f.key).is_some(), !f.private, "{}.{}", spec.name, f.key);
+        }
+    }
+    insta::assert_json_snapshot!("openapi_enterprises", doc["components"]["schemas"]["enterprises"]);
+}

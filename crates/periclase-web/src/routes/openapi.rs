@@ -1,0 +1,180 @@
+//! `GET /api/openapi.json`: the OpenAPI 3.1 document of the JSON API, generated from the
+//! registry specs and the route list, so it cannot drift from what the server does.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use periclase_domain::{registries, FieldKind, FieldSpec, RegistrySpec};
+use serde_json::{json, Map, Value};
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/openapi.json", get(|| async { Json(document()) }))
+}
+
+fn field_schema(f: &FieldSpec) -> Value {
+    let mut s = match f.kind {
+        FieldKind::Text(max) => json!({ "type": "string", "maxLength": max }),
+        FieldKind::LongText => json!({ "type": "string", "maxLength": 100_000 }),
+        FieldKind::List => json!({ "type": "string", "description": "用 ；分隔的多项" }),
+        FieldKind::Uscc => {
+            json!({ "type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$", "description": "统一社会信用代码（GB 32100-2015）" })
+        }
+        FieldKind::Ref(parent) => {
+            let p = registries::spec(parent);
+            json!({ "type": "string", "description": format!("{}的{}", p.label, p.field(p.natural_key[0]).map_or("编号", |k| k.label)) })
+        }
+        FieldKind::Region => json!({ "type": "string", "description": "GB/T 2260 六位代码；输入时也可填地区名称" }),
+        FieldKind::Industry => json!({ "type": "string", "description": "GB/T 4754-2017 行业代码，如 C3089" }),
+        FieldKind::Date => json!({ "type": "string", "format": "date" }),
+        FieldKind::Year => json!({ "type": "integer", "minimum": 1900, "maximum": 2100 }),
+        FieldKind::Count => json!({ "type": "integer", "minimum": 0 }),
+        FieldKind::Amount | FieldKind::Percent => json!({ "type": "number", "minimum": 0 }),
+        FieldKind::Enum(opts) => json!({
+            "type": "string",
+            "enum": opts.iter().map(|o| o.code).collect::<Vec<_>>(),
+            "description": opts.iter().map(|o| format!("{}={}", o.code, o.label)).collect::<Vec<_>>().join("，"),
+        }),
+        FieldKind::Bool => json!({ "type": "integer", "enum": [0, 1], "description": "1=是，0=否" }),
+    };
+    s["title"] = json!(f.label);
+    s
+}
+
+/// The record as returned: every public field (nullable unless required), plus `id`.
+fn record_schema(spec: &RegistrySpec) -> Value {
+    let mut props = Map::new();
+    props.insert("id".into(), json!({ "type": "integer" }));
+    for f in spec.fields.iter().filter(|f| !f.private) {
+        let mut s = field_schema(f);
+        if !f.required {
+            s = json!({ "anyOf": [s, { "type": "null" }] });
+        }
+        props.insert(f.key.into(), s);
+    }
+    json!({ "type": "object", "title": spec.label, "properties": props })
+}
+
+/// The record as written: fields as text or numbers, as a form or Excel cell would give them.
+fn input_schema(spec: &RegistrySpec) -> Value {
+    let mut props = Map::new();
+    for f in spec.fields {
+        props.insert(f.key.into(), json!({ "anyOf": [{ "type": "string" }, { "type": "number" }, { "type": "boolean" }, { "type": "null" }], "title": f.label }));
+    }
+    let required: Vec<&str> = spec.fields.iter().filter(|f| f.required).map(|f| f.key).collect();
+    json!({ "type": "object", "properties": props, "required": required, "additionalProperties": false })
+}
+
+fn error(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
+}
+
+fn ok(description: &str, schema: Value) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema } } })
+}
+
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    schemas.insert(
+        "Error".into(),
+        json!({
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": { "type": "string", "enum": ["unauthenticated", "forbidden", "not_found", "bad_request", "conflict", "invalid", "too_many_attempts", "internal"] },
+                "message": { "type": "string" },
+                "errors": { "type": "array", "items": { "type": "object" } }
+            }
+        }),
+    );
+    let csrf = json!({ "name": "X-CSRF-Token", "in": "header", "required": true, "schema": { "type": "string" } });
+    let key_param = json!({ "name": "key", "in": "path", "required": true, "schema": { "type": "string" }, "description": "单字段自然键（如统一社会信用代码）；复合键的库用行号" });
+    let filters: Vec<Value> = ["q", "region", "tier", "industry", "year", "after", "limit"]
+        .iter()
+        .map(|n| json!({ "name": n, "in": "query", "required": false, "schema": { "type": "string" } }))
+        .collect();
+    for spec in registries::ALL {
+        let name = spec.name;
+        let schema_name = name.replace('-', "_");
+        schemas.insert(schema_name.clone(), record_schema(spec));
+        schemas.insert(format!("{schema_name}_input"), input_schema(spec));
+        let record_ref = json!({ "$ref": format!("#/components/schemas/{schema_name}") });
+        let input_ref = json!({ "$ref": format!("#/components/schemas/{schema_name}_input") });
+        let page = json!({
+            "type": "object",
+            "required": ["registry", "total", "records"],
+            "properties": {
+                "registry": { "type": "string" }, "label": { "type": "string" }, "total": { "type": "integer" },
+                "next": { "anyOf": [{ "type": "integer" }, { "type": "null" }] },
+                "records": { "type": "array", "items": record_ref.clone() }
+            }
+        });
+        paths.insert(
+            format!("/api/{name}"),
+            json!({
+                "get": {
+                    "summary": format!("{}列表", spec.label), "operationId": format!("list_{schema_name}"), "parameters": filters,
+                    "responses": { "200": ok("一页记录", page), "400": error("筛选条件有误"), "401": error("未登录"), "403": error("无权查看") }
+                },
+                "post": {
+                    "summary": format!("新建{}记录", spec.label), "operationId": format!("create_{schema_name}"), "parameters": [csrf],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": input_ref } } },
+                    "responses": { "201": ok("已新建", record_ref.clone()), "400": error("请求有误"), "401": error("未登录"), "403": error("无权修改或 CSRF 令牌错误"), "409": error("已存在"), "422": error("字段校验未通过") }
+                }
+            }),
+        );
+        paths.insert(
+            format!("/api/{name}/{{key}}"),
+            json!({
+                "get": {
+                    "summary": format!("{}记录", spec.label), "operationId": format!("get_{schema_name}"), "parameters": [key_param],
+                    "responses": { "200": ok("记录及其下属记录", record_ref.clone()), "401": error("未登录"), "403": error("无权查看"), "404": error("不存在或不在可见范围内") }
+                },
+                "put": {
+                    "summary": format!("修改{}记录", spec.label), "operationId": format!("update_{schema_name}"), "parameters": [key_param, csrf],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } } } },
+                    "responses": { "200": ok("修改后的记录", record_ref.clone()), "400": error("请求有误"), "401": error("未登录"), "403": error("无权修改"), "404": error("不存在"), "409": error("与已有记录冲突"), "422": error("字段校验未通过") }
+                },
+                "delete": {
+                    "summary": format!("删除{}记录", spec.label), "operationId": format!("delete_{schema_name}"), "parameters": [key_param, csrf],
+                    "responses": { "204": { "description": "已删除" }, "401": error("未登录"), "403": error("无权删除"), "404": error("不存在") }
+                }
+            }),
+        );
+    }
+    paths.insert("/healthz".into(), json!({ "get": { "summary": "健康检查", "operationId": "healthz", "security": [], "responses": { "200": ok("运行正常", json!({ "type": "object" })) } } }));
+    paths.insert(
+        "/api/login".into(),
+        json!({ "post": {
+            "summary": "登录", "operationId": "login", "security": [],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } } } } },
+            "responses": { "200": ok("已登录；响应含 csrf_token，并设置会话 Cookie", json!({ "type": "object" })), "403": error("用户名或密码错误"), "429": error("失败次数过多") }
+        } }),
+    );
+    paths.insert("/api/logout".into(), json!({ "post": { "summary": "退出", "operationId": "logout", "parameters": [csrf], "responses": { "200": ok("已退出", json!({ "type": "object" })), "401": error("未登录"), "403": error("CSRF 令牌错误") } } }));
+    paths.insert("/api/me".into(), json!({ "get": { "summary": "当前用户", "operationId": "me", "responses": { "200": ok("当前用户及 CSRF 令牌", json!({ "type": "object" })), "401": error("未登录") } } }));
+    paths.insert("/api/registries".into(), json!({ "get": { "summary": "所有库及字段", "operationId": "registries", "responses": { "200": ok("库列表", json!({ "type": "array" })), "401": error("未登录") } } }));
+    let audit_params: Vec<Value> = ["registry", "actor", "key", "before", "limit"]
+        .iter()
+        .map(|n| json!({ "name": n, "in": "query", "required": false, "schema": { "type": "string" } }))
+        .collect();
+    paths.insert(
+        "/api/audit".into(),
+        json!({ "get": {
+            "summary": "审计日志（省级管理员）", "operationId": "audit",
+            "parameters": audit_params,
+            "responses": { "200": ok("审计记录，新的在前", json!({ "type": "object" })), "400": error("参数有误"), "401": error("未登录"), "403": error("非管理员") }
+        } }),
+    );
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Periclase 产业大脑 API", "version": env!("CARGO_PKG_VERSION"), "description": "登录后以会话 Cookie 访问；写操作须带 X-CSRF-Token 头。错误统一为 {code, message}。" },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": { "session": { "type": "apiKey", "in": "cookie", "name": crate::auth::COOKIE } }
+        },
+        "security": [{ "session": [] }]
+    })
+}
