@@ -6,9 +6,10 @@ mod measure;
 mod sql;
 mod write;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use periclase_domain::{registries, FieldKind, Measure, RegistrySpec, Row, Scope, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
@@ -27,11 +28,19 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 const DEFAULT_PAGE: u32 = 50;
+/// Above this many matching rows a list walks the table in id order instead of sorting the
+/// matches (see `sql::prefer_id_order`).
+const ID_ORDER_THRESHOLD: u64 = 5_000;
+/// How long a list's total is reused. Writes through this store clear it at once; writes by
+/// another process (a CLI import beside a running server) show in totals within this time.
+const COUNT_TTL: Duration = Duration::from_secs(10);
 const MAX_PAGE: u32 = 1000;
 
 #[derive(Debug)]
 pub struct SqliteStore {
     path: PathBuf,
+    /// Totals of recent list queries (a COUNT over a million rows costs tens of ms).
+    counts: Mutex<HashMap<String, (Instant, u64)>>,
     /// Idle connections; SQLite connections are cheap but not free to open, and WAL lets
     /// readers run beside the one writer.
     pool: Mutex<Vec<Connection>>,
@@ -77,7 +86,11 @@ pub(crate) fn read_row(spec: &RegistrySpec, r: &rusqlite::Row<'_>, offset: usize
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let store = SqliteStore { path: path.as_ref().to_path_buf(), pool: Mutex::new(Vec::new()) };
+        let store = SqliteStore {
+            path: path.as_ref().to_path_buf(),
+            counts: Mutex::new(HashMap::new()),
+            pool: Mutex::new(Vec::new()),
+        };
         let mut conn = store.connect()?;
         migrate(&mut conn)?;
         store.release(conn);
@@ -121,6 +134,32 @@ impl SqliteStore {
         let out = f(&mut conn);
         self.release(conn);
         out
+    }
+
+    fn cached_count(&self, c: &Connection, spec: &RegistrySpec, filter: &sql::Filter) -> Result<u64, StoreError> {
+        let count_sql = format!("SELECT count(*) FROM {} t {}", spec.table, sql::where_clause(&filter.where_sql));
+        let key = format!("{count_sql}\u{1}{:?}", filter.params);
+        if let Some((at, n)) = self.counts.lock().ok().and_then(|m| m.get(&key).copied()) {
+            if at.elapsed() < COUNT_TTL {
+                return Ok(n);
+            }
+        }
+        let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
+        let n: i64 = c.prepare_cached(&count_sql)?.query_row(rusqlite::params_from_iter(binds.iter()), |r| r.get(0))?;
+        if let Ok(mut m) = self.counts.lock() {
+            if m.len() > 10_000 {
+                m.clear();
+            }
+            m.insert(key, (Instant::now(), n as u64));
+        }
+        Ok(n as u64)
+    }
+
+    /// Forgets cached totals after a write.
+    fn wrote(&self) {
+        if let Ok(mut m) = self.counts.lock() {
+            m.clear();
+        }
     }
 
     /// The schema version (number of migrations applied).
@@ -173,7 +212,9 @@ impl Store for SqliteStore {
         on_issue: &mut dyn FnMut(RowIssue),
         on_progress: &mut dyn FnMut(u64),
     ) -> Result<ImportOutcome, StoreError> {
-        self.with(|c| import::run(c, spec, items, ctx, on_issue, on_progress))
+        let out = self.with(|c| import::run(c, spec, items, ctx, on_issue, on_progress));
+        self.wrote();
+        out
     }
 
     fn save(
@@ -184,12 +225,16 @@ impl Store for SqliteStore {
         actor: &Actor,
         scope: &Scope,
     ) -> Result<SaveOutcome, StoreError> {
-        self.with(|c| write::save(c, spec, row, mode, actor, scope))
+        let out = self.with(|c| write::save(c, spec, row, mode, actor, scope));
+        self.wrote();
+        out
     }
 
     fn delete(&self, spec: &'static RegistrySpec, key: &str, actor: &Actor, scope: &Scope) -> Result<bool, StoreError> {
         let Some(rec) = self.get(spec, key, Some(scope))? else { return Ok(false) };
-        self.with(|c| write::delete(c, spec, rec.id, actor, scope))
+        let out = self.with(|c| write::delete(c, spec, rec.id, actor, scope));
+        self.wrote();
+        out
     }
 
     fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
@@ -199,9 +244,15 @@ impl Store for SqliteStore {
     fn list(&self, spec: &'static RegistrySpec, query: &ListQuery) -> Result<ListPage, StoreError> {
         self.with(|c| {
             let filter = sql::Filter::build(spec, query)?;
+            let total = self.cached_count(c, spec, &filter)?;
             let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
             let mut params = filter.params.clone();
             let mut where_sql = filter.where_sql.clone();
+            if total > ID_ORDER_THRESHOLD && !query.recent {
+                if let Some(f) = spec.region_field.and_then(|k| spec.field(k)) {
+                    where_sql = sql::prefer_id_order(&where_sql, f.column);
+                }
+            }
             if let Some(after) = query.after {
                 where_sql.push(format!("t.id > ?{}", params.len() + 1));
                 params.push(Value::Int(after));
@@ -223,11 +274,7 @@ impl Store for SqliteStore {
                 records.truncate(limit as usize);
                 None
             };
-            let count_sql = format!("SELECT count(*) FROM {} t {}", spec.table, sql::where_clause(&filter.where_sql));
-            let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
-            let total: i64 =
-                c.prepare_cached(&count_sql)?.query_row(rusqlite::params_from_iter(binds.iter()), |r| r.get(0))?;
-            Ok(ListPage { records, next, total: total as u64 })
+            Ok(ListPage { records, next, total })
         })
     }
 

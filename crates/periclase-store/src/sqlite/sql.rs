@@ -61,11 +61,8 @@ impl Filter {
             if !region.bytes().all(|b| b.is_ascii_digit()) || region.len() > 6 || region.len() < 2 {
                 return Err(StoreError::BadQuery(format!("地区「{region}」应为2–6位行政区划代码前缀，如 21 或 2103")));
             }
-            let prefix = region_prefix(region);
-            // Range on the (region, id) index instead of LIKE: ':' sorts right after '9'.
-            let lo = f.push(Value::Text(prefix.to_string()));
-            let hi = f.push(Value::Text(format!("{prefix}:")));
-            f.where_sql.push(format!("t.{c} >= ?{lo} AND t.{c} < ?{hi}", c = field.column));
+            let cond = region_condition(&format!("t.{}", field.column), region, &mut f.params);
+            f.where_sql.push(cond);
         }
         if let Some(tier) = q.tier.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             if spec.id != RegistryId::Enterprises {
@@ -126,8 +123,7 @@ pub(crate) fn scope_condition(spec: &RegistrySpec, scope: &Scope, params: &mut V
         Scope::Region(prefix) => {
             let p = region_prefix(prefix).to_string();
             if let Some(f) = field(spec.region_field) {
-                let (lo, hi) = (push(Value::Text(p.clone())), push(Value::Text(format!("{p}:"))));
-                return Some(format!("(t.{c} >= ?{lo} AND t.{c} < ?{hi})", c = f.column));
+                return Some(format!("({})", region_condition(&format!("t.{}", f.column), &p, params)));
             }
             match field(spec.owner) {
                 Some(f) if f.kind == FieldKind::Ref(RegistryId::Enterprises) => {
@@ -167,4 +163,29 @@ pub(crate) fn scope_condition(spec: &RegistrySpec, scope: &Scope, params: &mut V
             },
         },
     }
+}
+
+/// Rows whose region lies inside `prefix`. A county is an equality, so the (region, id)
+/// index hands rows over in id order (keyset paging without a sort); wider prefixes are a
+/// range (':' sorts right after '9').
+pub(crate) fn region_condition(column: &str, prefix: &str, params: &mut Vec<Value>) -> String {
+    let p = region_prefix(prefix);
+    params.push(Value::Text(p.to_string()));
+    let lo = params.len();
+    if p.len() == 6 {
+        return format!("{column} = ?{lo}");
+    }
+    params.push(Value::Text(format!("{p}:")));
+    format!("{column} >= ?{lo} AND {column} < ?{}", params.len())
+}
+
+/// The same conditions with region ranges kept off the region index: for a range holding
+/// many rows, walking the table in id order and stopping at the page's end beats sorting
+/// every matching row (unary `+` is SQLite's way to say "not this index").
+pub(crate) fn prefer_id_order(conds: &[String], region_column: &str) -> Vec<String> {
+    let col = format!("t.{region_column} ");
+    conds
+        .iter()
+        .map(|c| if c.contains(&format!("{col}>=")) { c.replace(&col, &format!("+{col}")) } else { c.clone() })
+        .collect()
 }
