@@ -8,7 +8,7 @@ mod write;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use periclase_domain::{registries, FieldKind, Measure, RegistrySpec, Row, Scope, Value};
@@ -43,8 +43,23 @@ pub struct SqliteStore {
     counts: Mutex<HashMap<String, (Instant, u64)>>,
     /// Idle connections; SQLite connections are cheap but not free to open, and WAL lets
     /// readers run beside the one writer.
-    pool: Mutex<Vec<Connection>>,
+    pool: Mutex<Pool>,
+    /// Signalled when a connection comes back to the pool.
+    returned: Condvar,
+    /// Cached region breakdowns of recent list queries, like `counts`.
+    facets: Mutex<HashMap<String, (Instant, Vec<(String, u64)>)>>,
 }
+
+/// Idle connections and how many exist in all. Requests beyond the limit wait for one to
+/// come back rather than opening more: on two cores a handful of SQLite connections does
+/// the work, and opening one per request under load costs more than the query.
+#[derive(Debug, Default)]
+struct Pool {
+    idle: Vec<Connection>,
+    open: usize,
+}
+
+const MAX_CONNECTIONS: usize = 8;
 
 /// Binds a domain value as an SQL parameter.
 pub(crate) struct Bind<'a>(pub &'a Value);
@@ -89,7 +104,9 @@ impl SqliteStore {
         let store = SqliteStore {
             path: path.as_ref().to_path_buf(),
             counts: Mutex::new(HashMap::new()),
-            pool: Mutex::new(Vec::new()),
+            pool: Mutex::new(Pool::default()),
+            returned: Condvar::new(),
+            facets: Mutex::new(HashMap::new()),
         };
         let mut conn = store.connect()?;
         migrate(&mut conn)?;
@@ -114,19 +131,29 @@ impl SqliteStore {
     }
 
     fn take(&self) -> Result<Connection, StoreError> {
-        let pooled = self.pool.lock().map(|mut p| p.pop()).unwrap_or(None);
-        match pooled {
-            Some(c) => Ok(c),
-            None => self.connect(),
+        let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(c) = pool.idle.pop() {
+                return Ok(c);
+            }
+            if pool.open < MAX_CONNECTIONS {
+                pool.open += 1;
+                drop(pool);
+                return self.connect().inspect_err(|_| {
+                    if let Ok(mut p) = self.pool.lock() {
+                        p.open -= 1;
+                    }
+                });
+            }
+            pool = self.returned.wait(pool).unwrap_or_else(|e| e.into_inner());
         }
     }
 
     fn release(&self, conn: Connection) {
-        if let Ok(mut p) = self.pool.lock() {
-            if p.len() < 8 {
-                p.push(conn);
-            }
-        }
+        let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+        pool.idle.push(conn);
+        drop(pool);
+        self.returned.notify_one();
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
@@ -155,9 +182,12 @@ impl SqliteStore {
         Ok(n as u64)
     }
 
-    /// Forgets cached totals after a write.
+    /// Forgets cached totals and breakdowns after a write.
     fn wrote(&self) {
         if let Ok(mut m) = self.counts.lock() {
+            m.clear();
+        }
+        if let Ok(mut m) = self.facets.lock() {
             m.clear();
         }
     }
@@ -363,13 +393,25 @@ impl Store for SqliteStore {
                 col = field.column,
                 n = prefix_len.clamp(2, 6)
             );
+            let key = format!("{q}\u{1}{:?}", filter.params);
+            if let Some((at, rows)) = self.facets.lock().ok().and_then(|m| m.get(&key).cloned()) {
+                if at.elapsed() < COUNT_TTL {
+                    return Ok(rows);
+                }
+            }
             let mut st = c.prepare_cached(&q)?;
             let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
-            let rows = st
+            let rows: Vec<(String, u64)> = st
                 .query_map(rusqlite::params_from_iter(binds.iter()), |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
+            if let Ok(mut m) = self.facets.lock() {
+                if m.len() > 1_000 {
+                    m.clear();
+                }
+                m.insert(key, (Instant::now(), rows.clone()));
+            }
             Ok(rows)
         })
     }
