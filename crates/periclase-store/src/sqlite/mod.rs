@@ -47,7 +47,7 @@ pub struct SqliteStore {
     /// Signalled when a connection comes back to the pool.
     returned: Condvar,
     /// Cached region breakdowns of recent list queries, like `counts`.
-    facets: Mutex<HashMap<String, (Instant, Vec<(String, u64)>)>>,
+    facets: Mutex<HashMap<String, (Instant, RegionCounts)>>,
 }
 
 /// Idle connections and how many exist in all. Requests beyond the limit wait for one to
@@ -60,6 +60,9 @@ struct Pool {
 }
 
 const MAX_CONNECTIONS: usize = 8;
+
+/// (region prefix, rows) pairs, largest first.
+type RegionCounts = Vec<(String, u64)>;
 
 /// Binds a domain value as an SQL parameter.
 pub(crate) struct Bind<'a>(pub &'a Value);
