@@ -5,6 +5,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use periclase_auth::{token, Principal, Role};
+use periclase_domain::{RegistrySpec, Scope};
 use periclase_store::Account;
 
 use crate::{ApiError, AppState};
@@ -40,14 +41,15 @@ pub fn clear_cookie() -> String {
     format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
+/// The value of cookie `name`, if the request carries a non-empty one.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
         .filter(|v| !v.is_empty())
 }
@@ -63,11 +65,35 @@ pub struct Session {
 impl Session {
     /// Refuses a state-changing request whose `X-CSRF-Token` header is not this session's.
     pub fn check_csrf(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+        self.check_csrf_value(headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or(""))
+    }
+
+    /// The same check for a token sent in a form field.
+    pub fn check_csrf_value(&self, sent: &str) -> Result<(), ApiError> {
         if token::same(sent, &self.csrf) {
             Ok(())
         } else {
             Err(ApiError::Forbidden("缺少或错误的 CSRF 令牌：请刷新页面后重试".to_string()))
+        }
+    }
+
+    /// The rows of `spec` this session may read; refused outright when that is nothing.
+    pub fn may_read(&self, spec: &RegistrySpec) -> Result<Scope, ApiError> {
+        match self.principal.read_scope(spec) {
+            Scope::Nothing => {
+                Err(ApiError::Forbidden(format!("{}无权查看{}", self.principal.role.label(), spec.label)))
+            }
+            scope => Ok(scope),
+        }
+    }
+
+    /// The rows of `spec` this session may change; refused outright when that is nothing.
+    pub fn may_write(&self, spec: &RegistrySpec) -> Result<Scope, ApiError> {
+        match self.principal.write_scope(spec) {
+            Scope::Nothing => {
+                Err(ApiError::Forbidden(format!("{}无权修改{}", self.principal.role.label(), spec.label)))
+            }
+            scope => Ok(scope),
         }
     }
 }
@@ -76,7 +102,7 @@ impl FromRequestParts<AppState> for Session {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = cookie_token(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+        let token = cookie(&parts.headers, COOKIE).ok_or(ApiError::Unauthenticated)?;
         let digest = token::digest(&token);
         let accounts = state.accounts.clone();
         let d = digest.clone();

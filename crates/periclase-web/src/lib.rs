@@ -47,6 +47,22 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Runs blocking work (SQLite, Argon2, file writes) off the async threads.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
+/// A registry by its URL name.
+pub(crate) fn registry(name: &str) -> Result<&'static periclase_domain::RegistrySpec, ApiError> {
+    periclase_domain::registries::ALL
+        .iter()
+        .find(|s| s.name == name)
+        .copied()
+        .ok_or_else(|| ApiError::NotFound(format!("没有名为「{name}」的库")))
+}
+
 /// Serves the platform on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,

@@ -8,28 +8,33 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
-use periclase_auth::token;
 use periclase_domain::{display_cell, validate_row, FieldError, FieldKind, FieldSpec, RegistrySpec, Row, Scope};
-use periclase_store::{Actor, Channel, SaveMode};
+use periclase_store::{Actor, Channel, Record, SaveMode};
 
-use super::registry::{record_path, registry};
+use super::registry::record_path;
 use super::{layout, PageSession};
-use crate::{ApiError, AppState};
+use crate::{blocking, registry, ApiError, AppState};
 
 type Fields = HashMap<String, String>;
 
-fn writable(s: &PageSession, spec: &RegistrySpec) -> Result<Scope, ApiError> {
-    match s.0.principal.write_scope(spec) {
-        Scope::Nothing => Err(ApiError::Forbidden(format!("{}无权修改{}", s.0.principal.role.label(), spec.label))),
-        scope => Ok(scope),
-    }
+fn check_csrf(s: &PageSession, form: &Fields) -> Result<(), ApiError> {
+    s.0.check_csrf_value(form.get("csrf").map_or("", String::as_str))
 }
 
-fn check_csrf(s: &PageSession, form: &Fields) -> Result<(), ApiError> {
-    match form.get("csrf") {
-        Some(c) if token::same(c, &s.0.csrf) => Ok(()),
-        _ => Err(ApiError::Forbidden("缺少或错误的 CSRF 令牌：请刷新页面后重试".to_string())),
-    }
+/// The record `key` of `spec`, if the session may change it, with the session's write scope.
+async fn load_writable(
+    state: &AppState,
+    s: &PageSession,
+    spec: &'static RegistrySpec,
+    key: &str,
+) -> Result<(Scope, Record), ApiError> {
+    let scope = s.0.may_write(spec)?;
+    let store = state.store.clone();
+    let (k, sc) = (key.to_string(), scope.clone());
+    let rec = blocking(move || Ok(store.get(spec, &k, Some(&sc))?))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))?;
+    Ok((scope, rec))
 }
 
 fn input(f: &FieldSpec, value: &str) -> Markup {
@@ -99,7 +104,7 @@ fn parse(spec: &RegistrySpec, form: &Fields) -> Result<Row, Vec<FieldError>> {
 
 pub async fn new_form(s: PageSession, Path(name): Path<String>) -> Result<Markup, ApiError> {
     let spec = registry(&name)?;
-    writable(&s, spec)?;
+    s.0.may_write(spec)?;
     Ok(form_page(&s, spec, &format!("新建{}记录", spec.label), &format!("/r/{name}/new"), &Fields::new(), &[]))
 }
 
@@ -109,13 +114,7 @@ pub async fn edit_form(
     Path((name, key)): Path<(String, String)>,
 ) -> Result<Markup, ApiError> {
     let spec = registry(&name)?;
-    let scope = writable(&s, spec)?;
-    let store = state.store.clone();
-    let k = key.clone();
-    let rec = tokio::task::spawn_blocking(move || store.get(spec, &k, Some(&scope)))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??
-        .ok_or_else(|| ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))?;
+    let (_, rec) = load_writable(&state, &s, spec, &key).await?;
     let action = format!("{}/edit", record_path(spec, &rec));
     Ok(form_page(&s, spec, &format!("修改{}记录", spec.label), &action, &values_of(spec, &rec.row), &[]))
 }
@@ -130,7 +129,7 @@ async fn save(
     action: String,
 ) -> Result<Response, ApiError> {
     check_csrf(&s, &form)?;
-    let scope = writable(&s, spec)?;
+    let scope = s.0.may_write(spec)?;
     let title = match mode {
         SaveMode::Create => format!("新建{}记录", spec.label),
         SaveMode::Update { .. } => format!("修改{}记录", spec.label),
@@ -181,13 +180,7 @@ pub async fn update(
     Form(form): Form<Fields>,
 ) -> Result<Response, ApiError> {
     let spec = registry(&name)?;
-    let scope = writable(&s, spec)?;
-    let store = state.store.clone();
-    let k = key.clone();
-    let rec = tokio::task::spawn_blocking(move || store.get(spec, &k, Some(&scope)))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??
-        .ok_or_else(|| ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))?;
+    let (_, rec) = load_writable(&state, &s, spec, &key).await?;
     let action = format!("{}/edit", record_path(spec, &rec));
     save(state, s, spec, form, SaveMode::Update { id: rec.id }, action).await
 }
@@ -198,13 +191,7 @@ pub async fn delete_confirm(
     Path((name, key)): Path<(String, String)>,
 ) -> Result<Markup, ApiError> {
     let spec = registry(&name)?;
-    let scope = writable(&s, spec)?;
-    let store = state.store.clone();
-    let k = key.clone();
-    let rec = tokio::task::spawn_blocking(move || store.get(spec, &k, Some(&scope)))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??
-        .ok_or_else(|| ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))?;
+    let (_, rec) = load_writable(&state, &s, spec, &key).await?;
     let title = rec.row.get(1).map(|v| v.to_string()).unwrap_or_default();
     let path = record_path(spec, &rec);
     let body = html! {
@@ -228,7 +215,7 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     check_csrf(&s, &form)?;
     let spec = registry(&name)?;
-    let scope = writable(&s, spec)?;
+    let scope = s.0.may_write(spec)?;
     let store = state.store.clone();
     let actor = Actor::new(s.0.principal.username.clone(), Channel::Ui);
     let k = key.clone();

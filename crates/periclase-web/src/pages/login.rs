@@ -18,17 +18,6 @@ use crate::{ApiError, AppState};
 
 const LOGIN_COOKIE: &str = "periclase_login";
 
-fn login_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == LOGIN_COOKIE)
-        .map(|(_, v)| v.to_string())
-}
-
 fn render(status: StatusCode, error: Option<&str>, username: &str) -> Response {
     let guard = token::new_token();
     let body = layout::bare(
@@ -63,7 +52,7 @@ pub struct LoginForm {
 }
 
 pub async fn submit(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
-    if login_cookie(&headers).is_none_or(|c| !token::same(&c, &f.guard)) {
+    if auth::cookie(&headers, LOGIN_COOKIE).is_none_or(|c| !token::same(&c, &f.guard)) {
         return render(StatusCode::FORBIDDEN, Some("登录页面已过期，请重新输入"), &f.username);
     }
     let accounts = state.accounts.clone();

@@ -9,22 +9,7 @@ use periclase_store::{ListQuery, Record};
 use super::{layout, PageSession};
 use crate::charts::line_chart;
 use crate::params::{encode, ListParams};
-use crate::{ApiError, AppState};
-
-pub(super) fn registry(name: &str) -> Result<&'static RegistrySpec, ApiError> {
-    registries::ALL
-        .iter()
-        .find(|s| s.name == name)
-        .copied()
-        .ok_or_else(|| ApiError::NotFound(format!("没有名为「{name}」的库")))
-}
-
-fn readable(s: &PageSession, spec: &RegistrySpec) -> Result<Scope, ApiError> {
-    match s.0.principal.read_scope(spec) {
-        Scope::Nothing => Err(ApiError::Forbidden(format!("{}无权查看{}", s.0.principal.role.label(), spec.label))),
-        scope => Ok(scope),
-    }
-}
+use crate::{registry, ApiError, AppState};
 
 /// What a cell shows: labels for codes, region names beside codes.
 fn shown(f: &periclase_domain::FieldSpec, v: &Value) -> String {
@@ -62,7 +47,7 @@ pub async fn list(
     Query(p): Query<ListParams>,
 ) -> Result<Markup, ApiError> {
     let spec = registry(&name)?;
-    let scope = readable(&s, spec)?;
+    let scope = s.0.may_read(spec)?;
     let query = p.query(scope.clone())?;
     let store = state.store.clone();
     let region_query = ListQuery { scope: Some(scope), ..Default::default() };
@@ -157,7 +142,7 @@ pub async fn detail(
     Path((name, key)): Path<(String, String)>,
 ) -> Result<Markup, ApiError> {
     let spec = registry(&name)?;
-    let scope = readable(&s, spec)?;
+    let scope = s.0.may_read(spec)?;
     let store = state.store.clone();
     let (rec, children, latest) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let Some(rec) = store.get(spec, &key, Some(&scope))? else {

@@ -10,15 +10,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use maud::{html, Markup};
 use periclase_auth::token;
-use periclase_domain::{ImportOptions, RegistrySpec, RowIssue, Scope};
+use periclase_domain::{ImportOptions, RegistrySpec, RowIssue};
 use periclase_io::{open_import, Exporter, Format, ReadOptions};
 use periclase_store::{Actor, Channel, ImportContext, StoreError};
 use serde::Deserialize;
 
-use super::registry::registry;
 use super::{layout, PageSession};
 use crate::params::{encode, ListParams};
-use crate::{ApiError, AppState};
+use crate::{registry, ApiError, AppState};
 
 /// Rejected rows shown on the preview page; the rest are counted.
 const SHOWN_ISSUES: usize = 200;
@@ -50,10 +49,7 @@ pub async fn export(
     Query(p): Query<ExportParams>,
 ) -> Result<Response, ApiError> {
     let spec = registry(&name)?;
-    let scope = match s.0.principal.read_scope(spec) {
-        Scope::Nothing => return Err(ApiError::Forbidden(format!("无权导出{}", spec.label))),
-        scope => scope,
-    };
+    let scope = s.0.may_read(spec)?;
     let format: Format = p.format.as_deref().unwrap_or("xlsx").parse().map_err(ApiError::BadRequest)?;
     let ext = if format == Format::Csv { "csv" } else { "xlsx" };
     let mut query = p.filters.query(scope)?;
@@ -87,16 +83,9 @@ pub async fn export(
         .into_response())
 }
 
-fn writable(s: &PageSession, spec: &RegistrySpec) -> Result<Scope, ApiError> {
-    match s.0.principal.write_scope(spec) {
-        Scope::Nothing => Err(ApiError::Forbidden(format!("{}无权导入{}", s.0.principal.role.label(), spec.label))),
-        scope => Ok(scope),
-    }
-}
-
 pub async fn upload_form(s: PageSession, Path(name): Path<String>) -> Result<Markup, ApiError> {
     let spec = registry(&name)?;
-    writable(&s, spec)?;
+    s.0.may_write(spec)?;
     let body = html! {
         h1 { "导入" (spec.label) }
         div.panel {
@@ -126,7 +115,7 @@ async fn run_import(
     file_name: String,
     opts: ImportOptions,
 ) -> Result<Preview, ApiError> {
-    let scope = writable(s, spec)?;
+    let scope = s.0.may_write(spec)?;
     let store = state.store.clone();
     let actor = Actor::new(s.0.principal.username.clone(), Channel::Import);
     tokio::task::spawn_blocking(move || -> Result<Preview, ApiError> {
@@ -196,7 +185,7 @@ pub async fn upload(
     mut multipart: Multipart,
 ) -> Result<Response, ApiError> {
     let spec = registry(&name)?;
-    writable(&s, spec)?;
+    s.0.may_write(spec)?;
     let mut csrf = None;
     let mut saved = None;
     while let Some(field) =

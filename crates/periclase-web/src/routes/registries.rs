@@ -5,32 +5,20 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
-use periclase_domain::{registries, FieldKind, RegistrySpec, Scope};
+use periclase_domain::{registries, FieldKind, RegistrySpec};
 use periclase_store::{Actor, Channel, SaveMode};
 use serde_json::{json, Value};
 
 use crate::auth::Session;
 use crate::json::record;
 use crate::params::ListParams;
-use crate::{ApiError, AppState};
+use crate::{blocking, registry, ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/registries", get(list_registries))
         .route("/api/{registry}", get(list).post(create))
         .route("/api/{registry}/{key}", get(detail).put(update).delete(remove))
-}
-
-fn registry(name: &str) -> Result<&'static RegistrySpec, ApiError> {
-    registries::ALL
-        .iter()
-        .find(|s| s.name == name)
-        .copied()
-        .ok_or_else(|| ApiError::NotFound(format!("没有名为「{name}」的库")))
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::Internal(e.to_string()))?
 }
 
 async fn list_registries(_session: Session) -> Json<Value> {
@@ -49,14 +37,6 @@ async fn list_registries(_session: Session) -> Json<Value> {
     Json(Value::Array(items))
 }
 
-/// What `session` may read of `spec`; refuses outright when that is nothing.
-fn read_scope(session: &Session, spec: &RegistrySpec) -> Result<Scope, ApiError> {
-    match session.principal.read_scope(spec) {
-        Scope::Nothing => Err(ApiError::Forbidden(format!("{}无权查看{}", session.principal.role.label(), spec.label))),
-        scope => Ok(scope),
-    }
-}
-
 async fn list(
     State(state): State<AppState>,
     session: Session,
@@ -64,7 +44,7 @@ async fn list(
     Query(p): Query<ListParams>,
 ) -> Result<Json<Value>, ApiError> {
     let spec = registry(&name)?;
-    let scope = read_scope(&session, spec)?;
+    let scope = session.may_read(spec)?;
     let query = p.query(scope)?;
     let store = state.store.clone();
     let page = blocking(move || Ok(store.list(spec, &query)?)).await?;
@@ -84,7 +64,7 @@ async fn detail(
     Path((name, key)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let spec = registry(&name)?;
-    let scope = read_scope(&session, spec)?;
+    let scope = session.may_read(spec)?;
     let store = state.store.clone();
     blocking(move || {
         // Outside the asker's scope looks the same as absent: no hint that the row exists.
@@ -137,13 +117,6 @@ fn validate(spec: &RegistrySpec, cells: &[Option<String>]) -> Result<periclase_d
     periclase_domain::validate_row(spec, &refs).map_err(ApiError::Invalid)
 }
 
-fn write_scope(session: &Session, spec: &RegistrySpec) -> Result<Scope, ApiError> {
-    match session.principal.write_scope(spec) {
-        Scope::Nothing => Err(ApiError::Forbidden(format!("{}无权修改{}", session.principal.role.label(), spec.label))),
-        scope => Ok(scope),
-    }
-}
-
 fn actor(session: &Session) -> Actor {
     Actor::new(session.principal.username.clone(), Channel::Api)
 }
@@ -157,7 +130,7 @@ async fn create(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     session.check_csrf(&headers)?;
     let spec = registry(&name)?;
-    let scope = write_scope(&session, spec)?;
+    let scope = session.may_write(spec)?;
     let row = validate(spec, &cells_from_json(spec, &body)?)?;
     let store = state.store.clone();
     blocking(move || {
@@ -181,7 +154,7 @@ async fn update(
 ) -> Result<Json<Value>, ApiError> {
     session.check_csrf(&headers)?;
     let spec = registry(&name)?;
-    let scope = write_scope(&session, spec)?;
+    let scope = session.may_write(spec)?;
     let store = state.store.clone();
     blocking(move || {
         let Some(existing) = store.get(spec, &key, Some(&scope))? else {
@@ -226,7 +199,7 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     session.check_csrf(&headers)?;
     let spec = registry(&name)?;
-    let scope = write_scope(&session, spec)?;
+    let scope = session.may_write(spec)?;
     let store = state.store.clone();
     blocking(move || {
         if store.delete(spec, &key, &actor(&session), &scope)? {
