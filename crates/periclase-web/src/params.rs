@@ -17,6 +17,10 @@ pub struct ListParams {
     pub year: Option<String>,
     pub after: Option<String>,
     pub limit: Option<String>,
+    /// The page's 省/市/县 cascade: the deepest consistent choice becomes the region filter.
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub county: Option<String>,
 }
 
 fn blank(v: &Option<String>) -> Option<String> {
@@ -31,10 +35,19 @@ fn parse_num<T: std::str::FromStr>(name: &str, v: &Option<String>) -> Result<Opt
 }
 
 impl ListParams {
+    /// The region filter: the cascade's deepest level that lies inside the one above it (a
+    /// city left over from another province is ignored), else the plain `region` parameter.
+    pub fn region(&self) -> Option<String> {
+        let Some(province) = blank(&self.province) else { return blank(&self.region) };
+        let city = blank(&self.city).filter(|c| c.starts_with(&province));
+        let county = blank(&self.county).filter(|k| city.as_ref().is_some_and(|c| k.starts_with(c.as_str())));
+        county.or(city).or(Some(province))
+    }
+
     pub fn query(&self, scope: Scope) -> Result<ListQuery, ApiError> {
         Ok(ListQuery {
             q: blank(&self.q),
-            region: blank(&self.region),
+            region: self.region(),
             tier: blank(&self.tier),
             industry: blank(&self.industry),
             year: parse_num("year", &self.year)?,
@@ -47,9 +60,10 @@ impl ListParams {
 
     /// The filters (not the cursor) as a query string, for "next page" and export links.
     pub fn filters_query(&self) -> String {
+        let region = self.region();
         let pairs = [
             ("q", &self.q),
-            ("region", &self.region),
+            ("region", &region),
             ("tier", &self.tier),
             ("industry", &self.industry),
             ("year", &self.year),

@@ -696,3 +696,46 @@ async fn openapi_document_covers_every_registry() {
     }
     insta::assert_json_snapshot!("openapi_enterprises", doc["components"]["schemas"]["enterprises"]);
 }
+
+#[tokio::test]
+async fn region_cascade_create_form_registries_and_assets() {
+    let (_d, s, demo) = state();
+    let (admin, csrf) = login(&s, "admin").await;
+    // 省 → 市 → 县: each level lists what is inside the one chosen above it.
+    let (status, html) = page_as(&s, "/r/enterprises?province=21", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("name=\"city\"") && html.contains("鞍山市") && !html.contains("name=\"county\""), "{html}");
+    let (_, html) = page_as(&s, "/r/enterprises?province=21&city=2103&county=210381", &admin).await;
+    let in_county = (0..120).filter(|&i| demo.enterprise(i).region() == "210381").count();
+    assert!(html.contains(&format!("共 {in_county} 条")), "{html}");
+    // A city left over from another province is ignored: the province alone filters.
+    let in_34 = (0..120).filter(|&i| demo.enterprise(i).region().starts_with("34")).count();
+    let (_, html) = page_as(&s, "/r/enterprises?province=34&city=2103", &admin).await;
+    assert!(html.contains(&format!("共 {in_34} 条")), "{html}");
+
+    // The create form, and creating through it.
+    let (status, form) = page_as(&s, "/r/policies/new", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("name=\"doc_number\""));
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("code", "ZC-TEST-1"),
+        ("title", "示例测试政策"),
+        ("issuer", "示例省工信厅"),
+        ("category", "奖补"),
+    ];
+    let (status, location, _) = post_form(&s, "/r/policies/new", &admin, &fields).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/r/policies/ZC-TEST-1"));
+    let (_, policy) = get_as(&s, "/api/policies/ZC-TEST-1", &admin).await;
+    assert_eq!(policy["category"], "award");
+
+    let (status, list) = get_as(&s, "/api/registries", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), registries::ALL.len());
+    assert!(list[0]["fields"].as_array().unwrap().iter().any(|f| f["label"] == "统一社会信用代码"));
+
+    let res = app(s.clone()).oneshot(Request::get("/assets/app.css").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+}

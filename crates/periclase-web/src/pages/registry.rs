@@ -50,18 +50,27 @@ pub async fn list(
     let scope = s.0.may_read(spec)?;
     let query = p.query(scope.clone())?;
     let store = state.store.clone();
-    let region_query = ListQuery { scope: Some(scope), ..Default::default() };
-    let (page, regions) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+    // The cascade: provinces in view, the cities of the chosen province, the counties of the
+    // chosen city — each with how many rows it holds.
+    let chosen = p.region().unwrap_or_default();
+    let levels: Vec<(usize, Option<String>)> = vec![
+        (2, None),
+        (4, (chosen.len() >= 2).then(|| chosen[..2].to_string())),
+        (6, (chosen.len() >= 4).then(|| chosen[..4].to_string())),
+    ];
+    let (page, cascade) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let page = store.list(spec, &query)?;
-        let regions = if spec.region_field.is_some() {
-            let mut all = store.count_by_region(spec, &region_query, 4)?;
-            all.extend(store.count_by_region(spec, &region_query, 6)?);
-            all.sort();
-            all
-        } else {
-            Vec::new()
-        };
-        Ok((page, regions))
+        let mut cascade = Vec::new();
+        if spec.region_field.is_some() {
+            for (len, within) in levels {
+                if len > 2 && within.is_none() {
+                    break;
+                }
+                let q = ListQuery { scope: Some(scope.clone()), region: within, ..Default::default() };
+                cascade.push(store.count_by_region(spec, &q, len)?);
+            }
+        }
+        Ok((page, cascade))
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
@@ -81,15 +90,17 @@ pub async fn list(
         }
         form.filters method="get" {
             label { "关键词" input name="q" value=[p.q.as_deref()] placeholder="名称、代码……"; }
-            @if !regions.is_empty() {
-                label { "地区"
-                    select name="region" {
+            @for (level, options) in cascade.iter().enumerate() {
+                @let (name, label, len) = [("province", "省", 2), ("city", "市", 4), ("county", "县（区）", 6)][level];
+                @let current = (chosen.len() >= len).then(|| &chosen[..len]);
+                label { (label)
+                    // Progressive enhancement: with script, choosing a level reloads the list;
+                    // without, the 查询 button does.
+                    select name=(name) onchange="this.form.submit()" {
                         option value="" { "全部" }
-                        @for (code, n) in &regions {
-                            @let padded = format!("{code:0<6}");
-                            @let indent = if code.len() > 4 { "　" } else { "" };
-                            option value=(code) selected[p.region.as_deref() == Some(code.as_str())] {
-                                (indent) (table.get(&padded).map_or(code.as_str(), |r| r.name.as_str())) "（" (n) "）"
+                        @for (code, n) in options {
+                            option value=(code) selected[current == Some(code.as_str())] {
+                                (table.get(&format!("{code:0<6}")).map_or(code.as_str(), |r| r.name.as_str())) "（" (n) "）"
                             }
                         }
                     }
