@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
-use periclase_domain::{display_cell, validate_row, FieldError, FieldKind, FieldSpec, RegistrySpec, Row, Scope};
+use periclase_domain::{display_cell, validate_row, FieldError, FieldKind, FieldSpec, RegistrySpec, Row};
 use periclase_store::{Actor, Channel, Record, SaveMode};
 
 use super::registry::record_path;
@@ -21,20 +21,19 @@ fn check_csrf(s: &PageSession, form: &Fields) -> Result<(), ApiError> {
     s.0.check_csrf_value(form.get("csrf").map_or("", String::as_str))
 }
 
-/// The record `key` of `spec`, if the session may change it, with the session's write scope.
+/// The record `key` of `spec`, if the session may change it.
 async fn load_writable(
     state: &AppState,
     s: &PageSession,
     spec: &'static RegistrySpec,
     key: &str,
-) -> Result<(Scope, Record), ApiError> {
+) -> Result<Record, ApiError> {
     let scope = s.0.may_write(spec)?;
     let store = state.store.clone();
-    let (k, sc) = (key.to_string(), scope.clone());
-    let rec = blocking(move || Ok(store.get(spec, &k, Some(&sc))?))
+    let k = key.to_string();
+    blocking(move || Ok(store.get(spec, &k, Some(&scope))?))
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))?;
-    Ok((scope, rec))
+        .ok_or_else(|| ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))
 }
 
 fn input(f: &FieldSpec, value: &str) -> Markup {
@@ -114,7 +113,7 @@ pub async fn edit_form(
     Path((name, key)): Path<(String, String)>,
 ) -> Result<Markup, ApiError> {
     let spec = registry(&name)?;
-    let (_, rec) = load_writable(&state, &s, spec, &key).await?;
+    let rec = load_writable(&state, &s, spec, &key).await?;
     let action = format!("{}/edit", record_path(spec, &rec));
     Ok(form_page(&s, spec, &format!("修改{}记录", spec.label), &action, &values_of(spec, &rec.row), &[]))
 }
@@ -180,7 +179,7 @@ pub async fn update(
     Form(form): Form<Fields>,
 ) -> Result<Response, ApiError> {
     let spec = registry(&name)?;
-    let (_, rec) = load_writable(&state, &s, spec, &key).await?;
+    let rec = load_writable(&state, &s, spec, &key).await?;
     let action = format!("{}/edit", record_path(spec, &rec));
     save(state, s, spec, form, SaveMode::Update { id: rec.id }, action).await
 }
@@ -191,7 +190,7 @@ pub async fn delete_confirm(
     Path((name, key)): Path<(String, String)>,
 ) -> Result<Markup, ApiError> {
     let spec = registry(&name)?;
-    let (_, rec) = load_writable(&state, &s, spec, &key).await?;
+    let rec = load_writable(&state, &s, spec, &key).await?;
     let title = rec.row.get(1).map(|v| v.to_string()).unwrap_or_default();
     let path = record_path(spec, &rec);
     let body = html! {

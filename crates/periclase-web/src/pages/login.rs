@@ -86,8 +86,8 @@ pub async fn logout(
     PageSession(session): PageSession,
     Form(f): Form<LogoutForm>,
 ) -> Response {
-    if !token::same(&f.csrf, &session.csrf) {
-        return ApiError::Forbidden("缺少或错误的 CSRF 令牌：请刷新页面后重试".to_string()).into_response();
+    if let Err(e) = session.check_csrf_value(&f.csrf) {
+        return e.into_response();
     }
     let Session { digest, .. } = session;
     let accounts = state.accounts.clone();

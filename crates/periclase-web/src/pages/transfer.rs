@@ -207,9 +207,7 @@ pub async fn upload(
             _ => {}
         }
     }
-    if !csrf.is_some_and(|c| token::same(&c, &s.0.csrf)) {
-        return Err(ApiError::Forbidden("缺少或错误的 CSRF 令牌：请刷新页面后重试".to_string()));
-    }
+    s.0.check_csrf_value(csrf.as_deref().unwrap_or(""))?;
     let Some((file_name, ext, bytes)) = saved else {
         return Err(ApiError::BadRequest("请选择要导入的文件".to_string()));
     };
@@ -274,9 +272,7 @@ pub async fn confirm(
     Path(name): Path<String>,
     Form(f): Form<Confirm>,
 ) -> Result<Markup, ApiError> {
-    if !token::same(&f.csrf, &s.0.csrf) {
-        return Err(ApiError::Forbidden("缺少或错误的 CSRF 令牌：请刷新页面后重试".to_string()));
-    }
+    s.0.check_csrf_value(&f.csrf)?;
     let spec = registry(&name)?;
     let safe = |v: &str| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric());
     if !safe(&f.upload) || !safe(&f.ext) {
