@@ -19,7 +19,8 @@ fn opt_text(s: Option<String>) -> Value {
 /// one sitting on one of `nodes`.
 fn local_enterprise(demo: &Demo, r: &mut Rng, nodes: &[usize]) -> Profile {
     let mut fallback = None;
-    for _ in 0..400 {
+    // A tiny demo has few candidates: drawing hundreds of times each call only repeats them.
+    for _ in 0..demo.enterprises.saturating_mul(4).min(400) {
         let p = demo.enterprise(r.next_u64() % demo.enterprises);
         if p.place.external {
             continue;

@@ -5,6 +5,7 @@ pub mod import;
 pub mod industry;
 pub mod measure;
 pub mod normalize;
+pub mod quality;
 pub mod region;
 pub mod registries;
 pub mod scope;
@@ -17,6 +18,7 @@ pub use import::{ImportItem, ImportOptions, ImportOutcome, RowIssue, RowLocation
 pub use industry::{parse_industry, IndustryError};
 pub use measure::Measure;
 pub use normalize::normalize_cell;
+pub use quality::QualityIssue;
 pub use region::{region_prefix, Region, RegionError, RegionLevel, RegionTable};
 pub use registries::{by_name, spec as registry, ALL as REGISTRIES};
 pub use scope::Scope;

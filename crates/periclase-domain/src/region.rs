@@ -87,6 +87,13 @@ impl RegionTable {
         RegionTable { by_code, by_name }
     }
 
+    /// Codes no longer in force, sorted (records still carrying one need fixing).
+    pub fn retired_codes(&self) -> Vec<&str> {
+        let mut codes: Vec<&str> = self.by_code.values().filter(|r| r.retired).map(|r| r.code.as_str()).collect();
+        codes.sort_unstable();
+        codes
+    }
+
     pub fn get(&self, code: &str) -> Option<&Region> {
         self.by_code.get(code)
     }

@@ -10,8 +10,8 @@ mod sqlite;
 pub use accounts::{Account, Accounts, NewAccount};
 pub use audit::{Actor, AuditEntry, AuditQuery, Channel};
 pub use error::StoreError;
-pub use periclase_domain::{ImportItem, ImportOptions, ImportOutcome, RowIssue, RowLocation};
-pub use query::{ListPage, ListQuery, Record};
+pub use periclase_domain::{ImportItem, ImportOptions, ImportOutcome, QualityIssue, RowIssue, RowLocation};
+pub use query::{sortable_fields, Cursor, ListPage, ListQuery, Record, Sort, SortKey};
 pub use sqlite::SqliteStore;
 
 use periclase_domain::{Measure, RegistrySpec, Row, Scope};
@@ -110,10 +110,6 @@ pub trait Store: Send + Sync {
         query: &ListQuery,
         prefix_len: usize,
     ) -> Result<Vec<(String, u64)>, StoreError>;
-
-    /// Enterprises matching the query with no yearly figure for `year` or later: their data
-    /// is stale.
-    fn enterprises_without_figures_since(&self, query: &ListQuery, year: i64) -> Result<u64, StoreError>;
 
     /// A monitored indicator in a region (GB/T 2260 prefix), year by year.
     fn measure_series(&self, measure: &Measure, region: &str) -> Result<Vec<(i64, f64)>, StoreError>;

@@ -1,9 +1,11 @@
 //! The SQLite store against the demo province and hand-made rows.
 
 use periclase_demo::Demo;
-use periclase_domain::registries::{ENTERPRISES, ENTERPRISE_FIGURES, ENTERPRISE_HONOURS, POLICIES, PROJECTS};
+use periclase_domain::registries::{DEMANDS, ENTERPRISES, ENTERPRISE_FIGURES, ENTERPRISE_HONOURS, POLICIES, PROJECTS};
 use periclase_domain::{ImportItem, ImportOptions, RegistrySpec, Row, RowIssue, RowLocation, Value};
-use periclase_store::{Actor, Channel, ImportContext, ImportOutcome, ListQuery, SqliteStore, Store, StoreError};
+use periclase_store::{
+    Actor, Channel, ImportContext, ImportOutcome, ListQuery, QualityIssue, Sort, SqliteStore, Store, StoreError,
+};
 
 fn items(rows: Vec<Row>) -> impl Iterator<Item = ImportItem> {
     rows.into_iter()
@@ -194,7 +196,10 @@ fn bulk_load_rebuilds_indexes_and_a_failed_one_leaves_them_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
     let before = store.index_names("enterprise").unwrap();
-    assert_eq!(before, ["enterprise_industry", "enterprise_key", "enterprise_region"]);
+    assert_eq!(
+        before,
+        ["enterprise_industry", "enterprise_key", "enterprise_name", "enterprise_region", "enterprise_updated"]
+    );
     let demo = Demo::new(9, 30);
     let mut rows = demo_rows(&demo, &ENTERPRISES);
     rows.push(rows[0].clone());
@@ -423,4 +428,99 @@ fn large_ranges_page_in_id_order_and_totals_follow_writes() {
     let actor = Actor::new("t", Channel::Api);
     store.save(&ENTERPRISES, &new, periclase_store::SaveMode::Create, &actor, &periclase_domain::Scope::All).unwrap();
     assert_eq!(store.list(&ENTERPRISES, &county).unwrap().total, before + 1);
+}
+
+/// Every page of `query`, followed cursor by cursor.
+fn all_pages(store: &SqliteStore, spec: &'static RegistrySpec, query: ListQuery) -> Vec<periclase_store::Record> {
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.list(spec, &ListQuery { after, limit: Some(7), ..query.clone() }).unwrap();
+        seen.extend(page.records);
+        match page.next {
+            Some(n) => after = Some(n),
+            None => return seen,
+        }
+    }
+}
+
+#[test]
+fn sorted_keyset_paging_keeps_order_and_visits_every_row_once_even_with_nulls() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+    let mut rows = demo_rows(&Demo::new(5, 45), &ENTERPRISES);
+    let founded = ENTERPRISES.index_of("founded").unwrap();
+    for (i, r) in rows.iter_mut().enumerate() {
+        if i % 4 == 0 {
+            r[founded] = Value::Null;
+        }
+        if i % 5 == 0 {
+            r[1] = Value::Text("示例同名有限公司".into()); // ties on the sort value go by id
+        }
+    }
+    import(&store, &ENTERPRISES, rows, ImportOptions::default());
+    for text in ["name", "-name", "founded", "-founded", "-updated", "-id", "uscc"] {
+        let sort = Sort::parse(&ENTERPRISES, text).unwrap();
+        let got = all_pages(&store, &ENTERPRISES, ListQuery { sort, ..Default::default() });
+        let mut expected = all_pages(&store, &ENTERPRISES, ListQuery::default());
+        let key = |r: &periclase_store::Record| match text.trim_start_matches('-') {
+            "id" | "updated" => (true, String::new()),
+            k => {
+                let v = &r.row[ENTERPRISES.index_of(k).unwrap()];
+                (!v.is_null(), v.to_string())
+            }
+        };
+        expected.sort_by(|a, b| key(a).cmp(&key(b)).then(a.id.cmp(&b.id)));
+        if text.starts_with('-') {
+            expected.reverse();
+        }
+        let ids = |v: &[periclase_store::Record]| v.iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids(&got), ids(&expected), "sort {text}");
+    }
+    assert!(matches!(
+        store.list(&ENTERPRISES, &ListQuery { after: Some("3.x".into()), ..Default::default() }),
+        Err(StoreError::BadQuery(_))
+    ));
+}
+
+#[test]
+fn data_quality_issues_find_the_records_that_have_them() {
+    let (dir, store, demo) = demo_store(30);
+    let count = |spec: &'static RegistrySpec, issue| {
+        store.list(spec, &ListQuery { issue: Some(issue), ..Default::default() }).unwrap().total
+    };
+    assert_eq!(count(&ENTERPRISES, QualityIssue::RetiredRegion), 0);
+    assert_eq!(count(&ENTERPRISES, QualityIssue::MissingIndustry), 0);
+
+    // An enterprise without industry code; another entered before its county was retired.
+    let mut rows = demo_rows(&demo, &ENTERPRISES);
+    rows[2][ENTERPRISES.index_of("industry").unwrap()] = Value::Null;
+    import(&store, &ENTERPRISES, rows.clone(), ImportOptions::default());
+    let retired = periclase_domain::RegionTable::embedded().retired_codes()[0].to_string();
+    let raw = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    raw.execute("UPDATE enterprise SET region = ?1 WHERE uscc = ?2", [&retired, rows[5][0].as_str().unwrap()]).unwrap();
+    let missing =
+        store.list(&ENTERPRISES, &ListQuery { issue: Some(QualityIssue::MissingIndustry), ..Default::default() });
+    assert_eq!(missing.unwrap().records[0].row[0], rows[2][0]);
+    let moved = store.list(&ENTERPRISES, &ListQuery { issue: Some(QualityIssue::RetiredRegion), ..Default::default() });
+    assert_eq!(moved.unwrap().records[0].row[0], rows[5][0], "a write by another connection shows at once");
+
+    // Stale: no figures for the latest reported year.
+    let latest: i64 = raw.query_row("SELECT max(year) FROM enterprise_figure", [], |r| r.get(0)).unwrap();
+    let with_latest: i64 = raw
+        .query_row("SELECT count(DISTINCT enterprise_id) FROM enterprise_figure WHERE year = ?1", [latest], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(count(&ENTERPRISES, QualityIssue::StaleFigures), 30 - with_latest as u64);
+
+    // Overdue: open demands whose deadline has passed.
+    let overdue: i64 = raw
+        .query_row("SELECT count(*) FROM demand WHERE status = 'open' AND deadline < date('now')", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(count(&DEMANDS, QualityIssue::OverdueDemand), overdue as u64);
+    assert!(matches!(
+        store.list(&POLICIES, &ListQuery { issue: Some(QualityIssue::MissingIndustry), ..Default::default() }),
+        Err(StoreError::BadQuery(_))
+    ));
 }

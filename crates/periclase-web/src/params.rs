@@ -1,7 +1,7 @@
 //! List filters as they arrive in a query string, shared by the API and the pages.
 
-use periclase_domain::Scope;
-use periclase_store::ListQuery;
+use periclase_domain::{QualityIssue, RegistrySpec, Scope};
+use periclase_store::{ListQuery, Sort};
 use serde::Deserialize;
 
 use crate::ApiError;
@@ -15,6 +15,10 @@ pub struct ListParams {
     pub tier: Option<String>,
     pub industry: Option<String>,
     pub year: Option<String>,
+    /// `name`, `-name` (descending), `updated`…; see `periclase_store::Sort::parse`.
+    pub sort: Option<String>,
+    /// A data-quality problem code (`stale_figures`…): only the rows that have it.
+    pub issue: Option<String>,
     pub after: Option<String>,
     pub limit: Option<String>,
     /// The page's 省/市/县 cascade: the deepest consistent choice becomes the region filter.
@@ -44,16 +48,24 @@ impl ListParams {
         county.or(city).or(Some(province))
     }
 
-    pub fn query(&self, scope: Scope) -> Result<ListQuery, ApiError> {
+    pub fn query(&self, spec: &RegistrySpec, scope: Scope) -> Result<ListQuery, ApiError> {
+        let issue = match blank(&self.issue) {
+            None => None,
+            Some(code) => Some(
+                QualityIssue::parse(&code)
+                    .ok_or_else(|| ApiError::BadRequest(format!("参数 issue「{code}」不是可选的数据质量问题")))?,
+            ),
+        };
         Ok(ListQuery {
             q: blank(&self.q),
             region: self.region(),
             tier: blank(&self.tier),
             industry: blank(&self.industry),
             year: parse_num("year", &self.year)?,
-            after: parse_num("after", &self.after)?,
+            issue,
+            sort: Sort::parse(spec, self.sort.as_deref().unwrap_or_default())?,
+            after: blank(&self.after),
             limit: parse_num("limit", &self.limit)?,
-            recent: false,
             scope: Some(scope),
         })
     }
@@ -67,9 +79,18 @@ impl ListParams {
             ("tier", &self.tier),
             ("industry", &self.industry),
             ("year", &self.year),
+            ("issue", &self.issue),
+            ("sort", &self.sort),
             ("limit", &self.limit),
         ];
         pairs.iter().filter_map(|(k, v)| blank(v).map(|v| format!("{k}={}", encode(&v)))).collect::<Vec<_>>().join("&")
+    }
+}
+
+impl ListParams {
+    /// The filters with another sort, for a column header's link.
+    pub fn sorted_by(&self, sort: &str) -> String {
+        ListParams { sort: Some(sort.to_string()), ..self.clone() }.filters_query()
     }
 }
 

@@ -130,7 +130,7 @@ async fn list_filters_by_region_prefix() {
 async fn paging_and_keyword() {
     let (_d, s, _) = state();
     let (_, first) = get(&s, "/api/enterprises?limit=50").await;
-    let next = first["next"].as_i64().unwrap();
+    let next = first["next"].as_str().unwrap();
     let (_, second) = get(&s, &format!("/api/enterprises?limit=50&after={next}")).await;
     let a: Vec<i64> = first["records"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
     let b: Vec<i64> = second["records"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
@@ -138,6 +138,44 @@ async fn paging_and_keyword() {
     assert!(b.iter().all(|id| *id > *a.last().unwrap()));
     let (_, kw) = get(&s, "/api/enterprises?q=%E7%A4%BA%E4%BE%8B&limit=1").await;
     assert_eq!(kw["total"], 120);
+}
+
+#[tokio::test]
+async fn sorted_paging_follows_the_cursor_and_bad_sorts_are_named() {
+    let (_d, s, _) = state();
+    let mut names = Vec::new();
+    let mut path = "/api/enterprises?sort=-name&limit=45".to_string();
+    loop {
+        let (status, page) = get(&s, &path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        names.extend(page["records"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_string()));
+        match page["next"].as_str() {
+            Some(next) => {
+                path = format!("/api/enterprises?sort=-name&limit=45&after={}", periclase_web::params::encode(next))
+            }
+            None => break,
+        }
+    }
+    assert_eq!(names.len(), 120);
+    assert!(names.windows(2).all(|w| w[0] >= w[1]), "descending by name");
+
+    let (status, body) = get(&s, "/api/enterprises?sort=business_scope").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["code"], "bad_request");
+    assert!(body["message"].as_str().unwrap().contains("不能按「business_scope」排序"), "{body}");
+    let (status, body) = get(&s, "/api/enterprises?sort=name&after=17").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "an id cursor does not fit a sorted list: {body}");
+    let (status, body) = get(&s, "/api/enterprises?issue=nonsense").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["message"].as_str().unwrap().contains("issue"), "{body}");
+    let (status, stale) = get(&s, "/api/enterprises?issue=stale_figures").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(stale["total"].as_u64().unwrap() > 0);
+    let uscc = stale["records"][0]["uscc"].as_str().unwrap();
+    let (_, detail) = get(&s, &format!("/api/enterprises/{uscc}")).await;
+    let years: Vec<i64> =
+        detail["enterprise-figures"].as_array().unwrap().iter().map(|f| f["year"].as_i64().unwrap()).collect();
+    assert!(!years.contains(&2024), "no figures for the latest year (2024): {years:?}");
 }
 
 #[tokio::test]

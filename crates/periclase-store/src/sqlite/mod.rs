@@ -9,12 +9,12 @@ mod write;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
-use std::time::{Duration, Instant};
 
 use periclase_domain::{registries, FieldKind, Measure, RegistrySpec, Row, Scope, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
 
+use crate::query::{Cursor, SortKey};
 use crate::{
     Actor, AuditEntry, AuditQuery, ImportContext, ImportItem, ImportOutcome, ListPage, ListQuery, Record, RowIssue,
     SaveMode, SaveOutcome, Store, StoreError,
@@ -25,29 +25,34 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_registries.sql"),
     include_str!("../../migrations/0002_accounts.sql"),
     include_str!("../../migrations/0003_audit.sql"),
+    include_str!("../../migrations/0004_sort_indexes.sql"),
 ];
 
 const DEFAULT_PAGE: u32 = 50;
 /// Above this many matching rows a list walks the table in id order instead of sorting the
 /// matches (see `sql::prefer_id_order`).
 const ID_ORDER_THRESHOLD: u64 = 5_000;
-/// How long a list's total is reused. Writes through this store clear it at once; writes by
-/// another process (a CLI import beside a running server) show in totals within this time.
-const COUNT_TTL: Duration = Duration::from_secs(10);
 const MAX_PAGE: u32 = 1000;
 
 #[derive(Debug)]
 pub struct SqliteStore {
     path: PathBuf,
-    /// Totals of recent list queries (a COUNT over a million rows costs tens of ms).
-    counts: Mutex<HashMap<String, (Instant, u64)>>,
+    /// Totals of recent list queries (a COUNT over a million rows costs tens of ms), valid
+    /// while the database's data version is the one they were computed at.
+    counts: Mutex<HashMap<String, (i64, u64)>>,
+    /// Cached region breakdowns of recent list queries, like `counts`.
+    facets: Mutex<HashMap<String, (i64, RegionCounts)>>,
+    /// Held while a missing aggregate is computed, so that a burst of identical requests
+    /// computes it once instead of each of them at once.
+    computing: Mutex<()>,
+    /// A connection that never writes: its `PRAGMA data_version` changes whenever anyone
+    /// else (this process or another, like a CLI import beside the server) commits.
+    watch: Mutex<Connection>,
     /// Idle connections; SQLite connections are cheap but not free to open, and WAL lets
     /// readers run beside the one writer.
     pool: Mutex<Pool>,
     /// Signalled when a connection comes back to the pool.
     returned: Condvar,
-    /// Cached region breakdowns of recent list queries, like `counts`.
-    facets: Mutex<HashMap<String, (Instant, RegionCounts)>>,
 }
 
 /// Idle connections and how many exist in all. Requests beyond the limit wait for one to
@@ -104,33 +109,24 @@ pub(crate) fn read_row(spec: &RegistrySpec, r: &rusqlite::Row<'_>, offset: usize
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let store = SqliteStore {
-            path: path.as_ref().to_path_buf(),
-            counts: Mutex::new(HashMap::new()),
-            pool: Mutex::new(Pool::default()),
-            returned: Condvar::new(),
-            facets: Mutex::new(HashMap::new()),
-        };
-        let mut conn = store.connect()?;
+        let path = path.as_ref().to_path_buf();
+        let mut conn = connect(&path)?;
         migrate(&mut conn)?;
+        let store = SqliteStore {
+            watch: Mutex::new(connect(&path)?),
+            path,
+            counts: Mutex::new(HashMap::new()),
+            facets: Mutex::new(HashMap::new()),
+            computing: Mutex::new(()),
+            pool: Mutex::new(Pool { idle: Vec::new(), open: 1 }),
+            returned: Condvar::new(),
+        };
         store.release(conn);
         Ok(store)
     }
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    fn connect(&self) -> Result<Connection, StoreError> {
-        let conn = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "busy_timeout", 10_000)?;
-        Ok(conn)
     }
 
     fn take(&self) -> Result<Connection, StoreError> {
@@ -142,7 +138,7 @@ impl SqliteStore {
             if pool.open < MAX_CONNECTIONS {
                 pool.open += 1;
                 drop(pool);
-                return self.connect().inspect_err(|_| {
+                return connect(&self.path).inspect_err(|_| {
                     if let Ok(mut p) = self.pool.lock() {
                         p.open -= 1;
                     }
@@ -166,33 +162,50 @@ impl SqliteStore {
         out
     }
 
+    /// The database's change counter as this process sees it.
+    fn data_version(&self) -> Result<i64, StoreError> {
+        let watch = self.watch.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(watch.pragma_query_value(None, "data_version", |r| r.get(0))?)
+    }
+
+    /// `compute()`, or its earlier result under `key` if no one has written since.
+    fn cached<T: Clone>(
+        &self,
+        cache: &Mutex<HashMap<String, (i64, T)>>,
+        key: String,
+        compute: impl FnOnce() -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let lookup = |version: i64| {
+            let map = cache.lock().unwrap_or_else(|e| e.into_inner());
+            map.get(&key).filter(|(v, _)| *v == version).map(|(_, t)| t.clone())
+        };
+        let version = self.data_version()?;
+        if let Some(hit) = lookup(version) {
+            return Ok(hit);
+        }
+        let _one_at_a_time = self.computing.lock().unwrap_or_else(|e| e.into_inner());
+        let version = self.data_version()?;
+        if let Some(hit) = lookup(version) {
+            return Ok(hit);
+        }
+        let value = compute()?;
+        let mut map = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 10_000 {
+            map.clear();
+        }
+        map.insert(key, (version, value.clone()));
+        Ok(value)
+    }
+
     fn cached_count(&self, c: &Connection, spec: &RegistrySpec, filter: &sql::Filter) -> Result<u64, StoreError> {
         let count_sql = format!("SELECT count(*) FROM {} t {}", spec.table, sql::where_clause(&filter.where_sql));
         let key = format!("{count_sql}\u{1}{:?}", filter.params);
-        if let Some((at, n)) = self.counts.lock().ok().and_then(|m| m.get(&key).copied()) {
-            if at.elapsed() < COUNT_TTL {
-                return Ok(n);
-            }
-        }
-        let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
-        let n: i64 = c.prepare_cached(&count_sql)?.query_row(rusqlite::params_from_iter(binds.iter()), |r| r.get(0))?;
-        if let Ok(mut m) = self.counts.lock() {
-            if m.len() > 10_000 {
-                m.clear();
-            }
-            m.insert(key, (Instant::now(), n as u64));
-        }
-        Ok(n as u64)
-    }
-
-    /// Forgets cached totals and breakdowns after a write.
-    fn wrote(&self) {
-        if let Ok(mut m) = self.counts.lock() {
-            m.clear();
-        }
-        if let Ok(mut m) = self.facets.lock() {
-            m.clear();
-        }
+        self.cached(&self.counts, key, || {
+            let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
+            let n: i64 =
+                c.prepare_cached(&count_sql)?.query_row(rusqlite::params_from_iter(binds.iter()), |r| r.get(0))?;
+            Ok(n as u64)
+        })
     }
 
     /// The schema version (number of migrations applied).
@@ -221,6 +234,18 @@ impl SqliteStore {
     }
 }
 
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "busy_timeout", 10_000)?;
+    Ok(conn)
+}
+
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let supported = MIGRATIONS.len() as i64;
@@ -245,9 +270,7 @@ impl Store for SqliteStore {
         on_issue: &mut dyn FnMut(RowIssue),
         on_progress: &mut dyn FnMut(u64),
     ) -> Result<ImportOutcome, StoreError> {
-        let out = self.with(|c| import::run(c, spec, items, ctx, on_issue, on_progress));
-        self.wrote();
-        out
+        self.with(|c| import::run(c, spec, items, ctx, on_issue, on_progress))
     }
 
     fn save(
@@ -258,16 +281,12 @@ impl Store for SqliteStore {
         actor: &Actor,
         scope: &Scope,
     ) -> Result<SaveOutcome, StoreError> {
-        let out = self.with(|c| write::save(c, spec, row, mode, actor, scope));
-        self.wrote();
-        out
+        self.with(|c| write::save(c, spec, row, mode, actor, scope))
     }
 
     fn delete(&self, spec: &'static RegistrySpec, key: &str, actor: &Actor, scope: &Scope) -> Result<bool, StoreError> {
         let Some(rec) = self.get(spec, key, Some(scope))? else { return Ok(false) };
-        let out = self.with(|c| write::delete(c, spec, rec.id, actor, scope));
-        self.wrote();
-        out
+        self.with(|c| write::delete(c, spec, rec.id, actor, scope))
     }
 
     fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
@@ -275,39 +294,43 @@ impl Store for SqliteStore {
     }
 
     fn list(&self, spec: &'static RegistrySpec, query: &ListQuery) -> Result<ListPage, StoreError> {
+        let filter = sql::Filter::build(spec, query)?;
+        let after = query.after.as_deref().map(Cursor::decode).transpose()?;
         self.with(|c| {
-            let filter = sql::Filter::build(spec, query)?;
             let total = self.cached_count(c, spec, &filter)?;
             let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
             let mut params = filter.params.clone();
             let mut where_sql = filter.where_sql.clone();
-            if total > ID_ORDER_THRESHOLD && !query.recent {
+            let sort = query.sort;
+            if total > ID_ORDER_THRESHOLD && sort.key == SortKey::Id {
                 if let Some(f) = spec.region_field.and_then(|k| spec.field(k)) {
                     where_sql = sql::prefer_id_order(&where_sql, f.column);
                 }
             }
-            if let Some(after) = query.after {
-                where_sql.push(format!("t.id > ?{}", params.len() + 1));
-                params.push(Value::Int(after));
+            let (column, nullable, order) = sql::order_by(sort);
+            if let Some(cursor) = after {
+                where_sql.push(sql::keyset_condition(column.as_deref(), nullable, sort.desc, cursor, &mut params)?);
             }
-            let order = if query.recent { "t.updated_at DESC, t.id DESC" } else { "t.id" };
-            let sql =
-                format!("{} {} ORDER BY {order} LIMIT {}", sql::select(spec), sql::where_clause(&where_sql), limit + 1);
+            let sql = format!(
+                "{} {} ORDER BY {order} LIMIT {}",
+                sql::select_with(spec, column.as_deref()),
+                sql::where_clause(&where_sql),
+                limit + 1
+            );
             let mut st = c.prepare_cached(&sql)?;
             let binds: Vec<Bind> = params.iter().map(Bind).collect();
-            let mut records = st
+            let sort_at = 1 + spec.fields.len();
+            let mut rows = st
                 .query_map(rusqlite::params_from_iter(binds.iter()), |r| {
-                    Ok(Record { id: r.get(0)?, row: read_row(spec, r, 1)? })
+                    let key = if column.is_some() { Some(read_value(r.get_ref(sort_at)?)) } else { None };
+                    Ok((Record { id: r.get(0)?, row: read_row(spec, r, 1)? }, key))
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
-            let next = if records.len() > limit as usize && !query.recent {
-                records.truncate(limit as usize);
-                records.last().map(|r| r.id)
-            } else {
-                records.truncate(limit as usize);
-                None
-            };
-            Ok(ListPage { records, next, total })
+            let more = rows.len() > limit as usize;
+            rows.truncate(limit as usize);
+            let next =
+                more.then(|| rows.last().map(|(r, key)| Cursor { id: r.id, value: key.clone() }.encode())).flatten();
+            Ok(ListPage { records: rows.into_iter().map(|(r, _)| r).collect(), next, total })
         })
     }
 
@@ -365,7 +388,8 @@ impl Store for SqliteStore {
     ) -> Result<u64, StoreError> {
         self.with(|c| {
             let filter = sql::Filter::build(spec, query)?;
-            let sql = format!("{} {} ORDER BY t.id", sql::select(spec), sql::where_clause(&filter.where_sql));
+            let (_, _, order) = sql::order_by(query.sort);
+            let sql = format!("{} {} ORDER BY {order}", sql::select(spec), sql::where_clause(&filter.where_sql));
             let mut st = c.prepare(&sql)?;
             let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
             let mut rows = st.query(rusqlite::params_from_iter(binds.iter()))?;
@@ -397,40 +421,16 @@ impl Store for SqliteStore {
                 n = prefix_len.clamp(2, 6)
             );
             let key = format!("{q}\u{1}{:?}", filter.params);
-            if let Some((at, rows)) = self.facets.lock().ok().and_then(|m| m.get(&key).cloned()) {
-                if at.elapsed() < COUNT_TTL {
-                    return Ok(rows);
-                }
-            }
-            let mut st = c.prepare_cached(&q)?;
-            let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
-            let rows: Vec<(String, u64)> = st
-                .query_map(rusqlite::params_from_iter(binds.iter()), |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            if let Ok(mut m) = self.facets.lock() {
-                if m.len() > 1_000 {
-                    m.clear();
-                }
-                m.insert(key, (Instant::now(), rows.clone()));
-            }
-            Ok(rows)
-        })
-    }
-
-    fn enterprises_without_figures_since(&self, query: &ListQuery, year: i64) -> Result<u64, StoreError> {
-        self.with(|c| {
-            let mut filter = sql::Filter::build(&registries::ENTERPRISES, query)?;
-            filter.params.push(Value::Int(year));
-            let n = filter.params.len();
-            filter.where_sql.push(format!(
-                "NOT EXISTS (SELECT 1 FROM enterprise_figure f WHERE f.enterprise_id = t.id AND f.year >= ?{n})"
-            ));
-            let q = format!("SELECT count(*) FROM enterprise t {}", sql::where_clause(&filter.where_sql));
-            let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
-            let k: i64 = c.prepare_cached(&q)?.query_row(rusqlite::params_from_iter(binds.iter()), |r| r.get(0))?;
-            Ok(k as u64)
+            self.cached(&self.facets, key, || {
+                let mut st = c.prepare_cached(&q)?;
+                let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
+                let rows: Vec<(String, u64)> = st
+                    .query_map(rusqlite::params_from_iter(binds.iter()), |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(rows)
+            })
         })
     }
 

@@ -1,13 +1,22 @@
 //! SQL text generated from registry specs.
 
-use periclase_domain::{region_prefix, registries, validate_cell, FieldKind, RegistryId, RegistrySpec, Scope, Value};
+use periclase_domain::{
+    region_prefix, registries, validate_cell, FieldKind, QualityIssue, RegionTable, RegistryId, RegistrySpec, Scope,
+    Value,
+};
 
 use super::{parent_key_column, parent_of};
+use crate::query::{Cursor, Sort, SortKey};
 use crate::{ListQuery, StoreError};
 
 /// `SELECT t.id, <fields…> FROM <table> t LEFT JOIN …`: references come back as the
 /// parent's natural key (an enterprise's USCC), as users type them.
 pub(crate) fn select(spec: &RegistrySpec) -> String {
+    select_with(spec, None)
+}
+
+/// [`select`] with one more column at the end (a sort key that is not a field).
+pub(crate) fn select_with(spec: &RegistrySpec, extra: Option<&str>) -> String {
     let mut cols = vec!["t.id".to_string()];
     let mut joins = String::new();
     for (i, f) in spec.fields.iter().enumerate() {
@@ -19,6 +28,7 @@ pub(crate) fn select(spec: &RegistrySpec) -> String {
             None => cols.push(format!("t.{}", f.column)),
         }
     }
+    cols.extend(extra.map(str::to_string));
     format!("SELECT {} FROM {} t{joins}", cols.join(", "), spec.table)
 }
 
@@ -99,6 +109,13 @@ impl Filter {
             let n = f.push(Value::Int(year));
             f.where_sql.push(format!("t.{} = ?{n}", field.column));
         }
+        if let Some(issue) = q.issue {
+            if !issue.applies_to(spec) {
+                return Err(StoreError::BadQuery(format!("{}没有「{}」这类问题", spec.label, issue.label())));
+            }
+            let cond = quality_condition(spec, issue, &mut f.params);
+            f.where_sql.push(cond);
+        }
         Ok(f)
     }
 
@@ -165,6 +182,30 @@ pub(crate) fn scope_condition(spec: &RegistrySpec, scope: &Scope, params: &mut V
     }
 }
 
+/// The rows of `spec` (which the issue applies to) that have `issue`.
+fn quality_condition(spec: &RegistrySpec, issue: QualityIssue, params: &mut Vec<Value>) -> String {
+    match issue {
+        QualityIssue::RetiredRegion => {
+            let column = spec.region_field.and_then(|k| spec.field(k)).expect("applies_to checked").column;
+            let marks: Vec<String> = RegionTable::embedded()
+                .retired_codes()
+                .into_iter()
+                .map(|code| {
+                    params.push(Value::Text(code.to_string()));
+                    format!("?{}", params.len())
+                })
+                .collect();
+            format!("t.{column} IN ({})", marks.join(", "))
+        }
+        QualityIssue::MissingIndustry => "t.industry IS NULL".to_string(),
+        // Only once anyone has reported figures: an empty figures table means none are due yet.
+        QualityIssue::StaleFigures => "NOT EXISTS (SELECT 1 FROM enterprise_figure f WHERE f.enterprise_id = t.id \
+             AND f.year >= (SELECT max(year) FROM enterprise_figure)) AND EXISTS (SELECT 1 FROM enterprise_figure)"
+            .to_string(),
+        QualityIssue::OverdueDemand => "t.status = 'open' AND t.deadline < date('now')".to_string(),
+    }
+}
+
 /// Rows whose region lies inside `prefix`. A county is an equality, so the (region, id)
 /// index hands rows over in id order (keyset paging without a sort); wider prefixes are a
 /// range (':' sorts right after '9').
@@ -188,4 +229,52 @@ pub(crate) fn prefer_id_order(conds: &[String], region_column: &str) -> Vec<Stri
         .iter()
         .map(|c| if c.contains(&format!("{col}>=")) { c.replace(&col, &format!("+{col}")) } else { c.clone() })
         .collect()
+}
+
+/// Rows after `cursor` in the order `column` (`None`: row id) `desc`, ties by id the same
+/// way. SQLite puts NULLs first ascending and last descending; a nullable column says so
+/// here so the NULL rows are neither skipped nor repeated.
+pub(crate) fn keyset_condition(
+    column: Option<&str>,
+    nullable: bool,
+    desc: bool,
+    cursor: Cursor,
+    params: &mut Vec<Value>,
+) -> Result<String, StoreError> {
+    let op = if desc { "<" } else { ">" };
+    params.push(Value::Int(cursor.id));
+    let id = params.len();
+    let Some(column) = column else { return Ok(format!("t.id {op} ?{id}")) };
+    let value =
+        cursor.value.ok_or_else(|| StoreError::BadQuery("翻页位置与排序方式不符，请从第一页重新开始".to_string()))?;
+    Ok(match (value, desc) {
+        (Value::Null, false) => format!("(({column} IS NULL AND t.id > ?{id}) OR {column} IS NOT NULL)"),
+        (Value::Null, true) => format!("({column} IS NULL AND t.id < ?{id})"),
+        (v, _) => {
+            params.push(v);
+            let v = params.len();
+            // The row-value form lets SQLite seek an index on (column, id).
+            let after = format!("({column}, t.id) {op} (?{v}, ?{id})");
+            if desc && nullable {
+                format!("({after} OR {column} IS NULL)")
+            } else {
+                after
+            }
+        }
+    })
+}
+
+/// The sort column (`None`: row id), whether it may be NULL, and the ORDER BY text.
+pub(crate) fn order_by(sort: Sort) -> (Option<String>, bool, String) {
+    let (column, nullable) = match sort.key {
+        SortKey::Id => (None, false),
+        SortKey::Updated => (Some("t.updated_at".to_string()), false),
+        SortKey::Field(f) => (Some(format!("t.{}", f.column)), !f.required),
+    };
+    let dir = if sort.desc { "DESC" } else { "ASC" };
+    let order = match &column {
+        Some(col) => format!("{col} {dir}, t.id {dir}"),
+        None => format!("t.id {dir}"),
+    };
+    (column, nullable, order)
 }

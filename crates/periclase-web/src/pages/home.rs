@@ -4,8 +4,8 @@
 use axum::extract::State;
 use maud::{html, Markup};
 use periclase_domain::registries::{ENTERPRISES, HONOURS};
-use periclase_domain::{RegionTable, Scope};
-use periclase_store::ListQuery;
+use periclase_domain::{QualityIssue, RegionTable, RegistrySpec, Scope, REGISTRIES};
+use periclase_store::{ListQuery, Sort};
 
 use super::{layout, PageSession};
 use crate::charts::bar_chart;
@@ -16,13 +16,18 @@ struct Overview {
     tiers: Vec<(String, f64)>,
     cities: Vec<(String, f64)>,
     recent: Vec<periclase_store::Record>,
-    latest_year: Option<i64>,
-    stale: u64,
+    /// Records needing attention, by registry and problem, only where there are some.
+    alerts: Vec<(&'static RegistrySpec, QualityIssue, u64)>,
 }
 
 pub async fn page(State(state): State<AppState>, PageSession(s): PageSession) -> Result<Markup, ApiError> {
     let scope = s.principal.read_scope(&ENTERPRISES);
     let who = s.principal.clone();
+    let readable: Vec<(&'static RegistrySpec, Scope)> = REGISTRIES
+        .iter()
+        .map(|spec| (*spec, who.read_scope(spec)))
+        .filter(|(_, scope)| *scope != Scope::Nothing)
+        .collect();
     let overview = if scope == Scope::Nothing {
         None
     } else {
@@ -44,14 +49,25 @@ pub async fn page(State(state): State<AppState>, PageSession(s): PageSession) ->
                     .take(12)
                     .map(|(p, n)| (regions.full_name(&format!("{p}00")).unwrap_or(p), n as f64))
                     .collect();
-                let recent =
-                    store.list(&ENTERPRISES, &ListQuery { recent: true, limit: Some(10), ..base.clone() })?.records;
-                let latest_year = store.latest_figure_year()?;
-                let stale = match latest_year {
-                    Some(y) => store.enterprises_without_figures_since(&base, y)?,
-                    None => 0,
-                };
-                Ok(Overview { total, tiers, cities, recent, latest_year, stale })
+                let recent = store
+                    .list(&ENTERPRISES, &ListQuery { sort: Sort::RECENT, limit: Some(10), ..base.clone() })?
+                    .records;
+                let mut alerts = Vec::new();
+                for (spec, scope) in readable {
+                    for issue in QualityIssue::ALL.into_iter().filter(|i| i.applies_to(spec)) {
+                        let q = ListQuery {
+                            scope: Some(scope.clone()),
+                            issue: Some(issue),
+                            limit: Some(1),
+                            ..Default::default()
+                        };
+                        let n = store.list(spec, &q)?.total;
+                        if n > 0 {
+                            alerts.push((spec, issue, n));
+                        }
+                    }
+                }
+                Ok(Overview { total, tiers, cities, recent, alerts })
             })
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))??,
@@ -70,10 +86,16 @@ pub async fn page(State(state): State<AppState>, PageSession(s): PageSession) ->
                         div.card { div.n { (*n as u64) } div.l { (label) } }
                     }
                 }
-                @if o.stale > 0 {
-                    @if let Some(y) = o.latest_year {
-                        div.alert.warn role="status" {
-                            "数据质量提醒：" (o.stale) " 家企业还没有 " (y) " 年的年度指标，数据可能已过期。"
+                @if !o.alerts.is_empty() {
+                    div.alert.warn role="status" {
+                        strong { "数据质量提醒" }
+                        ul {
+                            @for (spec, issue, n) in &o.alerts {
+                                li {
+                                    a href={ "/r/" (spec.name) "?issue=" (issue.code()) } { (spec.label) "：" (n) " 条" }
+                                    " " (issue.label())
+                                }
+                            }
                         }
                     }
                 }

@@ -4,7 +4,7 @@ use axum::extract::{Path, Query, State};
 use maud::{html, Markup};
 use periclase_domain::registries::{self, ENTERPRISES, ENTERPRISE_FIGURES, HONOURS, METRICS};
 use periclase_domain::{display_cell, FieldKind, RegionTable, RegistrySpec, Scope, Value};
-use periclase_store::{ListQuery, Record};
+use periclase_store::{sortable_fields, ListQuery, Record, SortKey};
 
 use super::{layout, PageSession};
 use crate::charts::line_chart;
@@ -48,7 +48,8 @@ pub async fn list(
 ) -> Result<Markup, ApiError> {
     let spec = registry(&name)?;
     let scope = s.0.may_read(spec)?;
-    let query = p.query(scope.clone())?;
+    let query = p.query(spec, scope.clone())?;
+    let (query_sort, issue) = (query.sort, query.issue);
     let store = state.store.clone();
     // The cascade: provinces in view, the cities of the chosen province, the counties of the
     // chosen city — each with how many rows it holds.
@@ -120,10 +121,47 @@ pub async fn list(
             @if spec.year_field.is_some() {
                 label { "年度" input name="year" value=[p.year.as_deref()] size="6"; }
             }
+            label { "排序"
+                select name="sort" {
+                    @for (value, label) in [("", "登记顺序"), ("-updated", "最近修改在前")] {
+                        option value=(value) selected[p.sort.as_deref().unwrap_or_default() == value] { (label) }
+                    }
+                    @if let SortKey::Field(f) = query_sort.key {
+                        option value=(query_sort.param()) selected { (f.label) (if query_sort.desc { "（降序）" } else { "（升序）" }) }
+                    }
+                }
+            }
+            @if let Some(issue) = issue {
+                input type="hidden" name="issue" value=(issue.code());
+            }
             button.primary type="submit" { "查询" }
         }
+        @if let Some(issue) = issue {
+            p.alert.warn role="status" {
+                "仅显示有数据质量问题的记录：" (issue.label()) "。"
+                a href={ "?" (ListParams { issue: None, ..p.clone() }.filters_query()) } { "显示全部" }
+            }
+        }
         table {
-            thead { tr { @for &i in &cols { th { (spec.fields[i].label) } } } }
+            thead {
+                tr {
+                    @for &i in &cols {
+                        @let f = &spec.fields[i];
+                        @if sortable_fields(spec).any(|s| s.key == f.key) {
+                            @let current = match query_sort.key { SortKey::Field(s) if s.key == f.key => Some(query_sort.desc), _ => None };
+                            // A header sorts ascending, then toggles; the arrow shows the order in force.
+                            @let next = if current == Some(false) { format!("-{}", f.key) } else { f.key.to_string() };
+                            th aria-sort=(match current { Some(true) => "descending", Some(false) => "ascending", None => "none" }) {
+                                a href={ "?" (p.sorted_by(&next)) } {
+                                    (f.label) @match current { Some(true) => " ▼", Some(false) => " ▲", None => "" }
+                                }
+                            }
+                        } @else {
+                            th { (f.label) }
+                        }
+                    }
+                }
+            }
             tbody {
                 @for r in &page.records {
                     tr {
@@ -139,8 +177,8 @@ pub async fn list(
         }
         div.pager {
             @if p.after.is_some() { a href={ "?" (filters) } { "« 第一页" } }
-            @if let Some(next) = page.next {
-                a href={ "?" (filters) @if !filters.is_empty() { "&" } "after=" (next) } { "下一页 »" }
+            @if let Some(next) = &page.next {
+                a href={ "?" (filters) @if !filters.is_empty() { "&" } "after=" (encode(next)) } { "下一页 »" }
             }
         }
     };

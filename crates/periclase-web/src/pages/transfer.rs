@@ -52,7 +52,7 @@ pub async fn export(
     let scope = s.0.may_read(spec)?;
     let format: Format = p.format.as_deref().unwrap_or("xlsx").parse().map_err(ApiError::BadRequest)?;
     let ext = if format == Format::Csv { "csv" } else { "xlsx" };
-    let mut query = p.filters.query(scope)?;
+    let mut query = p.filters.query(spec, scope)?;
     query.after = None;
     let store = state.store.clone();
     std::fs::create_dir_all(upload_dir()).map_err(internal)?;

@@ -3,7 +3,7 @@
 
 use axum::routing::get;
 use axum::{Json, Router};
-use periclase_domain::{registries, FieldKind, FieldSpec, RegistrySpec};
+use periclase_domain::{registries, FieldKind, FieldSpec, QualityIssue, RegistrySpec};
 use serde_json::{json, Map, Value};
 
 use crate::AppState;
@@ -90,12 +90,9 @@ pub fn document() -> Value {
     );
     let csrf = json!({ "name": "X-CSRF-Token", "in": "header", "required": true, "schema": { "type": "string" } });
     let key_param = json!({ "name": "key", "in": "path", "required": true, "schema": { "type": "string" }, "description": "单字段自然键（如统一社会信用代码）；复合键的库用行号" });
-    let filters: Vec<Value> = ["q", "region", "tier", "industry", "year", "after", "limit"]
-        .iter()
-        .map(|n| json!({ "name": n, "in": "query", "required": false, "schema": { "type": "string" } }))
-        .collect();
     for spec in registries::ALL {
         let name = spec.name;
+        let filters = list_parameters(spec);
         let schema_name = name.replace('-', "_");
         schemas.insert(schema_name.clone(), record_schema(spec));
         schemas.insert(format!("{schema_name}_input"), input_schema(spec));
@@ -106,7 +103,7 @@ pub fn document() -> Value {
             "required": ["registry", "total", "records"],
             "properties": {
                 "registry": { "type": "string" }, "label": { "type": "string" }, "total": { "type": "integer" },
-                "next": { "anyOf": [{ "type": "integer" }, { "type": "null" }] },
+                "next": { "anyOf": [{ "type": "string" }, { "type": "null" }], "description": "下一页的 after 参数" },
                 "records": { "type": "array", "items": record_ref.clone() }
             }
         });
@@ -177,4 +174,31 @@ pub fn document() -> Value {
         },
         "security": [{ "session": [] }]
     })
+}
+
+/// A list's query parameters; `sort` and `issue` list the values this registry accepts.
+fn list_parameters(spec: &RegistrySpec) -> Vec<Value> {
+    let text = |name: &str, description: &str| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" }, "description": description });
+    let choice = |name: &str, description: &str, values: Vec<String>| {
+        json!({ "name": name, "in": "query", "required": false, "description": description,
+                "schema": { "type": "string", "enum": values } })
+    };
+    let mut sorts =
+        vec![String::new(), "id".to_string(), "-id".to_string(), "updated".to_string(), "-updated".to_string()];
+    for f in periclase_store::sortable_fields(spec) {
+        sorts.push(f.key.to_string());
+        sorts.push(format!("-{}", f.key));
+    }
+    let issues = QualityIssue::ALL.into_iter().filter(|i| i.applies_to(spec)).map(|i| i.code().to_string());
+    vec![
+        text("q", "关键词"),
+        text("region", "行政区划代码前缀，如 21、2103、210381"),
+        text("tier", "企业梯度（代码或中文名）"),
+        text("industry", "国民经济行业代码前缀"),
+        text("year", "年度"),
+        choice("sort", "排序字段，前加 - 为降序", sorts),
+        choice("issue", "只看有此数据质量问题的记录", std::iter::once(String::new()).chain(issues).collect()),
+        text("after", "上一页返回的 next"),
+        text("limit", "每页条数（1–1000）"),
+    ]
 }

@@ -45,7 +45,7 @@ async fn list(
 ) -> Result<Json<Value>, ApiError> {
     let spec = registry(&name)?;
     let scope = session.may_read(spec)?;
-    let query = p.query(scope)?;
+    let query = p.query(spec, scope)?;
     let store = state.store.clone();
     let page = blocking(move || Ok(store.list(spec, &query)?)).await?;
     let records: Vec<Value> = page.records.iter().map(|r| record(spec, r)).collect();
