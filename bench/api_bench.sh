@@ -30,16 +30,23 @@ cookie() {
 ADMIN=$(cookie admin BenchAdmin2024)
 COUNTY=$(cookie county BenchCounty2024)
 run() { # label cookie path
-  local line
+  local line cold
+  # The first request after a write computes the filter's total (and, for a sorted wide
+  # list, its per-county counts); wrk then measures the steady state.
+  cold=$(curl -s -o /dev/null -w '%{time_total}' -H "Cookie: periclase_session=$2" "http://127.0.0.1:$PORT$3" |
+    awk '{ printf "%.1fms", $1 * 1000 }')
   line=$(wrk -t2 -c64 -d"${SECS}s" --latency -H "Cookie: periclase_session=$2" "http://127.0.0.1:$PORT$3" |
     awk '/^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Requests\/sec/ {rps=$2} /Non-2xx/ {bad=$4} END {printf "%s | %s | %s | %s", p50, p99, rps, (bad == "" ? 0 : bad)}')
-  echo "| $1 | \`$3\` | $line |"
+  echo "| $1 | \`$3\` | $cold | $line |"
 }
 echo "machine: $(nproc) cores, $(uname -m); date: $(date -u +%F); enterprises: $N; wrk -t2 -c64 -d${SECS}s"
 echo
-echo "| who | request | p50 | p99 | requests/s | non-2xx |"
-echo "| --- | --- | ---: | ---: | ---: | ---: |"
+echo "| who | request | first request | p50 | p99 | requests/s | non-2xx |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
 run "county official (scope 210381)" "$COUNTY" "/api/enterprises?limit=50"
 run "administrator" "$ADMIN" "/api/enterprises?region=210381&limit=50"
 run "administrator" "$ADMIN" "/api/enterprises?region=2108&tier=high_tech&limit=50"
+run "administrator" "$ADMIN" "/api/enterprises?sort=name&limit=50"
+run "administrator" "$ADMIN" "/api/enterprises?region=2103&sort=-updated&limit=50"
 run "county official (scope 210381)" "$COUNTY" "/r/enterprises"
+run "county official (scope 210381)" "$COUNTY" "/r/enterprises?tier=high_tech&sort=-name"

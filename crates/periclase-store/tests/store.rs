@@ -198,7 +198,13 @@ fn bulk_load_rebuilds_indexes_and_a_failed_one_leaves_them_in_place() {
     let before = store.index_names("enterprise").unwrap();
     assert_eq!(
         before,
-        ["enterprise_industry", "enterprise_key", "enterprise_name", "enterprise_region", "enterprise_updated"]
+        [
+            "enterprise_industry",
+            "enterprise_key",
+            "enterprise_region",
+            "enterprise_region_name",
+            "enterprise_region_updated"
+        ]
     );
     let demo = Demo::new(9, 30);
     let mut rows = demo_rows(&demo, &ENTERPRISES);
@@ -418,6 +424,29 @@ fn large_ranges_page_in_id_order_and_totals_follow_writes() {
         }
     }
     assert_eq!(seen, in_21);
+
+    // Sorted by name over the province: counties' ordered runs merged, page after page.
+    for text in ["name", "-name"] {
+        let sort = Sort::parse(&ENTERPRISES, text).unwrap();
+        let q = ListQuery { region: Some("21".into()), sort, ..Default::default() };
+        let mut after = None;
+        let mut got: Vec<(String, i64)> = Vec::new();
+        loop {
+            let page = store.list(&ENTERPRISES, &ListQuery { after, limit: Some(700), ..q.clone() }).unwrap();
+            got.extend(page.records.iter().map(|r| (r.row[1].to_string(), r.id)));
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        let mut expected = got.clone();
+        expected.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then(a.1.cmp(&b.1)));
+        if text == "-name" {
+            expected.reverse();
+        }
+        assert_eq!(got.len(), in_21, "{text}");
+        assert!(got == expected, "{text}: merged pages are in order");
+    }
 
     // A cached total is dropped by a write.
     let county = ListQuery { region: Some("210381".into()), ..Default::default() };

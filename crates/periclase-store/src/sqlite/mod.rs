@@ -14,7 +14,7 @@ use periclase_domain::{registries, FieldKind, Measure, RegistrySpec, Row, Scope,
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
 
-use crate::query::{Cursor, SortKey};
+use crate::query::Cursor;
 use crate::{
     Actor, AuditEntry, AuditQuery, ImportContext, ImportItem, ImportOutcome, ListPage, ListQuery, Record, RowIssue,
     SaveMode, SaveOutcome, Store, StoreError,
@@ -208,6 +208,34 @@ impl SqliteStore {
         })
     }
 
+    /// Matching rows per region prefix of `prefix_len` digits, largest first (cached).
+    fn region_counts(
+        &self,
+        c: &Connection,
+        spec: &RegistrySpec,
+        filter: &sql::Filter,
+        column: &str,
+        prefix_len: usize,
+    ) -> Result<RegionCounts, StoreError> {
+        let q = format!(
+            "SELECT substr(t.{column}, 1, {n}) AS p, count(*) AS k FROM {} t {} GROUP BY p ORDER BY k DESC, p",
+            spec.table,
+            sql::where_clause(&filter.where_sql),
+            n = prefix_len.clamp(2, 6)
+        );
+        let key = format!("{q}\u{1}{:?}", filter.params);
+        self.cached(&self.facets, key, || {
+            let mut st = c.prepare_cached(&q)?;
+            let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
+            let rows = st
+                .query_map(rusqlite::params_from_iter(binds.iter()), |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
     /// The schema version (number of migrations applied).
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         self.with(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?))
@@ -298,36 +326,47 @@ impl Store for SqliteStore {
         let after = query.after.as_deref().map(Cursor::decode).transpose()?;
         self.with(|c| {
             let total = self.cached_count(c, spec, &filter)?;
-            let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+            let limit = query.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE) as usize;
+            let sort = query.sort;
+            let (column, nullable, order) = sql::order_by(sort);
             let mut params = filter.params.clone();
             let mut where_sql = filter.where_sql.clone();
-            let sort = query.sort;
-            if total > ID_ORDER_THRESHOLD && sort.key == SortKey::Id {
-                if let Some(f) = spec.region_field.and_then(|k| spec.field(k)) {
-                    where_sql = sql::prefer_id_order(&where_sql, f.column);
-                }
-            }
-            let (column, nullable, order) = sql::order_by(sort);
             if let Some(cursor) = after {
                 where_sql.push(sql::keyset_condition(column.as_deref(), nullable, sort.desc, cursor, &mut params)?);
             }
-            let sql = format!(
-                "{} {} ORDER BY {order} LIMIT {}",
-                sql::select_with(spec, column.as_deref()),
-                sql::where_clause(&where_sql),
-                limit + 1
-            );
-            let mut st = c.prepare_cached(&sql)?;
-            let binds: Vec<Bind> = params.iter().map(Bind).collect();
-            let sort_at = 1 + spec.fields.len();
-            let mut rows = st
-                .query_map(rusqlite::params_from_iter(binds.iter()), |r| {
-                    let key = if column.is_some() { Some(read_value(r.get_ref(sort_at)?)) } else { None };
-                    Ok((Record { id: r.get(0)?, row: read_row(spec, r, 1)? }, key))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            let more = rows.len() > limit as usize;
-            rows.truncate(limit as usize);
+            let region = spec.region_field.and_then(|k| spec.field(k)).map(|f| f.column);
+            let mut rows = match (region, &column) {
+                (Some(region), None) if total > ID_ORDER_THRESHOLD => {
+                    let where_sql = sql::prefer_id_order(&where_sql, region);
+                    fetch(c, spec, &where_sql, &params, column.as_deref(), &order, limit + 1)?
+                }
+                (Some(region), Some(col)) if total > ID_ORDER_THRESHOLD && has_region_sort_index(spec, col) => {
+                    // One ordered run per county holding matches, merged here.
+                    let counties = self.region_counts(c, spec, &filter, region, 6)?;
+                    let mut merged = Vec::new();
+                    for (county, _) in counties {
+                        let mut p = params.clone();
+                        p.push(Value::Text(county));
+                        let mut w = where_sql.clone();
+                        w.push(format!("t.{region} = ?{}", p.len()));
+                        merged.extend(fetch(c, spec, &w, &p, Some(col), &order, limit + 1)?);
+                    }
+                    merged.sort_by(|(a, ka), (b, kb)| {
+                        let by_key = sql_order(ka.as_ref().expect("sort value"), kb.as_ref().expect("sort value"));
+                        let ord = by_key.then(a.id.cmp(&b.id));
+                        if sort.desc {
+                            ord.reverse()
+                        } else {
+                            ord
+                        }
+                    });
+                    merged.truncate(limit + 1);
+                    merged
+                }
+                _ => fetch(c, spec, &where_sql, &params, column.as_deref(), &order, limit + 1)?,
+            };
+            let more = rows.len() > limit;
+            rows.truncate(limit);
             let next =
                 more.then(|| rows.last().map(|(r, key)| Cursor { id: r.id, value: key.clone() }.encode())).flatten();
             Ok(ListPage { records: rows.into_iter().map(|(r, _)| r).collect(), next, total })
@@ -411,27 +450,8 @@ impl Store for SqliteStore {
         let Some(field) = spec.region_field.and_then(|k| spec.field(k)) else {
             return Err(StoreError::BadQuery(format!("{}没有地区字段", spec.label)));
         };
-        self.with(|c| {
-            let filter = sql::Filter::build(spec, query)?;
-            let q = format!(
-                "SELECT substr(t.{col}, 1, {n}) AS p, count(*) AS k FROM {} t {} GROUP BY p ORDER BY k DESC, p",
-                spec.table,
-                sql::where_clause(&filter.where_sql),
-                col = field.column,
-                n = prefix_len.clamp(2, 6)
-            );
-            let key = format!("{q}\u{1}{:?}", filter.params);
-            self.cached(&self.facets, key, || {
-                let mut st = c.prepare_cached(&q)?;
-                let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
-                let rows: Vec<(String, u64)> = st
-                    .query_map(rusqlite::params_from_iter(binds.iter()), |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-                    })?
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(rows)
-            })
-        })
+        let filter = sql::Filter::build(spec, query)?;
+        self.with(|c| self.region_counts(c, spec, &filter, field.column, prefix_len))
     }
 
     fn measure_series(&self, measure: &Measure, region: &str) -> Result<Vec<(i64, f64)>, StoreError> {
@@ -447,6 +467,56 @@ impl Store for SqliteStore {
             let n: i64 = c.query_row(&format!("SELECT count(*) FROM {}", spec.table), [], |r| r.get(0))?;
             Ok(n as u64)
         })
+    }
+}
+
+/// Sort columns with a `(region, column, id)` index (migration 0004).
+const REGION_SORT_INDEXES: &[(&str, &str)] = &[("enterprise", "t.name"), ("enterprise", "t.updated_at")];
+
+fn has_region_sort_index(spec: &RegistrySpec, column: &str) -> bool {
+    REGION_SORT_INDEXES.contains(&(spec.table, column))
+}
+
+/// One page of rows with their sort value (when sorting by a column).
+fn fetch(
+    c: &Connection,
+    spec: &RegistrySpec,
+    where_sql: &[String],
+    params: &[Value],
+    column: Option<&str>,
+    order: &str,
+    limit: usize,
+) -> Result<Vec<(Record, Option<Value>)>, StoreError> {
+    let sql =
+        format!("{} {} ORDER BY {order} LIMIT {limit}", sql::select_with(spec, column), sql::where_clause(where_sql));
+    let mut st = c.prepare_cached(&sql)?;
+    let binds: Vec<Bind> = params.iter().map(Bind).collect();
+    let sort_at = 1 + spec.fields.len();
+    let rows = st
+        .query_map(rusqlite::params_from_iter(binds.iter()), |r| {
+            let key = if column.is_some() { Some(read_value(r.get_ref(sort_at)?)) } else { None };
+            Ok((Record { id: r.get(0)?, row: read_row(spec, r, 1)? }, key))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// SQLite's ordering of values under the BINARY collation: NULL, then numbers, then text
+/// by bytes.
+fn sql_order(a: &Value, b: &Value) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let rank = |v: &Value| match v {
+        Value::Null => 0,
+        Value::Int(_) | Value::Real(_) => 1,
+        Value::Text(_) => 2,
+    };
+    match (a, b) {
+        (Value::Text(x), Value::Text(y)) => x.as_bytes().cmp(y.as_bytes()),
+        (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        (x, y) if rank(x) == 1 && rank(y) == 1 => {
+            x.as_f64().unwrap_or(0.0).partial_cmp(&y.as_f64().unwrap_or(0.0)).unwrap_or(Ordering::Equal)
+        }
+        (x, y) => rank(x).cmp(&rank(y)),
     }
 }
 
