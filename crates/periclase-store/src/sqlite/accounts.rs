@@ -105,15 +105,12 @@ impl Accounts for SqliteStore {
 
     fn session(&self, digest: &str) -> Result<Option<(Account, String)>, StoreError> {
         self.with(|c| {
-            Ok(c.query_row(
-                &format!(
-                    "SELECT {COLUMNS}, s.csrf FROM session s JOIN account a ON a.id = s.account_id
-                     WHERE s.token_digest = ?1 AND s.expires_at > {NOW} AND a.disabled = 0"
-                ),
-                [digest],
-                |r| Ok((account(r)?, r.get(9)?)),
-            )
-            .optional()?)
+            // Every request asks this: a cached statement saves parsing it each time.
+            let sql = format!(
+                "SELECT {COLUMNS}, s.csrf FROM session s JOIN account a ON a.id = s.account_id
+                 WHERE s.token_digest = ?1 AND s.expires_at > {NOW} AND a.disabled = 0"
+            );
+            Ok(c.prepare_cached(&sql)?.query_row([digest], |r| Ok((account(r)?, r.get(9)?))).optional()?)
         })
     }
 

@@ -341,19 +341,19 @@ impl Store for SqliteStore {
                     fetch(c, spec, &where_sql, &params, column.as_deref(), &order, limit + 1)?
                 }
                 (Some(region), Some(col)) if total > ID_ORDER_THRESHOLD && has_region_sort_index(spec, col) => {
-                    // One ordered run per county holding matches, merged here.
+                    // One ordered run of (id, sort value) per county holding matches, read
+                    // from the index alone, merged here; then the page's rows by id.
                     let counties = self.region_counts(c, spec, &filter, region, 6)?;
-                    let mut merged = Vec::new();
+                    let mut merged: Vec<(i64, Value)> = Vec::new();
                     for (county, _) in counties {
                         let mut p = params.clone();
                         p.push(Value::Text(county));
                         let mut w = where_sql.clone();
                         w.push(format!("t.{region} = ?{}", p.len()));
-                        merged.extend(fetch(c, spec, &w, &p, Some(col), &order, limit + 1)?);
+                        merged.extend(fetch_keys(c, spec, &w, &p, col, &order, limit + 1)?);
                     }
                     merged.sort_by(|(a, ka), (b, kb)| {
-                        let by_key = sql_order(ka.as_ref().expect("sort value"), kb.as_ref().expect("sort value"));
-                        let ord = by_key.then(a.id.cmp(&b.id));
+                        let ord = sql_order(ka, kb).then(a.cmp(b));
                         if sort.desc {
                             ord.reverse()
                         } else {
@@ -361,7 +361,7 @@ impl Store for SqliteStore {
                         }
                     });
                     merged.truncate(limit + 1);
-                    merged
+                    fetch_ids(c, spec, merged)?
                 }
                 _ => fetch(c, spec, &where_sql, &params, column.as_deref(), &order, limit + 1)?,
             };
@@ -499,6 +499,47 @@ fn fetch(
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
+}
+
+/// The ids and sort values of one page, without the rows.
+fn fetch_keys(
+    c: &Connection,
+    spec: &RegistrySpec,
+    where_sql: &[String],
+    params: &[Value],
+    column: &str,
+    order: &str,
+    limit: usize,
+) -> Result<Vec<(i64, Value)>, StoreError> {
+    let sql = format!(
+        "SELECT t.id, {column} FROM {} t {} ORDER BY {order} LIMIT {limit}",
+        spec.table,
+        sql::where_clause(where_sql)
+    );
+    let mut st = c.prepare_cached(&sql)?;
+    let binds: Vec<Bind> = params.iter().map(Bind).collect();
+    let rows = st
+        .query_map(rusqlite::params_from_iter(binds.iter()), |r| Ok((r.get(0)?, read_value(r.get_ref(1)?))))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The rows of `keys`, in that order, each with its sort value.
+fn fetch_ids(
+    c: &Connection,
+    spec: &RegistrySpec,
+    keys: Vec<(i64, Value)>,
+) -> Result<Vec<(Record, Option<Value>)>, StoreError> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids are integers from the database: inlined, they make one statement for the page.
+    let ids: Vec<String> = keys.iter().map(|(id, _)| id.to_string()).collect();
+    let sql = format!("{} WHERE t.id IN ({})", sql::select(spec), ids.join(","));
+    let mut st = c.prepare(&sql)?;
+    let mut rows: HashMap<i64, Row> =
+        st.query_map([], |r| Ok((r.get(0)?, read_row(spec, r, 1)?)))?.collect::<Result<_, _>>()?;
+    Ok(keys.into_iter().filter_map(|(id, key)| rows.remove(&id).map(|row| (Record { id, row }, Some(key)))).collect())
 }
 
 /// SQLite's ordering of values under the BINARY collation: NULL, then numbers, then text
