@@ -471,7 +471,7 @@ impl Store for SqliteStore {
 }
 
 /// Sort columns with a `(region, column, id)` index (migration 0004).
-const REGION_SORT_INDEXES: &[(&str, &str)] = &[("enterprise", "t.name"), ("enterprise", "t.updated_at")];
+const REGION_SORT_INDEXES: &[(&str, &str)] = &[("enterprise", "t.name")];
 
 fn has_region_sort_index(spec: &RegistrySpec, column: &str) -> bool {
     REGION_SORT_INDEXES.contains(&(spec.table, column))

@@ -206,8 +206,7 @@ fn quality_condition(spec: &RegistrySpec, issue: QualityIssue, params: &mut Vec<
     }
 }
 
-/// Rows whose region lies inside `prefix`. A county is an equality, so the (region, id)
-/// index hands rows over in id order (keyset paging without a sort); wider prefixes are a
+/// Rows whose region lies inside `prefix`: a county is an equality, wider prefixes are a
 /// range (':' sorts right after '9').
 pub(crate) fn region_condition(column: &str, prefix: &str, params: &mut Vec<Value>) -> String {
     let p = region_prefix(prefix);
@@ -220,14 +219,20 @@ pub(crate) fn region_condition(column: &str, prefix: &str, params: &mut Vec<Valu
     format!("{column} >= ?{lo} AND {column} < ?{}", params.len())
 }
 
-/// The same conditions with region ranges kept off the region index: for a range holding
-/// many rows, walking the table in id order and stopping at the page's end beats sorting
-/// every matching row (unary `+` is SQLite's way to say "not this index").
+/// The same conditions with the region kept off any index: for a region holding many rows,
+/// walking the table in id order and stopping at the page's end beats finding every
+/// matching row and sorting them (unary `+` is SQLite's way to say "not this index").
 pub(crate) fn prefer_id_order(conds: &[String], region_column: &str) -> Vec<String> {
     let col = format!("t.{region_column} ");
     conds
         .iter()
-        .map(|c| if c.contains(&format!("{col}>=")) { c.replace(&col, &format!("+{col}")) } else { c.clone() })
+        .map(|c| {
+            if c.contains(&format!("{col}>=")) || c.contains(&format!("{col}= ")) {
+                c.replace(&col, &format!("+{col}"))
+            } else {
+                c.clone()
+            }
+        })
         .collect()
 }
 
