@@ -11,7 +11,7 @@ pub use accounts::{Account, Accounts, NewAccount};
 pub use audit::{Actor, AuditEntry, AuditQuery, Channel};
 pub use error::StoreError;
 pub use periclase_domain::{ImportItem, ImportOptions, ImportOutcome, QualityIssue, RowIssue, RowLocation};
-pub use query::{sortable_fields, Cursor, ListPage, ListQuery, Record, Sort, SortKey};
+pub use query::{sortable_fields, ListPage, ListQuery, Record, Sort, SortKey};
 pub use sqlite::SqliteStore;
 
 use periclase_domain::{Measure, RegistrySpec, Row, Scope};

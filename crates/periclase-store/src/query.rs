@@ -85,10 +85,6 @@ impl Sort {
         };
         format!("{}{key}", if self.desc { "-" } else { "" })
     }
-
-    pub fn is_default(&self) -> bool {
-        *self == Sort::default()
-    }
 }
 
 /// A keyset position: the last row's id and, for a sorted list, its sort value. Written as
@@ -162,7 +158,7 @@ mod tests {
         for text in ["name", "-name", "updated", "-updated", "id", "-founded"] {
             assert_eq!(Sort::parse(&ENTERPRISES, text).unwrap().param(), text);
         }
-        assert!(Sort::parse(&ENTERPRISES, "").unwrap().is_default());
+        assert_eq!(Sort::parse(&ENTERPRISES, "").unwrap(), Sort::default());
         let err = Sort::parse(&ENTERPRISES, "main_products").unwrap_err().to_string();
         assert!(err.contains("不能按「main_products」排序") && err.contains("name"), "{err}");
     }
