@@ -4,6 +4,6 @@
 -- because company names start with their place names and a walk of one global name index
 -- would cross every other county first. It replaces the (region, id) index: filters by
 -- region use it just as well, and a large region in id order walks the table instead
--- (`sql::prefer_id_order`), so a bulk import still builds three indexes, not four.
+-- (`sql::region_off_index`), so a bulk import still builds three indexes, not four.
 DROP INDEX enterprise_region;
 CREATE INDEX enterprise_region_name ON enterprise (region, name, id);

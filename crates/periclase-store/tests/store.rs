@@ -196,17 +196,27 @@ fn bulk_load_rebuilds_indexes_and_a_failed_one_leaves_them_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
     let before = store.index_names("enterprise").unwrap();
-    assert_eq!(before, ["enterprise_industry", "enterprise_key", "enterprise_region_name"]);
+    assert_eq!(before, ["enterprise_industry", "enterprise_key", "enterprise_region_name", "enterprise_updated"]);
+    let raw = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    let triggers = || -> Vec<String> {
+        let mut st = raw.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").unwrap();
+        st.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    };
+    let triggers_before = triggers();
+    assert!(triggers_before.contains(&"enterprise_tally_insert".to_string()));
     let demo = Demo::new(9, 30);
     let mut rows = demo_rows(&demo, &ENTERPRISES);
     rows.push(rows[0].clone());
     let (out, issues) = import(&store, &ENTERPRISES, rows.clone(), ImportOptions::default());
     assert!(!out.committed && issues.len() == 1);
     assert_eq!(store.index_names("enterprise").unwrap(), before, "rollback restores dropped indexes");
+    assert_eq!(triggers(), triggers_before, "and the tally trigger");
     rows.pop();
     let (out, _) = import(&store, &ENTERPRISES, rows.clone(), ImportOptions::default());
     assert!(out.committed);
     assert_eq!(store.index_names("enterprise").unwrap(), before, "bulk load rebuilds them");
+    assert_eq!(triggers(), triggers_before, "and restores the tally trigger");
+    assert_eq!(store.list(&ENTERPRISES, &ListQuery::default()).unwrap().total, 30, "counted by the bulk load");
     // The natural key is enforced again: the next import upserts instead of duplicating.
     let (out, _) = import(&store, &ENTERPRISES, rows, ImportOptions::default());
     assert_eq!((out.inserted, out.unchanged), (0, 30));
@@ -543,4 +553,127 @@ fn data_quality_issues_find_the_records_that_have_them() {
         store.list(&POLICIES, &ListQuery { issue: Some(QualityIssue::MissingIndustry), ..Default::default() }),
         Err(StoreError::BadQuery(_))
     ));
+}
+
+#[test]
+fn tier_filter_follows_every_honour_write() {
+    use periclase_domain::Scope;
+    use periclase_store::SaveMode;
+    let (dir, store, demo) = demo_store(40);
+    let raw = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    // Every honour the domain knows has its bit (migration 0005), and no two share one.
+    let bits: Vec<(String, i64)> = raw
+        .prepare("SELECT honour, bit FROM tier_bit")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for option in periclase_domain::registries::HONOURS {
+        assert!(bits.iter().any(|(code, _)| code == option.code), "no tier bit for {}", option.code);
+    }
+    assert!(bits.iter().all(|(_, b)| b.count_ones() == 1));
+
+    let tier = |code: &str| {
+        let q = ListQuery { tier: Some(code.into()), limit: Some(1000), ..Default::default() };
+        let page = store.list(&ENTERPRISES, &q).unwrap();
+        assert_eq!(page.total as usize, page.records.len());
+        page.records.into_iter().map(|r| r.row[0].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    // The demo's honours, as imported, are what the filter finds.
+    let honours = demo_rows(&demo, &ENTERPRISE_HONOURS);
+    let mut expected: Vec<String> = honours
+        .iter()
+        .filter(|h| h[1] == Value::Text("gazelle".into()))
+        .map(|h| h[0].as_str().unwrap().to_string())
+        .collect();
+    expected.sort();
+    expected.dedup();
+    let mut found = tier("gazelle");
+    found.sort();
+    assert_eq!(found, expected);
+
+    let actor = Actor::new("test", Channel::Api);
+    let uscc = demo.enterprise(7).uscc.clone();
+    let honour = |code: &str, year: i64| {
+        vec![
+            Value::Text(uscc.clone()),
+            Value::Text(code.into()),
+            Value::Int(year),
+            Value::Text("provincial".into()),
+            Value::Null,
+            Value::Null,
+        ]
+    };
+    let save = |row: Vec<Value>, mode| store.save(&ENTERPRISE_HONOURS, &row, mode, &actor, &Scope::All).unwrap();
+    save(honour("unicorn", 2022), SaveMode::Create);
+    save(honour("unicorn", 2023), SaveMode::Create);
+    assert_eq!(tier("unicorn"), vec![uscc.clone()]);
+    // One year gone, the other still counts.
+    let id: i64 = raw
+        .query_row("SELECT id FROM enterprise_honour WHERE honour = 'unicorn' AND year = 2022", [], |r| r.get(0))
+        .unwrap();
+    assert!(store.delete(&ENTERPRISE_HONOURS, &id.to_string(), &actor, &Scope::All).unwrap());
+    assert_eq!(tier("unicorn"), vec![uscc.clone()]);
+    // Changing the honour moves the bit.
+    raw.execute("UPDATE enterprise_honour SET honour = 'potential_unicorn' WHERE honour = 'unicorn'", []).unwrap();
+    assert!(tier("unicorn").is_empty());
+    assert!(tier("potential_unicorn").contains(&uscc));
+    // Re-importing the enterprise keeps its tiers.
+    import(&store, &ENTERPRISES, demo_rows(&demo, &ENTERPRISES), ImportOptions::default());
+    assert!(tier("potential_unicorn").contains(&uscc));
+    // The last one gone, no tier is left behind.
+    raw.execute("DELETE FROM enterprise_honour WHERE honour = 'potential_unicorn' AND year = 2023", []).unwrap();
+    assert!(!tier("potential_unicorn").contains(&uscc));
+}
+
+#[test]
+fn region_and_tier_totals_match_a_full_count_after_writes() {
+    use periclase_domain::Scope;
+    use periclase_store::SaveMode;
+    let (dir, store, demo) = demo_store(120);
+    let raw = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    let check = |when: &str| {
+        for region in [None, Some("21"), Some("2103"), Some("210381"), Some("210882")] {
+            for tier in [None, Some("high_tech"), Some("gazelle")] {
+                let q = ListQuery { region: region.map(Into::into), tier: tier.map(Into::into), ..Default::default() };
+                let p = region.unwrap_or("");
+                let bit = tier.map_or("", |t| {
+                    if t == "high_tech" {
+                        " AND h.honour = 'high_tech'"
+                    } else {
+                        " AND h.honour = 'gazelle'"
+                    }
+                });
+                let sql = format!(
+                    "SELECT count(*) FROM enterprise t WHERE t.region LIKE '{p}%' AND ({} OR EXISTS \
+                     (SELECT 1 FROM enterprise_honour h WHERE h.enterprise_id = t.id{bit}))",
+                    tier.is_none()
+                );
+                let expected: i64 = raw.query_row(&sql, [], |r| r.get(0)).unwrap();
+                assert_eq!(store.list(&ENTERPRISES, &q).unwrap().total, expected as u64, "{when}: {region:?} {tier:?}");
+                let by_county: u64 = store.count_by_region(&ENTERPRISES, &q, 6).unwrap().iter().map(|(_, n)| n).sum();
+                assert_eq!(by_county, expected as u64, "{when}: by county {region:?} {tier:?}");
+            }
+        }
+    };
+    check("after import");
+    let actor = Actor::new("test", Channel::Api);
+    // Move one enterprise to another county, delete another (its honours go with it).
+    let moved = store.get(&ENTERPRISES, &demo.enterprise(3).uscc, None).unwrap().unwrap();
+    let mut row = moved.row.clone();
+    row[2] = Value::Text(if row[2] == Value::Text("210882".into()) { "210381" } else { "210882" }.into());
+    store.save(&ENTERPRISES, &row, SaveMode::Update { id: moved.id }, &actor, &Scope::All).unwrap();
+    let honoured: String = raw
+        .query_row(
+            "SELECT e.uscc FROM enterprise e JOIN enterprise_honour h ON h.enterprise_id = e.id \
+             WHERE h.honour = 'high_tech' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(store.delete(&ENTERPRISES, &honoured, &actor, &Scope::All).unwrap());
+    check("after a move and a delete");
+    let counties = store.count_by_region(&ENTERPRISES, &ListQuery::default(), 6).unwrap();
+    assert!(counties.iter().all(|(_, n)| *n > 0), "counties left empty are not listed");
 }

@@ -6,6 +6,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use periclase_domain::{RegistrySpec, Row, Scope, Value};
 use rusqlite::{Connection, TransactionBehavior};
 
+use super::tally;
 use super::write::{append_audit, key_text, read_in_scope, row_json, AuditRecord};
 use super::{parent_key_column, parent_of, read_value, Bind};
 use crate::{ImportContext, ImportItem, ImportOutcome, RowIssue, RowLocation, StoreError};
@@ -36,9 +37,13 @@ pub(crate) fn run(
     // Restored afterwards, because the connection goes back to the pool.
     conn.pragma_update(None, "cache_size", if empty { BULK_CACHE_KIB } else { UPSERT_CACHE_KIB })?;
     conn.pragma_update(None, "threads", 2)?;
+    // Without WAL, pages read through the memory map (index builds read the whole table)
+    // would all count as resident: an import reads through the page cache it is given.
+    conn.pragma_update(None, "mmap_size", 0)?;
     let result = run_in_transaction(conn, spec, items, ctx, on_issue, on_progress);
     conn.pragma_update(None, "cache_size", DEFAULT_CACHE_KIB)?;
     conn.pragma_update(None, "threads", 0)?;
+    conn.pragma_update(None, "mmap_size", super::MMAP_BYTES)?;
     if left_wal {
         // Should this fail, every new connection switches the file back to WAL anyway.
         set_journal_mode(conn, "wal");
@@ -88,6 +93,8 @@ fn run_in_transaction(
     } else {
         Vec::new()
     };
+    let tally = if bulk { tally::of_table(spec.table) } else { None };
+    let tally_trigger = tally.map(|t| tally::suspend(&tx, t)).transpose()?;
     let now: String = tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| r.get(0))?;
     let now = Value::Text(now);
     let key_idx = spec.key_indices();
@@ -285,6 +292,9 @@ fn run_in_transaction(
     } else {
         for sql in &indexes {
             tx.execute_batch(sql)?;
+        }
+        if let (Some(tally), Some(trigger)) = (tally, &tally_trigger) {
+            tally::resume(&tx, tally, trigger)?;
         }
         let note = format!(
             "导入{}{}：读取 {} 行，新增 {}，更新 {}，未变 {}，拒绝 {}{}",

@@ -4,6 +4,7 @@ mod accounts;
 mod import;
 mod measure;
 mod sql;
+mod tally;
 mod write;
 
 use std::collections::{HashMap, HashSet};
@@ -26,11 +27,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_accounts.sql"),
     include_str!("../../migrations/0003_audit.sql"),
     include_str!("../../migrations/0004_sort_indexes.sql"),
+    include_str!("../../migrations/0005_enterprise_tiers.sql"),
 ];
 
 const DEFAULT_PAGE: u32 = 50;
 /// Above this many matching rows a list walks the table in id order instead of sorting the
-/// matches (see `sql::prefer_id_order`).
+/// matches (see `sql::region_off_index`).
 const ID_ORDER_THRESHOLD: u64 = 5_000;
 const MAX_PAGE: u32 = 1000;
 
@@ -46,8 +48,9 @@ pub struct SqliteStore {
     /// computes it once instead of each of them at once.
     computing: Mutex<()>,
     /// A connection that never writes: its `PRAGMA data_version` changes whenever anyone
-    /// else (this process or another, like a CLI import beside the server) commits.
-    watch: Mutex<Connection>,
+    /// else (this process or another, like a CLI import beside the server) commits. Opened
+    /// at the first cached read: while it is open, a bulk import cannot leave WAL mode.
+    watch: Mutex<Option<Connection>>,
     /// Idle connections; SQLite connections are cheap but not free to open, and WAL lets
     /// readers run beside the one writer.
     pool: Mutex<Pool>,
@@ -65,6 +68,8 @@ struct Pool {
 }
 
 const MAX_CONNECTIONS: usize = 8;
+/// Address space (not memory) each connection may map of the database file.
+pub(crate) const MMAP_BYTES: i64 = 4 << 30;
 
 /// (region prefix, rows) pairs, largest first.
 type RegionCounts = Vec<(String, u64)>;
@@ -113,7 +118,7 @@ impl SqliteStore {
         let mut conn = connect(&path)?;
         migrate(&mut conn)?;
         let store = SqliteStore {
-            watch: Mutex::new(connect(&path)?),
+            watch: Mutex::new(None),
             path,
             counts: Mutex::new(HashMap::new()),
             facets: Mutex::new(HashMap::new()),
@@ -164,8 +169,12 @@ impl SqliteStore {
 
     /// The database's change counter as this process sees it.
     fn data_version(&self) -> Result<i64, StoreError> {
-        let watch = self.watch.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(watch.pragma_query_value(None, "data_version", |r| r.get(0))?)
+        let mut watch = self.watch.lock().unwrap_or_else(|e| e.into_inner());
+        let conn = match watch.as_mut() {
+            Some(conn) => conn,
+            None => watch.insert(connect(&self.path)?),
+        };
+        Ok(conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
     }
 
     /// `compute()`, or its earlier result under `key` if no one has written since.
@@ -198,7 +207,12 @@ impl SqliteStore {
     }
 
     fn cached_count(&self, c: &Connection, spec: &RegistrySpec, filter: &sql::Filter) -> Result<u64, StoreError> {
-        let count_sql = format!("SELECT count(*) FROM {} t {}", spec.table, sql::where_clause(&filter.where_sql));
+        let count_sql = match filter.tally {
+            Some(tally) => {
+                format!("SELECT coalesce(sum(t.n), 0) FROM {tally} t {}", sql::where_clause(&filter.where_sql))
+            }
+            None => format!("SELECT count(*) FROM {} t {}", spec.table, sql::where_clause(&filter.where_sql)),
+        };
         let key = format!("{count_sql}\u{1}{:?}", filter.params);
         self.cached(&self.counts, key, || {
             let binds: Vec<Bind> = filter.params.iter().map(Bind).collect();
@@ -217,9 +231,13 @@ impl SqliteStore {
         column: &str,
         prefix_len: usize,
     ) -> Result<RegionCounts, StoreError> {
+        let (table, rows) = match filter.tally {
+            Some(tally) => (tally, "sum(t.n)"),
+            None => (spec.table, "count(*)"),
+        };
         let q = format!(
-            "SELECT substr(t.{column}, 1, {n}) AS p, count(*) AS k FROM {} t {} GROUP BY p ORDER BY k DESC, p",
-            spec.table,
+            "SELECT substr(t.{column}, 1, {n}) AS p, {rows} AS k FROM {table} t {} GROUP BY p HAVING k > 0 \
+             ORDER BY k DESC, p",
             sql::where_clause(&filter.where_sql),
             n = prefix_len.clamp(2, 6)
         );
@@ -271,6 +289,13 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "busy_timeout", 10_000)?;
+    // Reads straight from the OS page cache instead of copying every page into SQLite's
+    // own: list pages over a million rows touch hundreds of pages per request.
+    conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+    // Plans must not depend on bound values: otherwise SQLite re-parses a cached statement
+    // whenever a parameter it looked at changes, and a busy list endpoint spends a tenth of
+    // its time in the parser. Our queries steer the planner explicitly (`+column`) instead.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(conn)
 }
 
@@ -337,7 +362,11 @@ impl Store for SqliteStore {
             let region = spec.region_field.and_then(|k| spec.field(k)).map(|f| f.column);
             let mut rows = match (region, &column) {
                 (Some(region), None) if total > ID_ORDER_THRESHOLD => {
-                    let where_sql = sql::prefer_id_order(&where_sql, region);
+                    let where_sql = sql::region_off_index(&where_sql, region);
+                    fetch(c, spec, &where_sql, &params, column.as_deref(), &order, limit + 1)?
+                }
+                (Some(region), Some(col)) if total > ID_ORDER_THRESHOLD && has_sort_index(spec, col) => {
+                    let where_sql = sql::region_off_index(&where_sql, region);
                     fetch(c, spec, &where_sql, &params, column.as_deref(), &order, limit + 1)?
                 }
                 (Some(region), Some(col)) if total > ID_ORDER_THRESHOLD && has_region_sort_index(spec, col) => {
@@ -470,11 +499,17 @@ impl Store for SqliteStore {
     }
 }
 
-/// Sort columns with a `(region, column, id)` index (migration 0004).
+/// Sort columns with a `(region, column, id)` index (migration 0004; a test checks).
 const REGION_SORT_INDEXES: &[(&str, &str)] = &[("enterprise", "t.name")];
+/// Sort columns with a `(column, id)` index (migration 0005; a test checks).
+const SORT_INDEXES: &[(&str, &str)] = &[("enterprise", "t.updated_at")];
 
 fn has_region_sort_index(spec: &RegistrySpec, column: &str) -> bool {
     REGION_SORT_INDEXES.contains(&(spec.table, column))
+}
+
+fn has_sort_index(spec: &RegistrySpec, column: &str) -> bool {
+    SORT_INDEXES.contains(&(spec.table, column))
 }
 
 /// One page of rows with their sort value (when sorting by a column).
@@ -587,6 +622,9 @@ pub(crate) fn parent_key_column(parent: &RegistrySpec) -> &'static str {
 mod tests {
     use super::*;
 
+    /// Columns kept by triggers rather than written from a row (migration 0005).
+    const DERIVED_COLUMNS: &[(&str, &str)] = &[("enterprise", "tiers")];
+
     #[test]
     fn migrations_create_every_spec_column() {
         let dir = tempfile::tempdir().unwrap();
@@ -598,8 +636,47 @@ mod tests {
             for f in spec.fields {
                 assert!(cols.contains(f.column), "{}.{} missing", spec.table, f.column);
             }
-            assert_eq!(cols.len(), spec.fields.len() + 2, "{}: columns not in the spec: {cols:?}", spec.table);
+            // id, updated_at, and columns the store derives itself (never imported or shown).
+            let derived = DERIVED_COLUMNS.iter().filter(|(t, _)| *t == spec.table).count();
+            assert_eq!(
+                cols.len(),
+                spec.fields.len() + 2 + derived,
+                "{}: columns not in the spec: {cols:?}",
+                spec.table
+            );
         }
+        // The sort indexes the list relies on exist, with the columns it expects.
+        let conn = store.take().unwrap();
+        let indexed = |table: &str, columns: &[&str]| {
+            let names: Vec<String> = conn
+                .prepare("SELECT name FROM pragma_index_list(?1)")
+                .unwrap()
+                .query_map([table], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            names.iter().any(|name| {
+                let cols: Vec<String> = conn
+                    .prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
+                    .unwrap()
+                    .query_map([name], |r| r.get(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                cols == columns
+            })
+        };
+        for (table, column) in REGION_SORT_INDEXES {
+            assert!(indexed(table, &["region", column.trim_start_matches("t."), "id"]), "{table} {column}");
+        }
+        for (table, column) in SORT_INDEXES {
+            assert!(indexed(table, &[column.trim_start_matches("t."), "id"]), "{table} {column}");
+        }
+        store.release(conn);
+        // One connection until a cached read needs the watcher: a second one open would
+        // keep a bulk import (the CLI's) from leaving WAL mode (regression: 2× the writes).
+        assert!(store.watch.lock().unwrap().is_none());
+        assert_eq!(store.pool.lock().unwrap().open, 1);
         // Re-opening does not re-run migrations.
         drop(store);
         let again = SqliteStore::open(dir.path().join("t.db")).unwrap();

@@ -44,11 +44,24 @@ pub(crate) fn where_clause(conds: &[String]) -> String {
 pub(crate) struct Filter {
     pub where_sql: Vec<String>,
     pub params: Vec<Value>,
+    /// A tally table answering this filter's counts: set while every condition reads only
+    /// `t.region` and `t.tiers`, columns the tally has under the same names.
+    pub tally: Option<&'static str>,
 }
 
 impl Filter {
     pub fn build(spec: &RegistrySpec, q: &ListQuery) -> Result<Filter, StoreError> {
-        let mut f = Filter::default();
+        let mut f = Filter { tally: super::tally::of_table(spec.table).map(|t| t.counts), ..Filter::default() };
+        let untallied = [
+            q.q.as_deref().is_some_and(|s| !s.trim().is_empty()),
+            q.industry.as_deref().is_some_and(|s| !s.trim().is_empty()),
+            q.year.is_some(),
+            q.issue.is_some(),
+            matches!(&q.scope, Some(s) if !matches!(s, Scope::All | Scope::Region(_) | Scope::Nothing)),
+        ];
+        if untallied.into_iter().any(|u| u) {
+            f.tally = None;
+        }
         if let Some(text) = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             let like = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
             let n = f.push(Value::Text(like));
@@ -84,9 +97,8 @@ impl Filter {
                 Ok(_) | Err(_) => return Err(StoreError::BadQuery(format!("梯度「{tier}」不是可选值"))),
             };
             let n = f.push(Value::Text(code));
-            f.where_sql.push(format!(
-                "EXISTS (SELECT 1 FROM enterprise_honour h WHERE h.enterprise_id = t.id AND h.honour = ?{n})"
-            ));
+            // The bit set kept by migration 0005's triggers: no probe of the honours per row.
+            f.where_sql.push(format!("t.tiers & (SELECT bit FROM tier_bit WHERE honour = ?{n}) != 0"));
         }
         if let Some(code) = q.industry.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             let Some(field) = spec.field("industry").filter(|f| f.kind == FieldKind::Industry) else {
@@ -220,9 +232,9 @@ pub(crate) fn region_condition(column: &str, prefix: &str, params: &mut Vec<Valu
 }
 
 /// The same conditions with the region kept off any index: for a region holding many rows,
-/// walking the table in id order and stopping at the page's end beats finding every
-/// matching row and sorting them (unary `+` is SQLite's way to say "not this index").
-pub(crate) fn prefer_id_order(conds: &[String], region_column: &str) -> Vec<String> {
+/// walking the table (or a sort index) in order and stopping at the page's end beats finding
+/// every matching row and sorting them (unary `+` is SQLite's way to say "not this index").
+pub(crate) fn region_off_index(conds: &[String], region_column: &str) -> Vec<String> {
     let col = format!("t.{region_column} ");
     conds
         .iter()
