@@ -82,6 +82,20 @@ fn gbk_csv_with_chinese_headers_imports() {
     assert!(back.contains("营口示例耐火材料有限公司（鲅鱼圈）"), "{back}");
     assert!(back.contains("210381") && back.contains("2001-05-08") && back.contains("电熔镁砂；轻烧氧化镁"), "{back}");
 
+    // Export follows a sort and a data-quality filter; bad ones are named.
+    let sorted = env.run(&["export", "enterprises", "--format", "csv", "--sort", "-name", "-o", "sorted.csv"]);
+    assert!(sorted.status.success(), "{}", text(&sorted));
+    let sorted = std::fs::read_to_string(env.path("sorted.csv")).unwrap();
+    let names: Vec<&str> = sorted.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    assert_eq!(names, ["营口示例耐火材料有限公司（鲅鱼圈）", "海城示例镁业有限公司"]);
+    let none = env.run(&["export", "enterprises", "--format", "csv", "--issue", "missing_industry", "-o", "q.csv"]);
+    assert!(text(&none).contains("导出 0 行"), "{}", text(&none));
+    let bad = env.run(&["export", "enterprises", "--sort", "利润"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad).contains("利润") && text(&bad).contains("name"), "{}", text(&bad));
+    let bad = env.run(&["export", "enterprises", "--issue", "typo"]);
+    assert!(text(&bad).contains("「typo」") && text(&bad).contains("missing_industry"), "{}", text(&bad));
+
     // Re-importing the same file changes nothing.
     let again = env.import("enterprises", &file, &[]);
     assert!(text(&again).contains("新增 0，更新 0，未变 2"), "{}", text(&again));

@@ -100,7 +100,9 @@ pub trait Store: Send + Sync {
         each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError>;
 
-    fn count(&self, spec: &'static RegistrySpec) -> Result<u64, StoreError>;
+    /// How many rows match the query's filters (paging ignored): what `list` reports as
+    /// `total`, without reading a page.
+    fn count(&self, spec: &'static RegistrySpec, query: &ListQuery) -> Result<u64, StoreError>;
 
     /// Rows matching the query's filters, counted by the first `prefix_len` digits of the
     /// registry's region (2: province, 4: city, 6: county), largest first.

@@ -89,16 +89,16 @@ fn all_or_nothing_partial_and_dry_run() {
     assert_eq!(out.rejected, 1);
     assert_eq!(issues[0].location.row, 99);
     assert_eq!(issues[0].column.as_deref(), Some("统一社会信用代码"));
-    assert_eq!(store.count(&ENTERPRISES).unwrap(), 0, "nothing written");
+    assert_eq!(store.count(&ENTERPRISES, &ListQuery::default()).unwrap(), 0, "nothing written");
 
     let (out, _) = run(ImportOptions { dry_run: true, partial: true });
     assert_eq!((out.inserted, out.committed), (10, false));
-    assert_eq!(store.count(&ENTERPRISES).unwrap(), 0, "a dry run writes nothing");
+    assert_eq!(store.count(&ENTERPRISES, &ListQuery::default()).unwrap(), 0, "a dry run writes nothing");
 
     let (out, _) = run(ImportOptions { partial: true, dry_run: false });
     assert!(out.committed);
     assert_eq!((out.inserted, out.rejected), (10, 1));
-    assert_eq!(store.count(&ENTERPRISES).unwrap(), 10);
+    assert_eq!(store.count(&ENTERPRISES, &ListQuery::default()).unwrap(), 10);
 }
 
 #[test]
@@ -220,7 +220,7 @@ fn bulk_load_rebuilds_indexes_and_a_failed_one_leaves_them_in_place() {
     // The natural key is enforced again: the next import upserts instead of duplicating.
     let (out, _) = import(&store, &ENTERPRISES, rows, ImportOptions::default());
     assert_eq!((out.inserted, out.unchanged), (0, 30));
-    assert_eq!(store.count(&ENTERPRISES).unwrap(), 30);
+    assert_eq!(store.count(&ENTERPRISES, &ListQuery::default()).unwrap(), 30);
 }
 
 fn official() -> periclase_domain::Scope {

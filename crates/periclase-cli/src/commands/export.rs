@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use periclase_io::{Exporter, Format};
-use periclase_store::{ListQuery, SqliteStore, Store, StoreError};
+use periclase_store::{ListQuery, QualityIssue, Sort, SqliteStore, Store, StoreError};
 
 use crate::config::Config;
 use crate::progress;
@@ -33,6 +33,12 @@ pub struct Args {
     /// 行业代码前缀（GB/T 4754），如 C30 或 C3089
     #[arg(long)]
     industry: Option<String>,
+    /// 排序：字段名，前加 - 为倒序，如 name、-updated（最近变更在前）
+    #[arg(long, allow_hyphen_values = true)]
+    sort: Option<String>,
+    /// 只导出有某类数据质量问题的记录：retired_region、missing_industry、stale_figures、overdue_demand
+    #[arg(long)]
+    issue: Option<String>,
 }
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
@@ -43,16 +49,29 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     };
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("{}.{ext}", spec.name)));
     let store = SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
+    let sort = args.sort.as_deref().map(|s| Sort::parse(spec, s)).transpose()?.unwrap_or_default();
+    let issue = args
+        .issue
+        .as_deref()
+        .map(|code| {
+            QualityIssue::parse(code).ok_or_else(|| {
+                let codes: Vec<String> =
+                    QualityIssue::ALL.iter().map(|i| format!("{}（{}）", i.code(), i.label())).collect();
+                anyhow::anyhow!("没有「{code}」这类数据质量问题，可选：{}", codes.join("、"))
+            })
+        })
+        .transpose()?;
     let query = ListQuery {
         q: args.q,
         region: args.region,
         tier: args.tier,
         year: args.year,
         industry: args.industry,
-        limit: Some(1),
+        sort,
+        issue,
         ..Default::default()
     };
-    let total = store.list(spec, &query)?.total;
+    let total = store.count(spec, &query)?;
     let pb = progress::bar(Some(total), &format!("导出{}", spec.label));
     // Write to a temporary name first: a failed export never leaves a half-written file
     // under the name the user asked for.

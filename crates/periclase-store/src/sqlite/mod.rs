@@ -491,11 +491,9 @@ impl Store for SqliteStore {
         self.with(|c| Ok(c.query_row("SELECT max(year) FROM enterprise_figure", [], |r| r.get(0))?))
     }
 
-    fn count(&self, spec: &'static RegistrySpec) -> Result<u64, StoreError> {
-        self.with(|c| {
-            let n: i64 = c.query_row(&format!("SELECT count(*) FROM {}", spec.table), [], |r| r.get(0))?;
-            Ok(n as u64)
-        })
+    fn count(&self, spec: &'static RegistrySpec, query: &ListQuery) -> Result<u64, StoreError> {
+        let filter = sql::Filter::build(spec, query)?;
+        self.with(|c| self.cached_count(c, spec, &filter))
     }
 }
 

@@ -35,12 +35,12 @@ pub async fn page(State(state): State<AppState>, PageSession(s): PageSession) ->
         let sc = scope.clone();
         Some(
             tokio::task::spawn_blocking(move || -> Result<Overview, ApiError> {
-                let base = ListQuery { scope: Some(sc), limit: Some(1), ..Default::default() };
-                let total = store.list(&ENTERPRISES, &base)?.total;
+                let base = ListQuery { scope: Some(sc), ..Default::default() };
+                let total = store.count(&ENTERPRISES, &base)?;
                 let mut tiers = Vec::new();
                 for h in HONOURS {
                     let q = ListQuery { tier: Some(h.code.to_string()), ..base.clone() };
-                    tiers.push((h.label.to_string(), store.list(&ENTERPRISES, &q)?.total as f64));
+                    tiers.push((h.label.to_string(), store.count(&ENTERPRISES, &q)? as f64));
                 }
                 let regions = RegionTable::embedded();
                 let cities = store
@@ -55,13 +55,8 @@ pub async fn page(State(state): State<AppState>, PageSession(s): PageSession) ->
                 let mut alerts = Vec::new();
                 for (spec, scope) in readable {
                     for issue in QualityIssue::ALL.into_iter().filter(|i| i.applies_to(spec)) {
-                        let q = ListQuery {
-                            scope: Some(scope.clone()),
-                            issue: Some(issue),
-                            limit: Some(1),
-                            ..Default::default()
-                        };
-                        let n = store.list(spec, &q)?.total;
+                        let q = ListQuery { scope: Some(scope.clone()), issue: Some(issue), ..Default::default() };
+                        let n = store.count(spec, &q)?;
                         if n > 0 {
                             alerts.push((spec, issue, n));
                         }

@@ -52,10 +52,10 @@ pub async fn page(State(state): State<AppState>, s: PageSession, Query(p): Query
             let progress = progress(&t, &series);
             rows.push(Row { target: t, series, progress });
         }
-        let base = ListQuery { region: Some(region), limit: Some(1), ..Default::default() };
+        let base = ListQuery { region: Some(region), ..Default::default() };
         let mut tiers = Vec::new();
         for h in HONOURS {
-            let n = store.list(&ENTERPRISES, &ListQuery { tier: Some(h.code.to_string()), ..base.clone() })?.total;
+            let n = store.count(&ENTERPRISES, &ListQuery { tier: Some(h.code.to_string()), ..base.clone() })?;
             if n > 0 {
                 tiers.push((h.label.to_string(), n as f64));
             }

@@ -11,8 +11,9 @@ pub fn router() -> Router<AppState> {
 
 async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let store = state.store.clone();
-    let enterprises = tokio::task::spawn_blocking(move || store.count(&ENTERPRISES))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let enterprises =
+        tokio::task::spawn_blocking(move || store.count(&ENTERPRISES, &periclase_store::ListQuery::default()))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
     Ok(Json(serde_json::json!({ "status": "ok", "enterprises": enterprises })))
 }
