@@ -49,5 +49,5 @@ run "administrator" "$ADMIN" "/api/enterprises?region=2108&tier=high_tech&limit=
 run "administrator" "$ADMIN" "/api/enterprises?sort=name&limit=50"
 run "county official (scope 210381)" "$COUNTY" "/r/enterprises"
 run "county official (scope 210381)" "$COUNTY" "/r/enterprises?tier=high_tech&sort=-name"
-# Last: an unindexed sort keeps the server busy after wrk stops.
 run "administrator" "$ADMIN" "/api/enterprises?region=2103&sort=-updated&limit=50"
+run "administrator" "$ADMIN" "/"

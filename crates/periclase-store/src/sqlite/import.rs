@@ -37,13 +37,9 @@ pub(crate) fn run(
     // Restored afterwards, because the connection goes back to the pool.
     conn.pragma_update(None, "cache_size", if empty { BULK_CACHE_KIB } else { UPSERT_CACHE_KIB })?;
     conn.pragma_update(None, "threads", 2)?;
-    // Without WAL, pages read through the memory map (index builds read the whole table)
-    // would all count as resident: an import reads through the page cache it is given.
-    conn.pragma_update(None, "mmap_size", 0)?;
     let result = run_in_transaction(conn, spec, items, ctx, on_issue, on_progress);
     conn.pragma_update(None, "cache_size", DEFAULT_CACHE_KIB)?;
     conn.pragma_update(None, "threads", 0)?;
-    conn.pragma_update(None, "mmap_size", super::MMAP_BYTES)?;
     if left_wal {
         // Should this fail, every new connection switches the file back to WAL anyway.
         set_journal_mode(conn, "wal");

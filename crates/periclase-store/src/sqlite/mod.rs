@@ -68,8 +68,6 @@ struct Pool {
 }
 
 const MAX_CONNECTIONS: usize = 8;
-/// Address space (not memory) each connection may map of the database file.
-pub(crate) const MMAP_BYTES: i64 = 4 << 30;
 
 /// (region prefix, rows) pairs, largest first.
 type RegionCounts = Vec<(String, u64)>;
@@ -289,9 +287,6 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "busy_timeout", 10_000)?;
-    // Reads straight from the OS page cache instead of copying every page into SQLite's
-    // own: list pages over a million rows touch hundreds of pages per request.
-    conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
     // Plans must not depend on bound values: otherwise SQLite re-parses a cached statement
     // whenever a parameter it looked at changes, and a busy list endpoint spends a tenth of
     // its time in the parser. Our queries steer the planner explicitly (`+column`) instead.
