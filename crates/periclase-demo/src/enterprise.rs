@@ -1,6 +1,6 @@
 //! One demo enterprise and the rows about it.
 
-use periclase_domain::{RegionTable, Row, Uscc, Value};
+use periclase_domain::{ChainSet, RegionTable, Row, Uscc, Value};
 
 use crate::places::{Node, Place, BRANDS, NODES, PLACES};
 use crate::rng::{round, Rng};
@@ -165,6 +165,18 @@ impl Profile {
                 each(vec![text(&self.uscc), Value::Int(year), text(metric), value, text(source), text(&as_of)]);
             }
         }
+    }
+
+    /// The enterprise's place on its chain template, as an official confirmed it. One in ten
+    /// is left unassigned: `periclase chain suggest` has those to propose.
+    pub fn chain_members(&self, each: &mut dyn FnMut(Row)) {
+        if self.index % 10 == 3 {
+            return;
+        }
+        let Some(chain) = ChainSet::embedded().get(self.node.chain) else { return };
+        let Some(node) = chain.find(self.node.name) else { return };
+        let basis = format!("主要产品：{}", self.node.products.join("、"));
+        each(vec![text(&self.uscc), text(format!("{}/{}", chain.id, node.id)), text("confirmed"), text(basis)]);
     }
 
     pub fn honours(&self, each: &mut dyn FnMut(Row)) {

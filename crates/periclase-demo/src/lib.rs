@@ -70,6 +70,7 @@ impl Demo {
             RegistryId::Policies => texts::POLICIES.len() as u64,
             RegistryId::FinancialProducts => texts::FINANCE.len() as u64 * 3,
             RegistryId::Catalogue => 119,
+            RegistryId::ChainMembers => n,
         }
     }
 
@@ -99,6 +100,7 @@ impl Demo {
             RegistryId::Policies => others::policies(each),
             RegistryId::FinancialProducts => others::financial_products(each),
             RegistryId::Catalogue => others::catalogue(self, each),
+            RegistryId::ChainMembers => (0..self.enterprises).for_each(|i| self.enterprise(i).chain_members(each)),
         }
     }
 }
@@ -173,5 +175,22 @@ mod tests {
         demo.for_each(RegistryId::Enterprises, &mut |r| {
             assert!(r[1].as_str().unwrap().contains("示例"), "{:?}", r[1]);
         });
+    }
+}
+
+#[cfg(test)]
+mod chain_tests {
+    use periclase_domain::ChainSet;
+
+    /// Every demo node of a chain that has a template sits on a node of that template:
+    /// otherwise its enterprises would silently get no chain membership.
+    #[test]
+    fn demo_nodes_exist_in_their_chain_templates() {
+        for node in crate::places::NODES {
+            if let Some(chain) = ChainSet::embedded().get(node.chain) {
+                let found = chain.find(node.name).unwrap_or_else(|| panic!("{} lacks {}", chain.id, node.name));
+                assert!(chain.is_leaf(&found.id), "{}", node.name);
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Periclase domain: registry specs, identifiers (USCC, GB/T 2260 regions, GB/T 4754
 //! industries) and validation. Pure: no IO.
 
+pub mod chain;
 pub mod import;
 pub mod industry;
 pub mod measure;
@@ -14,6 +15,7 @@ pub mod uscc;
 pub mod validate;
 pub mod value;
 
+pub use chain::{Chain, ChainEdge, ChainError, ChainNode, ChainSet, EdgeKind, Stage};
 pub use import::{ImportItem, ImportOptions, ImportOutcome, RowIssue, RowLocation};
 pub use industry::{parse_industry, IndustryError};
 pub use measure::Measure;

@@ -575,6 +575,36 @@ pub static CATALOGUE: RegistrySpec = RegistrySpec {
     check: None,
 };
 
+/// Whether an enterprise's place on a chain node is settled.
+pub const MEMBER_STATUS: &[EnumOption] = &[
+    opt_a("confirmed", "已确认", &["确认", "是"]),
+    opt_a("suggested", "待确认", &["建议", "推荐"]),
+    opt_a("rejected", "已否决", &["否决", "否"]),
+];
+
+static CHAIN_MEMBER_FIELDS: &[F] = &[
+    ENT_KEY,
+    F::new("node", "产业链环节", K::ChainNode).aliases(&["环节", "产业链节点", "链条环节"]).required(),
+    F::new("status", "状态", K::Enum(MEMBER_STATUS)).aliases(&["确认状态"]).required(),
+    F::new("basis", "依据", K::Text(LINE)).aliases(&["理由", "说明"]),
+];
+
+/// Enterprises on chain nodes (企业上链): assigned by officials, or suggested from products,
+/// business scope and industry code and then confirmed or rejected.
+pub static CHAIN_MEMBERS: RegistrySpec = RegistrySpec {
+    id: RegistryId::ChainMembers,
+    name: "chain-members",
+    label: "企业上链",
+    table: "chain_member",
+    fields: CHAIN_MEMBER_FIELDS,
+    natural_key: &["uscc", "node"],
+    search: &[],
+    region_field: None,
+    year_field: None,
+    owner: Some("uscc"),
+    check: None,
+};
+
 /// All registries, parents before children (the order imports and migrations need).
 pub static ALL: &[&RegistrySpec] = &[
     &ENTERPRISES,
@@ -593,6 +623,7 @@ pub static ALL: &[&RegistrySpec] = &[
     &POLICIES,
     &FINANCIAL_PRODUCTS,
     &CATALOGUE,
+    &CHAIN_MEMBERS,
 ];
 
 pub fn spec(id: RegistryId) -> &'static RegistrySpec {

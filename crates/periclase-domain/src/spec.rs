@@ -41,6 +41,9 @@ pub enum FieldKind {
     Percent,
     Enum(&'static [EnumOption]),
     Bool,
+    /// A leaf node of an industry chain template, stored as `chain/node` ids
+    /// (`magnesia/fused`); typed and shown as names (`菱镁产业链/电熔镁砂`).
+    ChainNode,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +111,7 @@ pub enum RegistryId {
     Policies,
     FinancialProducts,
     Catalogue,
+    ChainMembers,
 }
 
 #[derive(Debug)]

@@ -3,7 +3,7 @@
 
 use crate::spec::{FieldKind, FieldSpec, RegistrySpec};
 use crate::value::{self, Value};
-use crate::{normalize_cell, parse_industry, RegionTable, Uscc};
+use crate::{normalize_cell, parse_industry, ChainSet, RegionTable, Uscc};
 
 /// Validated cells, in the order of the registry's fields.
 pub type Row = Vec<Value>;
@@ -122,6 +122,10 @@ pub fn validate_cell(f: &FieldSpec, raw: &str) -> Result<Value, FieldError> {
             Some(b) => Ok(Value::Int(i64::from(b))),
             None => bad(format!("「{label}」「{v}」应填“是”或“否”")),
         },
+        FieldKind::ChainNode => match ChainSet::embedded().resolve(&v) {
+            Ok(key) => Ok(Value::Text(key)),
+            Err(e) => bad(format!("「{label}」{e}")),
+        },
     }
 }
 
@@ -157,6 +161,10 @@ pub fn display_cell(f: &FieldSpec, v: &Value) -> String {
     match (f.kind, v) {
         (FieldKind::Enum(_), Value::Text(code)) => f.enum_label(code).to_string(),
         (FieldKind::Bool, Value::Int(b)) => if *b != 0 { "是" } else { "否" }.to_string(),
+        (FieldKind::ChainNode, Value::Text(key)) => match ChainSet::embedded().lookup(key) {
+            Some((c, n)) => format!("{}/{}", c.name, n.name),
+            None => key.clone(),
+        },
         _ => v.to_string(),
     }
 }

@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0003_audit.sql"),
     include_str!("../../migrations/0004_sort_indexes.sql"),
     include_str!("../../migrations/0005_enterprise_tiers.sql"),
+    include_str!("../../migrations/0006_chain_members.sql"),
 ];
 
 const DEFAULT_PAGE: u32 = 50;

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
-use periclase_domain::{display_cell, validate_row, FieldError, FieldKind, FieldSpec, RegistrySpec, Row};
+use periclase_domain::{display_cell, validate_row, ChainSet, FieldError, FieldKind, FieldSpec, RegistrySpec, Row};
 use periclase_store::{Actor, Channel, Record, SaveMode};
 
 use super::registry::record_path;
@@ -51,6 +51,17 @@ fn input(f: &FieldSpec, value: &str) -> Markup {
                 option value="否" selected[value == "否"] { "否" }
             },
             FieldKind::Date => input type="date" name=(name) value=(value);
+            FieldKind::ChainNode => select name=(name) {
+                option value="" { "（未填）" }
+                @for c in &ChainSet::embedded().chains {
+                    optgroup label=(c.name) {
+                        @for n in c.leaves() {
+                            @let shown = format!("{}/{}", c.name, n.name);
+                            option value=(shown) selected[value == shown] { (n.name) }
+                        }
+                    }
+                }
+            },
             _ => input name=(name) value=(value);
         }
     }

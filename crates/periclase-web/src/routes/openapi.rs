@@ -3,7 +3,7 @@
 
 use axum::routing::get;
 use axum::{Json, Router};
-use periclase_domain::{registries, FieldKind, FieldSpec, QualityIssue, RegistrySpec};
+use periclase_domain::{registries, ChainSet, FieldKind, FieldSpec, QualityIssue, RegistrySpec};
 use serde_json::{json, Map, Value};
 
 use crate::AppState;
@@ -36,6 +36,12 @@ fn field_schema(f: &FieldSpec) -> Value {
             "description": opts.iter().map(|o| format!("{}={}", o.code, o.label)).collect::<Vec<_>>().join("，"),
         }),
         FieldKind::Bool => json!({ "type": "integer", "enum": [0, 1], "description": "1=是，0=否" }),
+        FieldKind::ChainNode => {
+            let set = ChainSet::embedded();
+            let keys: Vec<String> =
+                set.chains.iter().flat_map(|c| c.leaves().map(move |n| format!("{}/{}", c.id, n.id))).collect();
+            json!({ "type": "string", "enum": keys, "description": "产业链环节「产业链/环节」；输入时也可填中文名称，如 菱镁产业链/电熔镁砂" })
+        }
     };
     s["title"] = json!(f.label);
     s
