@@ -2,6 +2,7 @@
 //! industries) and validation. Pure: no IO.
 
 pub mod chain;
+pub mod chain_facts;
 pub mod import;
 pub mod industry;
 pub mod measure;
@@ -16,6 +17,7 @@ pub mod validate;
 pub mod value;
 
 pub use chain::{Chain, ChainEdge, ChainError, ChainNode, ChainSet, EdgeKind, Stage};
+pub use chain_facts::{AchievementFacts, ChainFacts, EnterpriseFacts, Membership, PlatformFacts, ProjectFacts};
 pub use import::{ImportItem, ImportOptions, ImportOutcome, RowIssue, RowLocation};
 pub use industry::{parse_industry, IndustryError};
 pub use measure::Measure;
