@@ -70,7 +70,7 @@ pub struct Finding {
 }
 
 pub fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
+    format!("{:.1}%", x * 100.0 + 0.0)
 }
 
 pub fn wan(x: f64) -> String {

@@ -9,6 +9,7 @@ pub mod findings;
 pub mod layout;
 pub mod leaders;
 pub mod metrics;
+pub mod report;
 pub mod rules;
 pub mod suggest;
 pub mod targets;

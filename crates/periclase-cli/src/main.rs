@@ -40,6 +40,11 @@ enum Command {
     Demo(commands::demo::Args),
     /// 账号管理：add、passwd、disable、enable、list
     User(commands::user::Args),
+    /// 产业链图谱：list、show、gaps、leaders、targets、suggest
+    Chain {
+        #[command(subcommand)]
+        command: commands::chain::Command,
+    },
     /// 校验统一社会信用代码
     ValidateUscc(commands::uscc::Args),
     /// 列出所有库及其列名
@@ -76,6 +81,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => commands::demo::run(&config, a),
         Command::ValidateUscc(a) => commands::uscc::run(a),
         Command::User(a) => commands::user::run(&config, a),
+        Command::Chain { command } => commands::chain::run(&config, command),
         Command::Registries => commands::registries(),
     };
     match result {

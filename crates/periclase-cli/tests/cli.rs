@@ -591,3 +591,40 @@ mod browser {
         eprintln!("screenshots: {}", shots.display());
     }
 }
+
+#[test]
+fn chain_commands_analyse_the_demo_province() {
+    let env = Env::new();
+    let out = env.run(&["demo", "--enterprises", "400"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = env.run(&["chain", "gaps", "--chain", "mg-metal", "--region", "3417", "--format", "json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["benchmark"], "34");
+    let rows = doc["rows"].as_array().unwrap();
+    assert!(rows.iter().any(|f| f["kind"] == "missing" && f["name"] == "压铸"), "{doc}");
+    assert!(rows.iter().all(|f| !f["evidence"].as_array().unwrap().is_empty()));
+
+    let out =
+        env.run(&["chain", "targets", "--chain", "mg-metal", "--region", "3417", "--format", "xlsx", "-o", "t.xlsx"]);
+    assert!(out.status.success(), "{}", text(&out));
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(env.path("t.xlsx")).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(sheet.get((0, 0)).unwrap().to_string(), "缺口类型");
+    assert!(sheet.height() > 1);
+
+    let out = env.run(&["chain", "leaders", "--chain", "magnesia", "--region", "2103"]);
+    assert!(text(&out).contains("链主候选") && text(&out).contains("规模"), "{}", text(&out));
+
+    // Suggestions go in as 待确认 and show in the node metrics.
+    let out = env.run(&["chain", "suggest", "--chain", "magnesia", "--apply"]);
+    assert!(text(&out).contains("新增待确认"), "{}", text(&out));
+    let out = env.run(&["chain", "show", "--chain", "magnesia", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["rows"].as_array().unwrap().iter().any(|n| n["suggested"].as_u64() > Some(0)), "{doc}");
+
+    let bad = env.run(&["chain", "show", "--chain", "铝"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad).contains("没有产业链「铝」"), "{}", text(&bad));
+}

@@ -199,3 +199,20 @@ fn write_header(ws: &mut Worksheet, header: &[String], bold: &CellFormat) -> Res
     }
     Ok(())
 }
+
+/// Writes a small table (a report, not a registry) to CSV or xlsx: a header row of labels,
+/// then the rows, numbers as numbers. Returns the data rows written.
+pub fn write_table(
+    path: &Path,
+    format: Format,
+    title: &str,
+    header: &[&str],
+    rows: &[Vec<Value>],
+) -> Result<u64, IoError> {
+    let mut e = Exporter::create_plain(path, format, title)?;
+    e.write_texts(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>())?;
+    for row in rows {
+        e.write_values(row, None)?;
+    }
+    e.finish()
+}

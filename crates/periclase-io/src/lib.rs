@@ -17,7 +17,7 @@ mod table;
 
 pub use encoding::{detect_encoding, encoding_from_label};
 pub use error::IoError;
-pub use export::{Exporter, Format};
+pub use export::{write_table, Exporter, Format};
 pub use report::{report_path, ErrorReport};
 pub use source::{open_import, ImportSource, ReadOptions};
 pub use table::FileKind;

@@ -116,6 +116,10 @@ pub trait Store: Send + Sync {
     /// A monitored indicator in a region (GB/T 2260 prefix), year by year.
     fn measure_series(&self, measure: &Measure, region: &str) -> Result<Vec<(i64, f64)>, StoreError>;
 
+    /// What the chain engine needs about chain `chain` (a template id): its members (not the
+    /// rejected ones) with their latest figures, and every project, platform and achievement.
+    fn chain_facts(&self, chain: &str) -> Result<periclase_domain::ChainFacts, StoreError>;
+
     /// The newest year any enterprise has reported figures for: the yardstick for "stale".
     fn latest_figure_year(&self) -> Result<Option<i64>, StoreError>;
 }

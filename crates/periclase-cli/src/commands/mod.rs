@@ -1,3 +1,4 @@
+pub mod chain;
 pub mod demo;
 pub mod export;
 pub mod import;

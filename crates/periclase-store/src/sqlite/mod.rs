@@ -1,6 +1,7 @@
 //! The embedded SQLite store: WAL mode, foreign keys on, versioned migrations.
 
 mod accounts;
+mod chain;
 mod import;
 mod measure;
 mod sql;
@@ -11,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
 
-use periclase_domain::{registries, FieldKind, Measure, RegistrySpec, Row, Scope, Value};
+use periclase_domain::{registries, ChainFacts, FieldKind, Measure, RegistrySpec, Row, Scope, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
 
@@ -481,6 +482,10 @@ impl Store for SqliteStore {
 
     fn measure_series(&self, measure: &Measure, region: &str) -> Result<Vec<(i64, f64)>, StoreError> {
         self.with(|c| measure::series(c, measure, region))
+    }
+
+    fn chain_facts(&self, chain: &str) -> Result<ChainFacts, StoreError> {
+        self.with(|c| chain::facts(c, chain))
     }
 
     fn latest_figure_year(&self) -> Result<Option<i64>, StoreError> {
