@@ -777,3 +777,43 @@ async fn region_cascade_create_form_registries_and_assets() {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
 }
+
+#[tokio::test]
+async fn chain_map_pages_draw_the_chain_and_respect_scopes() {
+    let (_d, s, _) = state();
+    let (admin, _) = login(&s, "admin").await;
+    let (status, index) = page_as(&s, "/chains", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(index.contains("菱镁产业链") && index.contains("/chains/mg-metal"), "{index}");
+
+    let (status, map) = page_as(&s, "/chains/magnesia?region=2108", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    let svg_start = map.find("<svg").expect("the chain is drawn");
+    let svg = &map[svg_start..map[svg_start..].find("</svg>").unwrap() + svg_start + 6];
+    insta::assert_snapshot!("chain_map_magnesia_2108", svg);
+    assert!(map.contains("链主候选") && map.contains("缺口分析"), "{map}");
+
+    let (status, node) = page_as(&s, "/chains/magnesia/nodes/refractory?region=2108", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(node.contains("镁质耐火材料") && node.contains("本地企业"), "{node}");
+    let (status, _) = page_as(&s, "/chains/magnesia/nodes/nope?region=2108", &admin).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = page_as(&s, "/chains/aluminium", &admin).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, bad) = page_as(&s, "/chains/magnesia?region=99", &admin).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+
+    let (status, xlsx) = get_bytes(&s, "/chains/mg-metal/targets.xlsx?region=3417", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(xlsx.starts_with(b"PK"), "an xlsx (zip) file");
+
+    // A county official sees their county whatever they ask for; an enterprise user none.
+    let (county, _) = login(&s, "haicheng").await;
+    let (status, own) = page_as(&s, "/chains/magnesia?region=2108", &county).await;
+    assert_eq!(status, StatusCode::OK);
+    let h1 = &own[own.find("<h1>").unwrap()..own.find("</h1>").unwrap()];
+    assert!(h1.contains("海城市"), "forced to the official's county: {h1}");
+    let (firm, _) = login(&s, "qiye").await;
+    let (status, _) = page_as(&s, "/chains/magnesia", &firm).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

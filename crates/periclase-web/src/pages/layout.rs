@@ -30,6 +30,9 @@ pub fn page(title: &str, here: &str, who: &Principal, csrf: &str, body: Markup) 
                     nav {
                         a href="/" class=[(here == "home").then_some("here")] { "首页" }
                         a href="/monitor" class=[(here == "monitor").then_some("here")] { "行业监测" }
+                        @if matches!(who.read_scope(&registries::ENTERPRISES), Scope::All | Scope::Region(_)) {
+                            a href="/chains" class=[(here == "chains").then_some("here")] { "产业链图谱" }
+                        }
                         @for name in NAV {
                             @if let Some(spec) = registries::by_name(name) {
                                 @if who.read_scope(spec) != Scope::Nothing {

@@ -2,6 +2,7 @@
 //! and the one stylesheet is embedded in the binary.
 
 mod audit;
+mod chains;
 mod forms;
 mod home;
 mod layout;
@@ -32,6 +33,10 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home::page))
         .route("/audit", get(audit::page))
         .route("/monitor", get(monitor::page))
+        .route("/chains", get(chains::index))
+        .route("/chains/{chain}", get(chains::show))
+        .route("/chains/{chain}/targets.xlsx", get(chains::targets_xlsx))
+        .route("/chains/{chain}/nodes/{node}", get(chains::node))
         .route("/r/{registry}", get(registry::list))
         .route("/r/{registry}/new", get(forms::new_form).post(forms::create))
         .route("/r/{registry}/export", get(transfer::export))

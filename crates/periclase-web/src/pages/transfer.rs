@@ -22,7 +22,7 @@ use crate::{registry, ApiError, AppState};
 /// Rejected rows shown on the preview page; the rest are counted.
 const SHOWN_ISSUES: usize = 200;
 
-fn upload_dir() -> PathBuf {
+pub(super) fn upload_dir() -> PathBuf {
     std::env::temp_dir().join("periclase-uploads")
 }
 

@@ -1,0 +1,325 @@
+//! 产业链图谱: the chain drawn as SVG on the server (upstream left, downstream right), nodes
+//! coloured by strength and marked by finding; a region selector; a node's enterprises,
+//! projects and findings; 链主 candidates; 招商 targets as xlsx.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+use periclase_chain::findings::{pct, wan};
+use periclase_chain::{analyse, layout, leaders, targets, Analysis, Area, FindingKind, NodeMetrics};
+use periclase_domain::registries::ENTERPRISES;
+use periclase_domain::{Chain, ChainFacts, ChainSet, RegionTable, Scope};
+use serde::Deserialize;
+
+use super::{layout as page_layout, PageSession};
+use crate::{ApiError, AppState};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Params {
+    region: Option<String>,
+}
+
+/// The chain, its facts and its analysis for the asker's region (an official's county by
+/// default and at most; the province for an administrator).
+async fn load(
+    state: &AppState,
+    s: &PageSession,
+    id: &str,
+    region: Option<String>,
+) -> Result<(&'static Chain, ChainFacts, Analysis), ApiError> {
+    let chain = ChainSet::embedded().get(id).ok_or_else(|| ApiError::NotFound(format!("没有产业链「{id}」")))?;
+    let region = match (s.0.principal.read_scope(&ENTERPRISES), region.filter(|r| !r.trim().is_empty())) {
+        (Scope::All, Some(r)) => r,
+        (Scope::All, None) => "21".to_string(),
+        (Scope::Region(p), Some(r)) if r.starts_with(p.as_str()) => r,
+        (Scope::Region(p), _) => p,
+        _ => return Err(ApiError::Forbidden("产业链图谱仅向各级工作人员开放".to_string())),
+    };
+    let valid = region.bytes().all(|b| b.is_ascii_digit())
+        && (2..=6).contains(&region.len())
+        && RegionTable::embedded().get(&format!("{region:0<6}")).is_some();
+    if !valid {
+        return Err(ApiError::BadRequest(format!("地区「{region}」应为2–6位行政区划代码前缀，如 21、2103")));
+    }
+    let store = state.store.clone();
+    let chain_id = chain.id.clone();
+    let facts = tokio::task::spawn_blocking(move || store.chain_facts(&chain_id))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let analysis = analyse(chain, &facts, &Area::new(&region));
+    Ok((chain, facts, analysis))
+}
+
+fn region_name(code: &str) -> String {
+    RegionTable::embedded().full_name(&format!("{code:0<6}")).unwrap_or_else(|| code.to_string())
+}
+
+pub async fn index(s: PageSession) -> Result<Markup, ApiError> {
+    let body = html! {
+        h1 { "产业链图谱" }
+        p { "每条产业链的环节、企业、缺口和招商目标。每个结论都列出依据；链主候选的各项得分可悬停查看计算说明。" }
+        table {
+            thead { tr { th { "产业链" } th { "环节数" } th { "版本" } th { "依据" } } }
+            tbody {
+                @for c in &ChainSet::embedded().chains {
+                    tr {
+                        td { a href={ "/chains/" (c.id) } { (c.name) } }
+                        td { (c.leaves().count()) }
+                        td { (c.version) }
+                        td { (c.source) }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page_layout::page("产业链图谱", "chains", &s.0.principal, &s.0.csrf, body))
+}
+
+const BOX_W: i64 = 150;
+const BOX_H: i64 = 54;
+const GAP_X: i64 = 70;
+const GAP_Y: i64 = 22;
+
+/// Strength class of a node: its local share against the benchmark share.
+fn strength(m: &NodeMetrics) -> &'static str {
+    if m.market {
+        return "market";
+    }
+    match (m.enterprises, m.share, m.benchmark_share) {
+        (0, _, _) => "absent",
+        (_, Some(s), Some(b)) if b > 0.0 && s < 0.5 * b => "weak",
+        (_, Some(s), Some(b)) if s >= b => "strong",
+        _ => "fair",
+    }
+}
+
+fn mark(kind: FindingKind) -> &'static str {
+    match kind {
+        FindingKind::Missing => "缺",
+        FindingKind::Weak => "弱",
+        FindingKind::BreakRisk => "断",
+        FindingKind::Extension => "延",
+    }
+}
+
+/// The chain as SVG: boxes in columns by supply depth, arrows for supply edges, each box a
+/// link to its node page.
+pub fn chain_svg(chain: &Chain, a: &Analysis) -> Markup {
+    let l = layout(chain);
+    let pos = |id: &str| l.nodes.iter().find(|p| p.node == id).map(|p| (p.column as i64, p.row as i64));
+    let xy = |(c, r): (i64, i64)| (20 + c * (BOX_W + GAP_X), 20 + r * (BOX_H + GAP_Y));
+    let width = 40 + l.columns as i64 * (BOX_W + GAP_X) - GAP_X;
+    let height = 40 + l.rows as i64 * (BOX_H + GAP_Y) - GAP_Y;
+    let region = &a.area.region;
+    html! {
+        svg.chain xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (width) " " (height) } width=(width) height=(height)
+            role="img" aria-label={ (chain.name) "图谱" } {
+            defs {
+                marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto" {
+                    path d="M0,0 L10,5 L0,10 z" class="arrowhead" {}
+                }
+            }
+            @for e in &chain.edges {
+                @if let (Some(f), Some(t)) = (pos(&e.from), pos(&e.to)) {
+                    @let ((x1, y1), (x2, y2)) = (xy(f), xy(t));
+                    line.edge x1=(x1 + BOX_W) y1=(y1 + BOX_H / 2) x2=(x2) y2=(y2 + BOX_H / 2) marker-end="url(#arrow)" {
+                        title { (chain.node(&e.from).map_or("", |n| n.name.as_str())) " → " (chain.node(&e.to).map_or("", |n| n.name.as_str()))
+                            "（" (e.kind.label()) @if let (Some(w), Some(u)) = (e.weight, &e.unit) { "，" (w) " " (u) } "）" }
+                    }
+                }
+            }
+            @for p in &l.nodes {
+                @if let (Some(n), Some(m)) = (chain.node(&p.node), a.node(&p.node)) {
+                    @let (x, y) = xy((p.column as i64, p.row as i64));
+                    @let marks: String = a.findings_for(&n.id).map(|f| mark(f.kind)).collect::<Vec<_>>().join("");
+                    a href={ "/chains/" (chain.id) "/nodes/" (n.id) "?region=" (region) } {
+                        rect class={ "node " (strength(m)) } x=(x) y=(y) width=(BOX_W) height=(BOX_H) rx="6" {
+                            title { (n.name) "：本地企业 " (m.enterprises) " 家，营收 " (wan(m.revenue)) }
+                        }
+                        text.name x=(x + 8) y=(y + 21) { (n.name) }
+                        text.figure x=(x + 8) y=(y + 42) {
+                            @if m.market { "下游用户" } @else { (m.enterprises) " 家 · " (wan(m.revenue)) }
+                        }
+                        @if !marks.is_empty() {
+                            text.finding x=(x + BOX_W - 8) y=(y + 21) text-anchor="end" { (marks) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn region_form(chain: &Chain, region: &str) -> Markup {
+    let options = ["21", "2101", "2103", "2108", "2104", "34", "3401", "3417", "41", "4112"];
+    html! {
+        form.filters method="get" action={ "/chains/" (chain.id) } {
+            label { "地区"
+                input name="region" value=(region) list="regions" size="8";
+                datalist id="regions" { @for r in options { option value=(r) { (region_name(r)) } } }
+            }
+            button type="submit" { "查看" }
+        }
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> Result<Markup, ApiError> {
+    let (chain, facts, a) = load(&state, &s, &id, p.region).await?;
+    let top = leaders(chain, &facts, &a, 10);
+    let bench = if a.area.benchmark.is_empty() { "全部企业".to_string() } else { region_name(&a.area.benchmark) };
+    let body = html! {
+        h1 { (chain.name) " · " (region_name(&a.area.region)) }
+        (region_form(chain, &a.area.region))
+        p.note { "对比地区：" (bench) "；数据年度：" (a.year.map_or("—".to_string(), |y| y.to_string()))
+            "。颜色：绿=强于对比地区，黄=一般，橙=弱链，红=缺链，灰=下游用户；角标：缺/弱/断/延。点击环节查看企业与依据。" }
+        div.chainmap { (chain_svg(chain, &a)) }
+        h2 { "缺口分析（" (a.findings.len()) " 项）" }
+        @if a.findings.is_empty() { p { "未发现缺链、弱链、断链风险或延链机会。" } }
+        @else {
+            table {
+                thead { tr { th { "类型" } th { "环节" } th { "结论" } th { "依据" } } }
+                tbody {
+                    @for f in &a.findings {
+                        tr {
+                            td { (f.kind.label()) }
+                            td { a href={ "/chains/" (chain.id) "/nodes/" (f.node) "?region=" (a.area.region) } { (f.name) } }
+                            td { (f.message) }
+                            td { @for e in &f.evidence { (e.label) "：" (e.value) br; } }
+                        }
+                    }
+                }
+            }
+            p { a href={ "/chains/" (chain.id) "/targets.xlsx?region=" (a.area.region) } { "下载招商目标（xlsx）" } }
+        }
+        h2 { "链主候选" }
+        table {
+            thead { tr { th { "排名" } th { "企业" } th { "环节" } th { "总分" } @for part in ["规模", "链接度", "梯度", "创新"] { th { (part) } } } }
+            tbody {
+                @for (i, l) in top.iter().enumerate() {
+                    tr {
+                        td { (i + 1) }
+                        td { a href={ "/r/enterprises/" (l.uscc) } { (l.name) } }
+                        td { (l.nodes.join("、")) }
+                        td { (format!("{:.1}", l.score)) }
+                        @for part in &l.parts { td title=(part.detail) { (format!("{:.1}", part.points)) " / " (part.max) } }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page_layout::page(&chain.name, "chains", &s.0.principal, &s.0.csrf, body))
+}
+
+pub async fn node(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path((id, node)): Path<(String, String)>,
+    Query(p): Query<Params>,
+) -> Result<Markup, ApiError> {
+    let (chain, facts, a) = load(&state, &s, &id, p.region).await?;
+    let n = chain.node(&node).ok_or_else(|| ApiError::NotFound(format!("{}中没有环节「{node}」", chain.name)))?;
+    let m = a.node(&n.id).expect("every node has metrics");
+    let projects: Vec<_> = facts
+        .projects
+        .iter()
+        .filter(|p| p.region.starts_with(&a.area.region))
+        .filter(|p| {
+            p.chain_node.as_deref().and_then(|t| periclase_chain::metrics::project_node(chain, t)) == Some(&n.id)
+        })
+        .collect();
+    let upstream: Vec<&str> =
+        chain.upstream(&n.id).filter_map(|e| chain.node(&e.from)).map(|x| x.name.as_str()).collect();
+    let downstream: Vec<&str> =
+        chain.downstream(&n.id).filter_map(|e| chain.node(&e.to)).map(|x| x.name.as_str()).collect();
+    let figures = [
+        ("本地企业", format!("{} 家（待确认 {} 家）", m.enterprises, m.suggested)),
+        ("营收", wan(m.revenue)),
+        ("同比增长", m.growth.map_or("—".to_string(), pct)),
+        ("从业人员", format!("{:.0} 人", m.employees)),
+        ("研发费用", wan(m.rd_spend)),
+        ("产能 / 产量", format!("{:.0} / {:.0}", m.capacity, m.output)),
+        ("在建项目", format!("{} 个，投资 {}", m.projects_under_way, wan(m.investment))),
+        ("创新平台 / 科技成果", format!("{} / {}", m.platforms, m.achievements)),
+        (
+            "最大企业占比 / HHI",
+            format!(
+                "{} / {}",
+                m.top1_share.map_or("—".to_string(), pct),
+                m.hhi.map_or("—".to_string(), |h| format!("{h:.0}"))
+            ),
+        ),
+        (
+            "占全链营收 / 对比地区",
+            format!("{} / {}", m.share.map_or("—".to_string(), pct), m.benchmark_share.map_or("—".to_string(), pct)),
+        ),
+    ];
+    let body = html! {
+        p { a href={ "/chains/" (chain.id) "?region=" (a.area.region) } { "← " (chain.name) } }
+        h1 { (n.name) " · " (region_name(&a.area.region)) }
+        p { (n.stage.label()) @if !upstream.is_empty() { "；上游：" (upstream.join("、")) } @if !downstream.is_empty() { "；下游：" (downstream.join("、")) } }
+        @if !n.products.is_empty() { p { "主要产品：" (n.products.join("、")) } }
+        dl.figures { @for (k, v) in &figures { dt { (k) } dd { (v) } } }
+        @for f in a.findings_for(&n.id) {
+            div.alert.warn { strong { (f.kind.label()) } "：" (f.message) ul { @for e in &f.evidence { li { (e.label) "：" (e.value) } } } }
+        }
+        h2 { "本地企业（" (m.members.len()) "）" }
+        table {
+            thead { tr { th { "企业名称" } th { "所属地区" } th { "营收" } th { "依据" } } }
+            tbody {
+                @for &i in m.members.iter().take(200) {
+                    @let e = &facts.enterprises[i];
+                    tr {
+                        td { a href={ "/r/enterprises/" (e.uscc) } { (e.name) } }
+                        td { (region_name(&e.region)) }
+                        td { (e.revenue.map_or("—".to_string(), wan)) }
+                        td { (facts.members.iter().find(|x| x.enterprise == i && x.node.ends_with(&format!("/{}", n.id))).and_then(|x| x.basis.clone()).unwrap_or_default()) }
+                    }
+                }
+            }
+        }
+        @if m.members.len() > 200 { p.note { "仅列出营收最大的 200 家；全部企业请在企业上链库中筛选。" } }
+        h2 { "项目（" (projects.len()) "）" }
+        @if projects.is_empty() { p { "无" } } @else {
+            table {
+                thead { tr { th { "项目" } th { "阶段" } th { "投资" } } }
+                tbody { @for p in &projects { tr { td { a href={ "/r/projects/" (p.code) } { (p.name) } } td { (p.stage.clone().unwrap_or_default()) } td { (p.investment.map_or("—".to_string(), wan)) } } } }
+            }
+        }
+    };
+    Ok(page_layout::page(&n.name, "chains", &s.0.principal, &s.0.csrf, body))
+}
+
+pub async fn targets_xlsx(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path(id): Path<String>,
+    Query(p): Query<Params>,
+) -> Result<Response, ApiError> {
+    let (chain, facts, a) = load(&state, &s, &id, p.region).await?;
+    let list = targets(chain, &facts, &a);
+    let table = periclase_chain::report::targets(&chain.name, &list);
+    let internal = |e: &dyn std::fmt::Display| ApiError::Internal(e.to_string());
+    let dir = super::transfer::upload_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| internal(&e))?;
+    let path = dir.join(format!("targets-{}.xlsx", periclase_auth::token::new_token()));
+    let written =
+        periclase_io::write_table(&path, periclase_io::Format::Xlsx, &table.title, &table.header, &table.rows);
+    let bytes = written.map_err(|e| internal(&e)).and_then(|_| std::fs::read(&path).map_err(|e| internal(&e)));
+    let _ = std::fs::remove_file(&path);
+    let bytes = bytes?;
+    let name = format!("targets-{}-{}.xlsx", chain.id, a.area.region);
+    Ok((
+        [
+            (CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
