@@ -74,6 +74,7 @@ pub fn pct(x: f64) -> String {
 }
 
 pub fn wan(x: f64) -> String {
+    let x = x + 0.0; // an empty float sum is -0.0
     if x >= 10_000.0 {
         format!("{:.2} 亿元", x / 10_000.0)
     } else {

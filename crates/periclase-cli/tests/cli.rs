@@ -628,3 +628,40 @@ fn chain_commands_analyse_the_demo_province() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad).contains("没有产业链「铝」"), "{}", text(&bad));
 }
+
+/// The demo province (at its default size) shows exactly the chain findings its generator
+/// planted: one of each kind, each with its evidence.
+#[test]
+fn the_demo_province_shows_exactly_the_planted_chain_findings() {
+    let env = Env::new();
+    let out = env.run(&["demo", "--only", "enterprises", "--only", "enterprise-figures", "--only", "chain-members"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let mut areas: Vec<(&str, &str)> = periclase_demo::places::PLANTED.iter().map(|p| (p.0, p.1)).collect();
+    areas.dedup();
+    for (chain, region) in areas {
+        let out = env.run(&["chain", "gaps", "--chain", chain, "--region", region, "--format", "json"]);
+        assert!(out.status.success(), "{}", text(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let found: Vec<(String, String, Option<String>)> = doc["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                assert!(!f["evidence"].as_array().unwrap().is_empty(), "{f}");
+                (
+                    f["kind"].as_str().unwrap().into(),
+                    f["node"].as_str().unwrap().into(),
+                    f["toward"].as_str().map(Into::into),
+                )
+            })
+            .collect();
+        let planted: Vec<(String, String, Option<String>)> = periclase_demo::places::PLANTED
+            .iter()
+            .filter(|p| p.0 == chain && p.1 == region)
+            .map(|p| (p.2.into(), p.3.into(), p.4.map(Into::into)))
+            .collect();
+        assert_eq!(found, planted, "{chain} in {region}");
+    }
+    let kinds: std::collections::HashSet<&str> = periclase_demo::places::PLANTED.iter().map(|p| p.2).collect();
+    assert_eq!(kinds.len(), 4, "one of each kind at least");
+}

@@ -2,7 +2,7 @@
 
 use periclase_domain::{ChainSet, RegionTable, Row, Uscc, Value};
 
-use crate::places::{Node, Place, BRANDS, NODES, PLACES};
+use crate::places::{Node, Place, BRANDS, NODES, PLACES, PLANTED_HIGH_PURITY, PLANTED_REVENUE};
 use crate::rng::{round, Rng};
 use crate::YEARS;
 
@@ -34,8 +34,12 @@ impl Profile {
     pub fn generate(seed: u64, i: u64) -> Profile {
         let mut r = Rng::for_item(seed, "enterprise", i);
         let weights: Vec<u32> = PLACES.iter().map(|p| p.weight).collect();
-        let place = &PLACES[r.weighted(&weights)];
-        let node_index = *r.pick(place.nodes);
+        let mut place = &PLACES[r.weighted(&weights)];
+        let mut node_index = *r.pick(place.nodes);
+        if PLANTED_HIGH_PURITY.contains(&i) {
+            place = PLACES.iter().find(|p| p.code == "210381").expect("海城");
+            node_index = NODES.iter().position(|n| n.name == "高纯镁砂").expect("node");
+        }
         let node = &NODES[node_index];
         // A bijection of i onto 8 digits: unique organisation codes for up to 10^8 enterprises.
         let serial = (i.wrapping_mul(48_271).wrapping_add(seed.wrapping_mul(7_919))) % 100_000_000;
@@ -44,7 +48,12 @@ impl Profile {
         let uscc = Uscc::complete(&format!("91{}{org8}{org_check}", place.code)).expect("valid alphabet").to_string();
         let name = format!("{}示例{}{}有限公司", place.short, r.pick(BRANDS), node.business);
         let founded_year = r.range(1985, 2021);
-        let revenue = r.lognormal(node.revenue_median, 1.0).clamp(50.0, 5_000_000.0);
+        let mut revenue = r.lognormal(node.revenue_median, 1.0).clamp(50.0, 5_000_000.0);
+        if place.code.starts_with("2103") {
+            if let Some((_, factor)) = PLANTED_REVENUE.iter().find(|(n, _)| *n == node.name) {
+                revenue = (revenue * factor).max(50.0);
+            }
+        }
         let growth = 0.06 + 0.12 * r.normal();
         let tech_heavy = matches!(node.chain, "smart" | "mg-metal") || node.name.contains("新材料");
         let rd_ratio = (if tech_heavy { 0.045 } else { 0.025 } * r.lognormal(1.0, 0.6)).min(0.25);

@@ -295,6 +295,28 @@ pub struct Place {
 }
 
 const MAGNESIA: &[usize] = &[0, 1, 2, 2, 3, 3, 4, 5, 5, 6, 6, 6, 7, 8, 9];
+/// 鞍山's magnesite counties: no 镁化工 and no 高纯镁砂 drawn (see [`PLANTED`]).
+const MAGNESIA_ANSHAN: &[usize] = &[0, 1, 2, 2, 3, 3, 5, 5, 6, 6, 6, 7, 9];
+
+/// Enterprises 5 and 6 are 鞍山's only 高纯镁砂 producers (海城), see [`PLANTED`].
+pub const PLANTED_HIGH_PURITY: [u64; 2] = [5, 6];
+/// Revenue factors of 鞍山 (2103) enterprises on these nodes, see [`PLANTED`].
+pub const PLANTED_REVENUE: &[(&str, f64)] = &[("镁建材", 0.15), ("轻烧氧化镁", 2.0)];
+
+/// The chain findings the demo province is built to show: (chain, region, finding, node,
+/// toward). The magnesite chain of 鞍山 (2103), against Liaoning, has no 镁化工 (缺链), a
+/// small 镁建材 and only two 高纯镁砂 producers (弱链), on whom its refractories depend
+/// (断链风险), and a strong 轻烧氧化镁 whose downstream is missing or weak (延链机会).
+/// The analysis finds exactly these (a CLI test).
+pub const PLANTED: &[(&str, &str, &str, &str, Option<&str>)] = &[
+    ("magnesia", "2103", "missing", "chemicals", None),
+    ("magnesia", "2103", "weak", "high-purity", None),
+    ("magnesia", "2103", "weak", "building", None),
+    ("magnesia", "2103", "break_risk", "high-purity", None),
+    ("magnesia", "2103", "extension", "light-burned", Some("high-purity")),
+    ("magnesia", "2103", "extension", "light-burned", Some("building")),
+    ("magnesia", "2103", "extension", "light-burned", Some("chemicals")),
+];
 const MG_UP: &[usize] = &[10, 11, 11, 12, 12, 17, 18];
 const MG_DOWN: &[usize] = &[12, 13, 13, 14, 15, 15, 16, 18];
 const COPPER: &[usize] = &[19, 20, 20, 21];
@@ -302,8 +324,8 @@ const PETRO: &[usize] = &[22, 23, 23, 24];
 const SMART: &[usize] = &[25, 26, 27, 28, 13, 15];
 
 pub static PLACES: &[Place] = &[
-    Place { code: "210381", short: "海城", weight: 160, nodes: MAGNESIA, external: false },
-    Place { code: "210323", short: "岫岩", weight: 30, nodes: MAGNESIA, external: false },
+    Place { code: "210381", short: "海城", weight: 160, nodes: MAGNESIA_ANSHAN, external: false },
+    Place { code: "210323", short: "岫岩", weight: 30, nodes: MAGNESIA_ANSHAN, external: false },
     Place { code: "210302", short: "鞍山", weight: 20, nodes: &[6, 9, 25, 26], external: false },
     Place { code: "210882", short: "大石桥", weight: 150, nodes: MAGNESIA, external: false },
     Place { code: "210804", short: "鲅鱼圈", weight: 40, nodes: &[6, 6, 8, 9], external: false },

@@ -123,7 +123,7 @@ pub fn chain_svg(chain: &Chain, a: &Analysis) -> Markup {
             @for e in &chain.edges {
                 @if let (Some(f), Some(t)) = (pos(&e.from), pos(&e.to)) {
                     @let ((x1, y1), (x2, y2)) = (xy(f), xy(t));
-                    line.edge x1=(x1 + BOX_W) y1=(y1 + BOX_H / 2) x2=(x2) y2=(y2 + BOX_H / 2) marker-end="url(#arrow)" {
+                    path.edge d=(edge_path((x1 + BOX_W, y1 + BOX_H / 2), (x2, y2 + BOX_H / 2), t.0 - f.0, y1)) marker-end="url(#arrow)" {
                         title { (chain.node(&e.from).map_or("", |n| n.name.as_str())) " → " (chain.node(&e.to).map_or("", |n| n.name.as_str()))
                             "（" (e.kind.label()) @if let (Some(w), Some(u)) = (e.weight, &e.unit) { "，" (w) " " (u) } "）" }
                     }
@@ -149,6 +149,17 @@ pub fn chain_svg(chain: &Chain, a: &Analysis) -> Markup {
             }
         }
     }
+}
+
+/// An edge from a box's right side to another's left side. Between neighbouring columns it
+/// is straight; one that skips columns runs in the gutters (up to the gap above its source
+/// row, across, down) so it never crosses a box.
+fn edge_path((x1, y1): (i64, i64), (x2, y2): (i64, i64), columns: i64, source_top: i64) -> String {
+    if columns <= 1 {
+        return format!("M{x1},{y1} L{x2},{y2}");
+    }
+    let (gx1, gx2, gy) = (x1 + GAP_X / 2, x2 - GAP_X / 2, source_top - GAP_Y / 2);
+    format!("M{x1},{y1} L{gx1},{y1} L{gx1},{gy} L{gx2},{gy} L{gx2},{y2} L{x2},{y2}")
 }
 
 fn region_form(chain: &Chain, region: &str) -> Markup {
