@@ -190,7 +190,7 @@ fn the_chain_leader_ranks_first_with_its_parts() {
 fn targets_fill_the_gaps_from_outside_the_region() {
     let (chain, facts) = (chain(), facts());
     let a = analyse(&chain, &facts, &Area::new("210381"));
-    let t = targets(&chain, &facts, &a);
+    let t = targets(&chain, &facts, &crate::Prepared::new(&chain, &facts), &a);
     let missing: Vec<&str> = t.iter().filter(|t| t.gap == FindingKind::Missing).map(|t| t.name.as_str()).collect();
     assert_eq!(missing, ["丁外", "丁省"], "bigger and a 小巨人 first");
     assert!(t[0].reason.contains("填补缺链「合金」") && t[0].reason.contains("域外企业"), "{}", t[0].reason);

@@ -19,7 +19,7 @@ use periclase_domain::{Chain, ChainFacts, EnterpriseFacts};
 pub use findings::{Evidence, Finding, FindingKind};
 pub use layout::{layout, Layout, Placed};
 pub use leaders::{leaders, Leader, ScorePart};
-pub use metrics::NodeMetrics;
+pub use metrics::{NodeMetrics, Prepared};
 pub use suggest::{suggest, EnterpriseText, Suggestion};
 pub use targets::{targets, Target};
 
@@ -78,7 +78,12 @@ impl Analysis {
 
 /// Node metrics and findings of `chain` in `area`.
 pub fn analyse(chain: &Chain, facts: &ChainFacts, area: &Area) -> Analysis {
-    let nodes = metrics::compute(chain, facts, area);
+    analyse_prepared(chain, facts, &Prepared::new(chain, facts), area)
+}
+
+/// [`analyse`] with the facts already indexed: what a server keeps between requests.
+pub fn analyse_prepared(chain: &Chain, facts: &ChainFacts, prepared: &Prepared, area: &Area) -> Analysis {
+    let nodes = metrics::compute(chain, facts, prepared, area);
     let findings = findings::find(chain, &nodes);
     Analysis { area: area.clone(), year: facts.year, nodes, findings }
 }

@@ -50,65 +50,134 @@ pub struct NodeMetrics {
     pub members: Vec<usize>,
 }
 
-/// Metrics of every node of `chain` in `area`, in template order.
-pub fn compute<'a>(chain: &'a Chain, facts: &ChainFacts, area: &Area) -> Vec<NodeMetrics> {
-    // Leaf → confirmed / suggested member enterprises.
-    let mut confirmed: HashMap<&str, BTreeSet<usize>> = HashMap::new();
-    let mut suggested: HashMap<&str, BTreeSet<usize>> = HashMap::new();
-    let prefix = format!("{}/", chain.id);
-    for m in &facts.members {
-        let Some(node) = m.node.strip_prefix(&prefix) else { continue };
-        let map = if m.confirmed { &mut confirmed } else { &mut suggested };
-        map.entry(node).or_default().insert(m.enterprise);
-    }
-    let leaves_of = |n: &'a ChainNode| -> Vec<&'a str> {
-        if chain.is_leaf(&n.id) {
-            return vec![n.id.as_str()];
+/// What the analysis of any area needs, indexed once per chain and facts: for each template
+/// node (in template order), the enterprises, projects and achievements of its leaves.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    confirmed: Vec<Vec<usize>>,
+    suggested: Vec<Vec<usize>>,
+    projects: Vec<Vec<usize>>,
+    achievements: Vec<Vec<usize>>,
+    /// Confirmed members of every leaf that is not a market, once each.
+    chain_members: Vec<usize>,
+    /// Each enterprise's region code as a number (`u32::MAX` for 域外 enterprises, which are
+    /// never local nor in a benchmark): area tests become integer comparisons.
+    region: Vec<u32>,
+}
+
+impl Prepared {
+    pub fn new(chain: &Chain, facts: &ChainFacts) -> Prepared {
+        let prefix = format!("{}/", chain.id);
+        let leaf_index: HashMap<&str, usize> =
+            chain.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+        let n = chain.nodes.len();
+        let (mut leaf_confirmed, mut leaf_suggested) = (vec![Vec::new(); n], vec![Vec::new(); n]);
+        for m in &facts.members {
+            let Some(i) = m.node.strip_prefix(&prefix).and_then(|id| leaf_index.get(id)) else { continue };
+            let lists = if m.confirmed { &mut leaf_confirmed } else { &mut leaf_suggested };
+            lists[*i].push(m.enterprise);
         }
-        let mut out = Vec::new();
-        let mut stack = vec![n.id.as_str()];
-        while let Some(at) = stack.pop() {
-            for c in chain.children(at) {
-                if chain.is_leaf(&c.id) {
-                    out.push(c.id.as_str());
-                } else {
-                    stack.push(c.id.as_str());
+        let mut leaf_projects = vec![Vec::new(); n];
+        for (p, project) in facts.projects.iter().enumerate() {
+            if let Some(i) =
+                project.chain_node.as_deref().and_then(|t| project_node(chain, t)).and_then(|id| leaf_index.get(id))
+            {
+                leaf_projects[*i].push(p);
+            }
+        }
+        let words: Vec<Vec<&str>> = chain
+            .nodes
+            .iter()
+            .map(|node| node.keywords.iter().chain(&node.products).map(String::as_str).collect())
+            .collect();
+        let mut leaf_achievements = vec![Vec::new(); n];
+        for (a, x) in facts.achievements.iter().enumerate() {
+            for (i, node) in chain.nodes.iter().enumerate() {
+                if chain.is_leaf(&node.id)
+                    && words[i].iter().any(|w| x.title.contains(w) || x.keywords.contains(w) || x.field.contains(w))
+                {
+                    leaf_achievements[i].push(a);
                 }
             }
         }
-        out
-    };
-    let revenue = |i: &usize| facts.enterprises[*i].revenue.unwrap_or(0.0);
-    let chain_revenue = |pick: &dyn Fn(usize) -> bool| -> f64 {
-        let all: BTreeSet<usize> = chain
+        // A node's lists are its leaves' lists, merged.
+        let merge = |lists: &Vec<Vec<usize>>, node: &ChainNode| -> Vec<usize> {
+            let set: BTreeSet<usize> =
+                leaves_of(chain, node).iter().flat_map(|l| lists[leaf_index[l]].iter().copied()).collect();
+            set.into_iter().collect()
+        };
+        let chain_members: BTreeSet<usize> = chain
             .leaves()
-            .filter(|n| !n.market)
-            .flat_map(|n| confirmed.get(n.id.as_str()).into_iter().flatten().copied())
-            .filter(|&i| pick(i))
+            .filter(|l| !l.market)
+            .flat_map(|l| leaf_confirmed[leaf_index[l.id.as_str()]].iter().copied())
             .collect();
-        all.iter().map(revenue).sum()
-    };
-    let local_total = chain_revenue(&|i| area.is_local(&facts.enterprises[i]));
-    let bench_total = chain_revenue(&|i| area.in_benchmark(&facts.enterprises[i]));
+        Prepared {
+            confirmed: chain.nodes.iter().map(|node| merge(&leaf_confirmed, node)).collect(),
+            suggested: chain.nodes.iter().map(|node| merge(&leaf_suggested, node)).collect(),
+            projects: chain.nodes.iter().map(|node| merge(&leaf_projects, node)).collect(),
+            achievements: chain.nodes.iter().map(|node| merge(&leaf_achievements, node)).collect(),
+            chain_members: chain_members.into_iter().collect(),
+            region: facts
+                .enterprises
+                .iter()
+                .map(|e| if e.external { u32::MAX } else { e.region.parse().unwrap_or(u32::MAX) })
+                .collect(),
+        }
+    }
+}
+
+impl Prepared {
+    /// Confirmed members (anywhere) of node `id`, once each, ascending.
+    pub fn confirmed_on(&self, chain: &Chain, id: &str) -> &[usize] {
+        chain.nodes.iter().position(|n| n.id == id).map_or(&[], |k| &self.confirmed[k])
+    }
+}
+
+/// The six-digit codes under a region prefix ("2103" → 210300..210400; "" → all).
+fn code_range(prefix: &str) -> std::ops::Range<u32> {
+    let digits = prefix.len().min(6) as u32;
+    let scale = 10u32.pow(6 - digits);
+    let base: u32 = if digits == 0 { 0 } else { prefix[..digits as usize].parse().unwrap_or(0) };
+    base * scale..(base + 1) * scale
+}
+
+fn leaves_of<'a>(chain: &'a Chain, n: &'a ChainNode) -> Vec<&'a str> {
+    if chain.is_leaf(&n.id) {
+        return vec![n.id.as_str()];
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![n.id.as_str()];
+    while let Some(at) = stack.pop() {
+        for c in chain.children(at) {
+            if chain.is_leaf(&c.id) {
+                out.push(c.id.as_str());
+            } else {
+                stack.push(c.id.as_str());
+            }
+        }
+    }
+    out
+}
+
+/// Metrics of every node of `chain` in `area`, in template order.
+pub fn compute(chain: &Chain, facts: &ChainFacts, prepared: &Prepared, area: &Area) -> Vec<NodeMetrics> {
+    let revenue = |i: &usize| facts.enterprises[*i].revenue.unwrap_or(0.0);
+    let (local_range, bench_range) = (code_range(&area.region), code_range(&area.benchmark));
+    let local = |i: &&usize| local_range.contains(&prepared.region[**i]);
+    let bench = |i: &&usize| bench_range.contains(&prepared.region[**i]);
+    let local_total: f64 = prepared.chain_members.iter().filter(local).map(revenue).sum();
+    let bench_total: f64 = prepared.chain_members.iter().filter(bench).map(revenue).sum();
 
     chain
         .nodes
         .iter()
-        .map(|n| {
-            let leaves = leaves_of(n);
-            let gather = |map: &HashMap<&str, BTreeSet<usize>>, pick: &dyn Fn(usize) -> bool| -> Vec<usize> {
-                let set: BTreeSet<usize> = leaves
-                    .iter()
-                    .flat_map(|l| map.get(l).into_iter().flatten().copied())
-                    .filter(|&i| pick(i))
-                    .collect();
-                set.into_iter().collect()
-            };
-            let mut local = gather(&confirmed, &|i| area.is_local(&facts.enterprises[i]));
-            local.sort_by(|a, b| revenue(b).total_cmp(&revenue(a)).then(a.cmp(b)));
-            let bench = gather(&confirmed, &|i| area.in_benchmark(&facts.enterprises[i]));
-            let pending = gather(&suggested, &|i| area.is_local(&facts.enterprises[i]));
-            let ents = || local.iter().map(|&i| &facts.enterprises[i]);
+        .enumerate()
+        .map(|(k, n)| {
+            let mut members: Vec<usize> = prepared.confirmed[k].iter().filter(local).copied().collect();
+            members.sort_by(|a, b| revenue(b).total_cmp(&revenue(a)).then(a.cmp(b)));
+            let bench_members: Vec<usize> = prepared.confirmed[k].iter().filter(bench).copied().collect();
+            let pending = prepared.suggested[k].iter().filter(local).count();
+            let ents = || members.iter().map(|&i| &facts.enterprises[i]);
             let rev: f64 = ents().filter_map(|e| e.revenue).sum();
             let (both_now, both_prev) = ents()
                 .filter_map(|e| Some((e.revenue?, e.revenue_prev?)))
@@ -121,40 +190,26 @@ pub fn compute<'a>(chain: &'a Chain, facts: &ChainFacts, area: &Area) -> Vec<Nod
                 .collect();
             let shares: Vec<f64> =
                 if rev > 0.0 { ents().map(|e| e.revenue.unwrap_or(0.0) / rev).collect() } else { Vec::new() };
-            let projects: Vec<_> = facts
-                .projects
+            let projects: Vec<_> = prepared.projects[k]
                 .iter()
+                .map(|&p| &facts.projects[p])
                 .filter(|p| p.region.starts_with(&area.region))
-                .filter(|p| {
-                    p.chain_node
-                        .as_deref()
-                        .is_some_and(|t| project_node(chain, t).is_some_and(|id| leaves.contains(&id)))
-                })
                 .collect();
             let under_way: Vec<_> =
                 projects.iter().filter(|p| p.stage.as_deref().is_some_and(|s| rules::UNDER_WAY.contains(&s))).collect();
-            let platforms =
-                facts.platforms.iter().filter(|p| p.host.is_some_and(|h| local.contains(&h))).count() as u32;
-            let words: Vec<&str> = leaves
+            let achievements = prepared.achievements[k]
                 .iter()
-                .filter_map(|l| chain.node(l))
-                .flat_map(|l| l.keywords.iter().chain(&l.products).map(String::as_str))
-                .collect();
-            let achievements = facts
-                .achievements
-                .iter()
-                .filter(|a| a.region.as_deref().is_none_or(|r| r.starts_with(&area.region)))
-                .filter(|a| words.iter().any(|w| a.title.contains(w) || a.keywords.contains(w) || a.field.contains(w)))
+                .filter(|&&a| facts.achievements[a].region.as_deref().is_none_or(|r| r.starts_with(&area.region)))
                 .count() as u32;
-            let bench_rev: f64 = bench.iter().map(revenue).sum();
+            let bench_rev: f64 = bench_members.iter().map(revenue).sum();
             NodeMetrics {
                 node: n.id.clone(),
                 name: n.name.clone(),
                 stage: n.stage.label(),
                 leaf: chain.is_leaf(&n.id),
                 market: n.market,
-                enterprises: local.len() as u32,
-                suggested: pending.len() as u32,
+                enterprises: members.len() as u32,
+                suggested: pending as u32,
                 revenue: rev,
                 growth: (both_prev > 0.0).then(|| both_now / both_prev - 1.0),
                 employees: ents().filter_map(|e| e.employees).sum(),
@@ -165,15 +220,15 @@ pub fn compute<'a>(chain: &'a Chain, facts: &ChainFacts, area: &Area) -> Vec<Nod
                 projects: projects.len() as u32,
                 projects_under_way: under_way.len() as u32,
                 investment: under_way.iter().filter_map(|p| p.investment).sum(),
-                platforms,
+                platforms: ents().map(|e| e.platforms).sum(),
                 achievements,
                 top1_share: shares.first().copied(),
                 top2_share: (!shares.is_empty()).then(|| shares.iter().take(2).sum()),
                 hhi: (!shares.is_empty()).then(|| shares.iter().map(|s| s * s * 10_000.0).sum()),
                 share: (local_total > 0.0).then(|| rev / local_total),
-                benchmark_enterprises: bench.len() as u32,
+                benchmark_enterprises: bench_members.len() as u32,
                 benchmark_share: (bench_total > 0.0).then(|| bench_rev / bench_total),
-                members: local,
+                members,
             }
         })
         .collect()

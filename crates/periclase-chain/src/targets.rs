@@ -5,8 +5,8 @@ use periclase_domain::{Chain, ChainFacts};
 use serde::Serialize;
 
 use crate::findings::{pct, wan, FindingKind};
-use crate::leaders::{best_tier, innovation, percentile};
-use crate::{rules, Analysis};
+use crate::leaders::{best_tier, innovation, percentile, sorted};
+use crate::{rules, Analysis, Prepared};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Target {
@@ -23,7 +23,7 @@ pub struct Target {
 }
 
 /// Ranked candidates for every gap of the analysis, gaps in finding order.
-pub fn targets(chain: &Chain, facts: &ChainFacts, analysis: &Analysis) -> Vec<Target> {
+pub fn targets(chain: &Chain, facts: &ChainFacts, prepared: &Prepared, analysis: &Analysis) -> Vec<Target> {
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for f in analysis.findings.iter().filter(|f| f.kind != FindingKind::Extension || f.toward.is_some()) {
@@ -32,52 +32,53 @@ pub fn targets(chain: &Chain, facts: &ChainFacts, analysis: &Analysis) -> Vec<Ta
             continue;
         }
         let Some(node) = chain.node(node_id) else { continue };
-        let key = format!("{}/{}", chain.id, node_id);
-        let mut candidates: Vec<usize> = facts
-            .members
+        let candidates: Vec<usize> = prepared
+            .confirmed_on(chain, node_id)
             .iter()
-            .filter(|m| m.confirmed && m.node == key)
-            .map(|m| m.enterprise)
+            .copied()
             .filter(|&i| !facts.enterprises[i].region.starts_with(&analysis.area.region))
             .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
-        let revenues: Vec<f64> = candidates.iter().map(|&i| facts.enterprises[i].revenue.unwrap_or(0.0)).collect();
-        let mut ranked: Vec<Target> = candidates
+        let revenues = sorted(candidates.iter().map(|&i| facts.enterprises[i].revenue.unwrap_or(0.0)).collect());
+        // Scores first; the reasons only for the ones kept.
+        let mut scored: Vec<(f64, usize)> = candidates
             .iter()
             .map(|&i| {
                 let e = &facts.enterprises[i];
-                let rev = e.revenue.unwrap_or(0.0);
-                let tier = best_tier(e);
-                let (innov, _) = innovation(e);
-                let score = rules::TARGET_SIZE * percentile(rev, &revenues)
-                    + rules::TARGET_TIER * tier.map_or(0.0, |t| t.1)
-                    + rules::TARGET_INNOVATION * innov;
-                let mut why = vec![format!("填补{}「{}」", f.kind.label(), node.name), format!("营收 {}", wan(rev))];
-                if let Some((label, _)) = tier {
-                    why.push(label.to_string());
-                }
-                if let (Some(rd), true) = (e.rd_spend, rev > 0.0) {
-                    why.push(format!("研发投入占比 {}", pct(rd / rev)));
-                }
-                if e.external {
-                    why.push("域外企业".to_string());
-                }
-                Target {
-                    gap: f.kind,
-                    node: node_id.to_string(),
-                    node_name: node.name.clone(),
-                    uscc: e.uscc.clone(),
-                    name: e.name.clone(),
-                    region: e.region.clone(),
-                    external: e.external,
-                    score,
-                    reason: why.join("；"),
-                }
+                let score = rules::TARGET_SIZE * percentile(e.revenue.unwrap_or(0.0), &revenues)
+                    + rules::TARGET_TIER * best_tier(e).map_or(0.0, |t| t.1)
+                    + rules::TARGET_INNOVATION * innovation(e);
+                (score, i)
             })
             .collect();
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.uscc.cmp(&b.uscc)));
-        ranked.truncate(rules::TARGETS_PER_GAP);
+        scored.sort_by(|a, b| {
+            b.0.total_cmp(&a.0).then_with(|| facts.enterprises[a.1].uscc.cmp(&facts.enterprises[b.1].uscc))
+        });
+        scored.truncate(rules::TARGETS_PER_GAP);
+        let ranked = scored.into_iter().map(|(score, i)| {
+            let e = &facts.enterprises[i];
+            let rev = e.revenue.unwrap_or(0.0);
+            let mut why = vec![format!("填补{}「{}」", f.kind.label(), node.name), format!("营收 {}", wan(rev))];
+            if let Some((label, _)) = best_tier(e) {
+                why.push(label.to_string());
+            }
+            if let (Some(rd), true) = (e.rd_spend, rev > 0.0) {
+                why.push(format!("研发投入占比 {}", pct(rd / rev)));
+            }
+            if e.external {
+                why.push("域外企业".to_string());
+            }
+            Target {
+                gap: f.kind,
+                node: node_id.to_string(),
+                node_name: node.name.clone(),
+                uscc: e.uscc.clone(),
+                name: e.name.clone(),
+                region: e.region.clone(),
+                external: e.external,
+                score,
+                reason: why.join("；"),
+            }
+        });
         out.extend(ranked);
     }
     out

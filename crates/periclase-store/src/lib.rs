@@ -118,7 +118,13 @@ pub trait Store: Send + Sync {
 
     /// What the chain engine needs about chain `chain` (a template id): its members (not the
     /// rejected ones) with their latest figures, and every project, platform and achievement.
-    fn chain_facts(&self, chain: &str) -> Result<periclase_domain::ChainFacts, StoreError>;
+    /// A number that changes whenever anyone commits a change to the data: what a cache
+    /// outside the store compares to know it is stale.
+    fn version(&self) -> Result<i64, StoreError>;
+
+    /// Shared and kept until the database changes: a province's chain holds hundreds of
+    /// thousands of members, read once rather than on every map page.
+    fn chain_facts(&self, chain: &str) -> Result<std::sync::Arc<periclase_domain::ChainFacts>, StoreError>;
 
     /// The newest year any enterprise has reported figures for: the yardstick for "stale".
     fn latest_figure_year(&self) -> Result<Option<i64>, StoreError>;

@@ -2,6 +2,7 @@
 //! `tower::ServiceExt::oneshot` and the binary serves it. HTTP types stay in this crate.
 
 pub mod auth;
+mod chain_cache;
 mod charts;
 mod error;
 mod json;
@@ -20,13 +21,14 @@ pub use error::ApiError;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub accounts: Arc<dyn Accounts>,
+    pub chains: Arc<chain_cache::ChainCache>,
 }
 
 impl AppState {
     /// Both halves from one store (the SQLite store serves registries and accounts).
     pub fn new<S: Store + Accounts + 'static>(store: S) -> AppState {
         let shared = Arc::new(store);
-        AppState { store: shared.clone(), accounts: shared }
+        AppState { store: shared.clone(), accounts: shared, chains: Arc::default() }
     }
 }
 

@@ -803,6 +803,26 @@ async fn chain_map_pages_draw_the_chain_and_respect_scopes() {
     let (status, bad) = page_as(&s, "/chains/magnesia?region=99", &admin).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
 
+    // After a write the map shows the previous facts, says so, and catches up on its own.
+    let actor = periclase_store::Actor::new("test", periclase_store::Channel::Api);
+    let first = s.store.list(&periclase_domain::registries::CHAIN_MEMBERS, &Default::default()).unwrap().records[0].id;
+    assert!(s
+        .store
+        .delete(&periclase_domain::registries::CHAIN_MEMBERS, &first.to_string(), &actor, &periclase_domain::Scope::All)
+        .unwrap());
+    let (_, stale) = page_as(&s, "/chains/magnesia?region=2108", &admin).await;
+    assert!(stale.contains("数据刚有更新"), "the stale page says so");
+    let mut caught_up = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let (_, page) = page_as(&s, "/chains/magnesia?region=2108", &admin).await;
+        if !page.contains("数据刚有更新") {
+            caught_up = true;
+            break;
+        }
+    }
+    assert!(caught_up, "the refresh finished within 5 s");
+
     let (status, xlsx) = get_bytes(&s, "/chains/mg-metal/targets.xlsx?region=3417", &admin).await;
     assert_eq!(status, StatusCode::OK);
     assert!(xlsx.starts_with(b"PK"), "an xlsx (zip) file");

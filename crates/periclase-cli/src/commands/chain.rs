@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context};
 use periclase_chain::report::{self, Table};
-use periclase_chain::{analyse, leaders, suggest, targets, Area, EnterpriseText};
+use periclase_chain::{analyse_prepared, leaders, suggest, targets, Area, EnterpriseText, Prepared};
 use periclase_domain::registries::{CHAIN_MEMBERS, ENTERPRISES};
 use periclase_domain::{ChainSet, ImportItem, ImportOptions, RowLocation, Value};
 use periclase_io::Format;
@@ -109,7 +109,8 @@ fn output(store: &SqliteStore, chains: &ChainSet, t: Target, part: Part) -> anyh
         None => Area::new(&t.region),
     };
     let facts = store.chain_facts(&chain.id)?;
-    let analysis = analyse(chain, &facts, &area);
+    let prepared = Prepared::new(chain, &facts);
+    let analysis = analyse_prepared(chain, &facts, &prepared, &area);
     let (table, value) = match part {
         Part::Nodes => (report::nodes(&chain.name, &analysis), json!(analysis.nodes)),
         Part::Findings => (report::findings(&chain.name, &analysis), json!(analysis.findings)),
@@ -118,7 +119,7 @@ fn output(store: &SqliteStore, chains: &ChainSet, t: Target, part: Part) -> anyh
             (report::leaders(&chain.name, &l), json!(l))
         }
         Part::Targets => {
-            let x = targets(chain, &facts, &analysis);
+            let x = targets(chain, &facts, &prepared, &analysis);
             (report::targets(&chain.name, &x), json!(x))
         }
     };

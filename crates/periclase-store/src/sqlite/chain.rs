@@ -11,7 +11,7 @@ use crate::StoreError;
 
 pub(crate) fn facts(c: &Connection, chain: &str) -> Result<ChainFacts, StoreError> {
     let (lo, hi) = (format!("{chain}/"), format!("{chain}0"));
-    let year: Option<i64> = c.query_row("SELECT max(year) FROM enterprise_figure", [], |r| r.get(0))?;
+    let year: Option<i64> = c.query_row(&format!("SELECT {}", super::sql::latest_figure_year()), [], |r| r.get(0))?;
     let mut out = ChainFacts { year, ..Default::default() };
     let mut index: HashMap<i64, usize> = HashMap::new();
 
@@ -50,8 +50,10 @@ pub(crate) fn facts(c: &Connection, chain: &str) -> Result<ChainFacts, StoreErro
 
     if let Some(year) = year {
         let mut st = c.prepare_cached(
+            // CROSS JOIN keeps members as the outer loop: left to itself, SQLite walked every
+            // figure of the year by metric (3 million rows at provincial scale) first.
             "SELECT f.enterprise_id, f.year, f.metric, f.value
-             FROM chain_member m JOIN enterprise_figure f ON f.enterprise_id = m.enterprise_id
+             FROM chain_member m CROSS JOIN enterprise_figure f ON f.enterprise_id = m.enterprise_id
              WHERE m.node >= ?1 AND m.node < ?2 AND m.status != 'rejected'
                AND f.year >= ?3 - 1 AND f.metric IN ('revenue', 'employees', 'rd_spend')",
         )?;
@@ -71,7 +73,7 @@ pub(crate) fn facts(c: &Connection, chain: &str) -> Result<ChainFacts, StoreErro
         drop(rows);
         let mut st = c.prepare_cached(
             "SELECT k.enterprise_id, sum(k.capacity), sum(k.output)
-             FROM chain_member m JOIN enterprise_capacity k ON k.enterprise_id = m.enterprise_id
+             FROM chain_member m CROSS JOIN enterprise_capacity k ON k.enterprise_id = m.enterprise_id
              WHERE m.node >= ?1 AND m.node < ?2 AND m.status != 'rejected' AND k.year = ?3
              GROUP BY m.id",
         )?;

@@ -7,12 +7,15 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use periclase_chain::findings::{pct, wan};
-use periclase_chain::{analyse, layout, leaders, targets, Analysis, Area, FindingKind, NodeMetrics};
+use std::sync::Arc;
+
+use periclase_chain::{layout, targets, Analysis, FindingKind, NodeMetrics, Prepared};
 use periclase_domain::registries::ENTERPRISES;
 use periclase_domain::{Chain, ChainFacts, ChainSet, RegionTable, Scope};
 use serde::Deserialize;
 
 use super::{layout as page_layout, PageSession};
+use crate::chain_cache::View;
 use crate::{ApiError, AppState};
 
 #[derive(Debug, Default, Deserialize)]
@@ -22,12 +25,7 @@ pub struct Params {
 
 /// The chain, its facts and its analysis for the asker's region (an official's county by
 /// default and at most; the province for an administrator).
-async fn load(
-    state: &AppState,
-    s: &PageSession,
-    id: &str,
-    region: Option<String>,
-) -> Result<(&'static Chain, ChainFacts, Analysis), ApiError> {
+async fn load(state: &AppState, s: &PageSession, id: &str, region: Option<String>) -> Result<Loaded, ApiError> {
     let chain = ChainSet::embedded().get(id).ok_or_else(|| ApiError::NotFound(format!("没有产业链「{id}」")))?;
     let region = match (s.0.principal.read_scope(&ENTERPRISES), region.filter(|r| !r.trim().is_empty())) {
         (Scope::All, Some(r)) => r,
@@ -42,13 +40,27 @@ async fn load(
     if !valid {
         return Err(ApiError::BadRequest(format!("地区「{region}」应为2–6位行政区划代码前缀，如 21、2103")));
     }
-    let store = state.store.clone();
-    let chain_id = chain.id.clone();
-    let facts = tokio::task::spawn_blocking(move || store.chain_facts(&chain_id))
+    let (cache, store) = (state.chains.clone(), state.store.clone());
+    let data = tokio::task::spawn_blocking(move || cache.get(&store, chain, &region))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let analysis = analyse(chain, &facts, &Area::new(&region));
-    Ok((chain, facts, analysis))
+    Ok(Loaded { chain, facts: data.facts, prepared: data.prepared, view: data.view, current: data.current })
+}
+
+struct Loaded {
+    chain: &'static Chain,
+    facts: Arc<ChainFacts>,
+    prepared: Arc<Prepared>,
+    view: Arc<View>,
+    current: bool,
+}
+
+fn stale_note(current: bool) -> Markup {
+    html! {
+        @if !current {
+            p.alert.warn role="status" { "数据刚有更新，正在后台重新计算；以下为更新前的结果，稍后刷新即可看到最新数据。" }
+        }
+    }
 }
 
 fn region_name(code: &str) -> String {
@@ -181,15 +193,16 @@ pub async fn show(
     Path(id): Path<String>,
     Query(p): Query<Params>,
 ) -> Result<Markup, ApiError> {
-    let (chain, facts, a) = load(&state, &s, &id, p.region).await?;
-    let top = leaders(chain, &facts, &a, 10);
+    let Loaded { chain, view, current, .. } = load(&state, &s, &id, p.region).await?;
+    let (a, top) = (&view.analysis, &view.leaders);
     let bench = if a.area.benchmark.is_empty() { "全部企业".to_string() } else { region_name(&a.area.benchmark) };
     let body = html! {
         h1 { (chain.name) " · " (region_name(&a.area.region)) }
+        (stale_note(current))
         (region_form(chain, &a.area.region))
         p.note { "对比地区：" (bench) "；数据年度：" (a.year.map_or("—".to_string(), |y| y.to_string()))
             "。颜色：绿=强于对比地区，黄=一般，橙=弱链，红=缺链，灰=下游用户；角标：缺/弱/断/延。点击环节查看企业与依据。" }
-        div.chainmap { (chain_svg(chain, &a)) }
+        div.chainmap { (chain_svg(chain, a)) }
         h2 { "缺口分析（" (a.findings.len()) " 项）" }
         @if a.findings.is_empty() { p { "未发现缺链、弱链、断链风险或延链机会。" } }
         @else {
@@ -233,7 +246,8 @@ pub async fn node(
     Path((id, node)): Path<(String, String)>,
     Query(p): Query<Params>,
 ) -> Result<Markup, ApiError> {
-    let (chain, facts, a) = load(&state, &s, &id, p.region).await?;
+    let Loaded { chain, facts, view, current, .. } = load(&state, &s, &id, p.region).await?;
+    let a = &view.analysis;
     let n = chain.node(&node).ok_or_else(|| ApiError::NotFound(format!("{}中没有环节「{node}」", chain.name)))?;
     let m = a.node(&n.id).expect("every node has metrics");
     let projects: Vec<_> = facts
@@ -273,6 +287,7 @@ pub async fn node(
     let body = html! {
         p { a href={ "/chains/" (chain.id) "?region=" (a.area.region) } { "← " (chain.name) } }
         h1 { (n.name) " · " (region_name(&a.area.region)) }
+        (stale_note(current))
         p { (n.stage.label()) @if !upstream.is_empty() { "；上游：" (upstream.join("、")) } @if !downstream.is_empty() { "；下游：" (downstream.join("、")) } }
         @if !n.products.is_empty() { p { "主要产品：" (n.products.join("、")) } }
         dl.figures { @for (k, v) in &figures { dt { (k) } dd { (v) } } }
@@ -312,8 +327,9 @@ pub async fn targets_xlsx(
     Path(id): Path<String>,
     Query(p): Query<Params>,
 ) -> Result<Response, ApiError> {
-    let (chain, facts, a) = load(&state, &s, &id, p.region).await?;
-    let list = targets(chain, &facts, &a);
+    let Loaded { chain, facts, prepared, view, .. } = load(&state, &s, &id, p.region).await?;
+    let a = &view.analysis;
+    let list = targets(chain, &facts, &prepared, a);
     let table = periclase_chain::report::targets(&chain.name, &list);
     let internal = |e: &dyn std::fmt::Display| ApiError::Internal(e.to_string());
     let dir = super::transfer::upload_dir();
