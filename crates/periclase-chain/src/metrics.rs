@@ -127,6 +127,11 @@ impl Prepared {
 }
 
 impl Prepared {
+    /// Projects (indexes into `ChainFacts::projects`, any region) on node `id`.
+    pub fn projects_on(&self, chain: &Chain, id: &str) -> &[usize] {
+        chain.nodes.iter().position(|n| n.id == id).map_or(&[], |k| &self.projects[k])
+    }
+
     /// Confirmed members (anywhere) of node `id`, once each, ascending.
     pub fn confirmed_on(&self, chain: &Chain, id: &str) -> &[usize] {
         chain.nodes.iter().position(|n| n.id == id).map_or(&[], |k| &self.confirmed[k])

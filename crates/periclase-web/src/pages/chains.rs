@@ -88,6 +88,9 @@ pub async fn index(s: PageSession) -> Result<Markup, ApiError> {
     Ok(page_layout::page("产业链图谱", "chains", &s.0.principal, &s.0.csrf, body))
 }
 
+/// Enterprises listed on a node page, largest first.
+const MEMBERS_SHOWN: usize = 200;
+
 const BOX_W: i64 = 150;
 const BOX_H: i64 = 54;
 const GAP_X: i64 = 70;
@@ -246,17 +249,24 @@ pub async fn node(
     Path((id, node)): Path<(String, String)>,
     Query(p): Query<Params>,
 ) -> Result<Markup, ApiError> {
-    let Loaded { chain, facts, view, current, .. } = load(&state, &s, &id, p.region).await?;
+    let Loaded { chain, facts, prepared, view, current } = load(&state, &s, &id, p.region).await?;
     let a = &view.analysis;
     let n = chain.node(&node).ok_or_else(|| ApiError::NotFound(format!("{}中没有环节「{node}」", chain.name)))?;
     let m = a.node(&n.id).expect("every node has metrics");
-    let projects: Vec<_> = facts
-        .projects
+    let projects: Vec<_> = prepared
+        .projects_on(chain, &n.id)
         .iter()
+        .map(|&i| &facts.projects[i])
         .filter(|p| p.region.starts_with(&a.area.region))
-        .filter(|p| {
-            p.chain_node.as_deref().and_then(|t| periclase_chain::metrics::project_node(chain, t)) == Some(&n.id)
-        })
+        .collect();
+    let shown: Vec<usize> = m.members.iter().take(MEMBERS_SHOWN).copied().collect();
+    let key = format!("{}/{}", chain.id, n.id);
+    let wanted: std::collections::HashSet<usize> = shown.iter().copied().collect();
+    let basis: std::collections::HashMap<usize, &str> = facts
+        .members
+        .iter()
+        .filter(|x| x.node == key && wanted.contains(&x.enterprise))
+        .filter_map(|x| x.basis.as_deref().map(|b| (x.enterprise, b)))
         .collect();
     let upstream: Vec<&str> =
         chain.upstream(&n.id).filter_map(|e| chain.node(&e.from)).map(|x| x.name.as_str()).collect();
@@ -298,18 +308,20 @@ pub async fn node(
         table {
             thead { tr { th { "企业名称" } th { "所属地区" } th { "营收" } th { "依据" } } }
             tbody {
-                @for &i in m.members.iter().take(200) {
+                @for &i in &shown {
                     @let e = &facts.enterprises[i];
                     tr {
                         td { a href={ "/r/enterprises/" (e.uscc) } { (e.name) } }
                         td { (region_name(&e.region)) }
                         td { (e.revenue.map_or("—".to_string(), wan)) }
-                        td { (facts.members.iter().find(|x| x.enterprise == i && x.node.ends_with(&format!("/{}", n.id))).and_then(|x| x.basis.clone()).unwrap_or_default()) }
+                        td { (basis.get(&i).copied().unwrap_or_default()) }
                     }
                 }
             }
         }
-        @if m.members.len() > 200 { p.note { "仅列出营收最大的 200 家；全部企业请在企业上链库中筛选。" } }
+        @if m.members.len() > MEMBERS_SHOWN {
+            p.note { "仅列出营收最大的 " (MEMBERS_SHOWN) " 家；全部企业请在企业上链库中筛选。" }
+        }
         h2 { "项目（" (projects.len()) "）" }
         @if projects.is_empty() { p { "无" } } @else {
             table {
