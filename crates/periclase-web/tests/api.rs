@@ -795,7 +795,7 @@ async fn chain_map_pages_draw_the_chain_and_respect_scopes() {
 
     let (status, node) = page_as(&s, "/chains/magnesia/nodes/refractory?region=2108", &admin).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(node.contains("镁质耐火材料") && node.contains("本地企业"), "{node}");
+    assert!(node.contains("镁质耐火材料") && node.contains("本地企业") && node.contains("创新平台（"), "{node}");
     let (status, _) = page_as(&s, "/chains/magnesia/nodes/nope?region=2108", &admin).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = page_as(&s, "/chains/aluminium", &admin).await;

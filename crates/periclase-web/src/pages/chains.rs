@@ -259,6 +259,12 @@ pub async fn node(
         .map(|&i| &facts.projects[i])
         .filter(|p| p.region.starts_with(&a.area.region))
         .collect();
+    let local: std::collections::HashSet<usize> = m.members.iter().copied().collect();
+    let platforms: Vec<_> = facts
+        .platforms
+        .iter()
+        .filter_map(|p| p.host.filter(|h| local.contains(h)).map(|h| (p, &facts.enterprises[h])))
+        .collect();
     let shown: Vec<usize> = m.members.iter().take(MEMBERS_SHOWN).copied().collect();
     let key = format!("{}/{}", chain.id, n.id);
     let wanted: std::collections::HashSet<usize> = shown.iter().copied().collect();
@@ -327,6 +333,21 @@ pub async fn node(
             table {
                 thead { tr { th { "项目" } th { "阶段" } th { "投资" } } }
                 tbody { @for p in &projects { tr { td { a href={ "/r/projects/" (p.code) } { (p.name) } } td { (p.stage.clone().unwrap_or_default()) } td { (p.investment.map_or("—".to_string(), wan)) } } } }
+            }
+        }
+        h2 { "创新平台（" (platforms.len()) "）" }
+        @if platforms.is_empty() { p { "无" } } @else {
+            table {
+                thead { tr { th { "平台" } th { "级别" } th { "依托企业" } } }
+                tbody {
+                    @for (p, host) in &platforms {
+                        tr {
+                            td { a href={ "/r/platforms/" (p.code) } { (p.name) } }
+                            td { (periclase_domain::registries::LEVELS.iter().find(|l| l.code == p.level).map_or(p.level.as_str(), |l| l.label)) }
+                            td { a href={ "/r/enterprises/" (host.uscc) } { (host.name) } }
+                        }
+                    }
+                }
             }
         }
     };
