@@ -82,13 +82,60 @@ pub fn wan(x: f64) -> String {
     }
 }
 
-/// Findings over the leaves of `chain`, in template order, kinds in [`FindingKind::ALL`] order.
-pub fn find(chain: &Chain, nodes: &[NodeMetrics]) -> Vec<Finding> {
+/// Why a node with local enterprises is weak, if it is: short of its plan target for the
+/// region when the template sets one, else a share well below the benchmark's.
+fn weakness(chain: &Chain, region: &str, m: &NodeMetrics) -> Option<(String, Vec<Evidence>)> {
+    if m.enterprises == 0 {
+        return None;
+    }
+    if let Some(t) = chain.targets.iter().find(|t| t.node == m.node && t.region == region) {
+        let short_revenue = t.revenue.filter(|&goal| m.revenue < goal);
+        let short_count = t.enterprises.filter(|&goal| m.enterprises < goal);
+        if short_revenue.is_none() && short_count.is_none() {
+            return None;
+        }
+        let goal: Vec<String> = t
+            .revenue
+            .map(|r| format!("营收 {}", wan(r)))
+            .into_iter()
+            .chain(t.enterprises.map(|n| format!("企业 {n} 家")))
+            .collect();
+        let mut evidence = vec![
+            ev(&format!("{}年目标", t.year), goal.join("，")),
+            ev("本地现状", format!("营收 {}，企业 {} 家", wan(m.revenue), m.enterprises)),
+        ];
+        if let Some(goal) = t.revenue {
+            evidence.push(ev("营收完成", pct(m.revenue / goal)));
+        }
+        evidence.push(ev("目标来源", t.source.clone()));
+        return Some((format!("「{}」低于规划目标（{}年：{}）", m.name, t.year, goal.join("，")), evidence));
+    }
+    let (share, bench) = (m.share?, m.benchmark_share?);
+    if !(bench > 0.0 && share < rules::WEAK_SHARE_RATIO * bench) {
+        return None;
+    }
+    let message = format!(
+        "「{}」占本地全链营收 {}，不到对比地区同一环节占比 {} 的 {}",
+        m.name,
+        pct(share),
+        pct(bench),
+        pct(rules::WEAK_SHARE_RATIO)
+    );
+    let evidence = vec![
+        ev("本地企业", format!("{} 家", m.enterprises)),
+        ev("本地营收", wan(m.revenue)),
+        ev("占本地全链营收", pct(share)),
+        ev("对比地区占比", pct(bench)),
+        ev("本地占比 / 对比占比", format!("{:.2}", share / bench)),
+    ];
+    Some((message, evidence))
+}
+
+/// Findings over the leaves of `chain` in `region`, in template order, kinds in
+/// [`FindingKind::ALL`] order.
+pub fn find(chain: &Chain, region: &str, nodes: &[NodeMetrics]) -> Vec<Finding> {
     let metric = |id: &str| nodes.iter().find(|m| m.node == id);
-    let weak = |m: &NodeMetrics| -> Option<f64> {
-        let (share, bench) = (m.share?, m.benchmark_share?);
-        (m.enterprises > 0 && bench > 0.0 && share < rules::WEAK_SHARE_RATIO * bench).then_some(share / bench)
-    };
+    let weak = |m: &NodeMetrics| weakness(chain, region, m).is_some();
     let strong = |m: &NodeMetrics| {
         m.enterprises >= rules::STRONG_MIN_ENTERPRISES
             && match (m.share, m.benchmark_share) {
@@ -115,26 +162,14 @@ pub fn find(chain: &Chain, nodes: &[NodeMetrics]) -> Vec<Finding> {
             });
             continue;
         }
-        if let Some(ratio) = weak(m) {
+        if let Some((message, evidence)) = weakness(chain, region, m) {
             out.push(Finding {
                 kind: FindingKind::Weak,
                 node: n.id.clone(),
                 name: n.name.clone(),
                 toward: None,
-                message: format!(
-                    "「{}」占本地全链营收 {}，不到对比地区同一环节占比 {} 的 {}",
-                    n.name,
-                    pct(m.share.unwrap_or(0.0)),
-                    pct(m.benchmark_share.unwrap_or(0.0)),
-                    pct(rules::WEAK_SHARE_RATIO)
-                ),
-                evidence: vec![
-                    ev("本地企业", format!("{} 家", m.enterprises)),
-                    ev("本地营收", wan(m.revenue)),
-                    ev("占本地全链营收", pct(m.share.unwrap_or(0.0))),
-                    ev("对比地区占比", pct(m.benchmark_share.unwrap_or(0.0))),
-                    ev("本地占比 / 对比占比", format!("{ratio:.2}")),
-                ],
+                message,
+                evidence,
             });
         }
         // With no revenue reported, one or two enterprises are all the node has.
@@ -172,7 +207,7 @@ pub fn find(chain: &Chain, nodes: &[NodeMetrics]) -> Vec<Finding> {
                 let Some(d) = metric(&e.to).filter(|d| !d.market) else { continue };
                 let gap = if d.enterprises == 0 {
                     Some("本地缺失")
-                } else if weak(d).is_some() {
+                } else if weak(d) {
                     Some("本地偏弱")
                 } else {
                     None

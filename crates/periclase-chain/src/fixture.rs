@@ -234,3 +234,38 @@ fn layout_puts_upstream_left_and_customers_last() {
     assert_eq!((col("a"), col("b"), col("c"), col("d"), col("m")), (0, 1, 2, 1, 3));
     assert_eq!(l.columns, 4);
 }
+
+#[test]
+fn a_plan_target_decides_weakness_where_one_is_set() {
+    let with_targets = format!(
+        "{CHAIN}
+[[target]]
+region = \"210381\"
+node = \"c\"
+revenue = 1000
+year = 2027
+source = \"某县规划\"
+[[target]]
+region = \"210381\"
+node = \"a\"
+revenue = 100000
+enterprises = 5
+year = 2027
+source = \"某县规划：矿石环节\"
+"
+    );
+    let chain = Chain::parse("t.toml", &with_targets).unwrap();
+    let a = analyse(&chain, &facts(), &Area::new("210381"));
+    let weak: Vec<&str> = a.findings.iter().filter(|f| f.kind == FindingKind::Weak).map(|f| f.node.as_str()).collect();
+    assert_eq!(weak, ["a"], "c meets its target (1,500 ≥ 1,000); a is short of 100,000 and 5 enterprises");
+    let f = a.findings.iter().find(|f| f.kind == FindingKind::Weak).unwrap();
+    assert!(f.message.contains("低于规划目标（2027年"), "{}", f.message);
+    assert!(f.evidence.iter().any(|e| e.label == "目标来源" && e.value.contains("矿石环节")), "{f:?}");
+    assert!(f.evidence.iter().any(|e| e.label == "营收完成" && e.value == "80.0%"), "{f:?}");
+    // For a region without targets (the city holding the same enterprises) the share rule
+    // still applies: c trails the province.
+    let city = analyse(&chain, &facts(), &Area::new("2103"));
+    let weak: Vec<&str> =
+        city.findings.iter().filter(|f| f.kind == FindingKind::Weak).map(|f| f.node.as_str()).collect();
+    assert_eq!(weak, ["c"]);
+}

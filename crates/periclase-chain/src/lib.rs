@@ -84,7 +84,7 @@ pub fn analyse(chain: &Chain, facts: &ChainFacts, area: &Area) -> Analysis {
 /// [`analyse`] with the facts already indexed: what a server keeps between requests.
 pub fn analyse_prepared(chain: &Chain, facts: &ChainFacts, prepared: &Prepared, area: &Area) -> Analysis {
     let nodes = metrics::compute(chain, facts, prepared, area);
-    let findings = findings::find(chain, &nodes);
+    let findings = findings::find(chain, &area.region, &nodes);
     Analysis { area: area.clone(), year: facts.year, nodes, findings }
 }
 

@@ -86,6 +86,25 @@ pub struct ChainEdge {
     pub unit: Option<String>,
 }
 
+/// A plan's goal for one node in one region (e.g. a city's 2027 target for refractories):
+/// where one exists, a node is weak when short of it rather than when its share trails the
+/// benchmark region's.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeTarget {
+    /// GB/T 2260 prefix the goal is set for.
+    pub region: String,
+    pub node: String,
+    /// Local revenue aimed at, 万元.
+    #[serde(default)]
+    pub revenue: Option<f64>,
+    /// Local enterprises aimed at.
+    #[serde(default)]
+    pub enterprises: Option<u32>,
+    pub year: i64,
+    pub source: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Chain {
@@ -97,6 +116,8 @@ pub struct Chain {
     pub nodes: Vec<ChainNode>,
     #[serde(rename = "edge", default)]
     pub edges: Vec<ChainEdge>,
+    #[serde(rename = "target", default)]
+    pub targets: Vec<NodeTarget>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -174,6 +195,21 @@ impl Chain {
             }
             if e.weight.is_some_and(|w| !(w.is_finite() && w > 0.0)) {
                 return Err(format!("连线 {} → {} 的权重应为正数", e.from, e.to));
+            }
+        }
+        for t in &self.targets {
+            let Some(node) = self.node(&t.node) else {
+                return Err(format!("目标指向不存在的节点「{}」", t.node));
+            };
+            if !self.is_leaf(&node.id) || node.market {
+                return Err(format!("目标只能设在具体环节上，「{}」不是", node.name));
+            }
+            if !t.region.bytes().all(|b| b.is_ascii_digit()) || !(2..=6).contains(&t.region.len()) {
+                return Err(format!("「{}」目标的地区「{}」应为2–6位行政区划代码前缀", node.name, t.region));
+            }
+            let positive = t.revenue.is_some_and(|r| r.is_finite() && r > 0.0) || t.enterprises.is_some_and(|n| n > 0);
+            if !positive || t.revenue.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
+                return Err(format!("「{}」目标应给出正的营收（revenue）或企业数（enterprises）", node.name));
             }
         }
         Ok(())
@@ -349,5 +385,12 @@ kind = "raw_material"
         assert!(err(&cycle).contains("有环"), "{}", err(&cycle));
         assert!(err(&SMALL.replace("to = \"b\"", "to = \"a\"")).contains("首尾相同"));
         assert!(err(&format!("{SMALL}weight = -1\n")).contains("权重"));
+        let target = |node: &str, extra: &str| {
+            format!("{SMALL}[[target]]\nregion = \"2103\"\nnode = \"{node}\"\nyear = 2027\nsource = \"规划\"\n{extra}")
+        };
+        assert!(Chain::parse("t.toml", &target("b", "revenue = 100\n")).is_ok());
+        assert!(err(&target("g", "revenue = 100\n")).contains("具体环节"));
+        assert!(err(&target("z", "revenue = 100\n")).contains("不存在的节点「z」"));
+        assert!(err(&target("b", "")).contains("营收"));
     }
 }

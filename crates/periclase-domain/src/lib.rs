@@ -16,7 +16,7 @@ pub mod uscc;
 pub mod validate;
 pub mod value;
 
-pub use chain::{Chain, ChainEdge, ChainError, ChainNode, ChainSet, EdgeKind, Stage};
+pub use chain::{Chain, ChainEdge, ChainError, ChainNode, ChainSet, EdgeKind, NodeTarget, Stage};
 pub use chain_facts::{AchievementFacts, ChainFacts, EnterpriseFacts, Membership, PlatformFacts, ProjectFacts};
 pub use import::{ImportItem, ImportOptions, ImportOutcome, RowIssue, RowLocation};
 pub use industry::{parse_industry, IndustryError};
