@@ -132,6 +132,11 @@ impl Prepared {
         chain.nodes.iter().position(|n| n.id == id).map_or(&[], |k| &self.projects[k])
     }
 
+    /// Suggested (待确认) members (anywhere) of node `id`, once each, ascending.
+    pub fn suggested_on(&self, chain: &Chain, id: &str) -> &[usize] {
+        chain.nodes.iter().position(|n| n.id == id).map_or(&[], |k| &self.suggested[k])
+    }
+
     /// Confirmed members (anywhere) of node `id`, once each, ascending.
     pub fn confirmed_on(&self, chain: &Chain, id: &str) -> &[usize] {
         chain.nodes.iter().position(|n| n.id == id).map_or(&[], |k| &self.confirmed[k])

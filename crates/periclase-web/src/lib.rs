@@ -30,6 +30,19 @@ impl AppState {
         let shared = Arc::new(store);
         AppState { store: shared.clone(), accounts: shared, chains: Arc::default() }
     }
+
+    /// Reads every chain's facts on a background thread, so the first chain map opened after
+    /// a start does not wait for them (seconds at provincial scale).
+    pub fn warm_chain_map(&self) {
+        let (cache, store) = (self.chains.clone(), self.store.clone());
+        std::thread::spawn(move || {
+            for chain in &periclase_domain::ChainSet::embedded().chains {
+                if let Err(e) = cache.get(&store, chain, pages::DEFAULT_CHAIN_REGION) {
+                    tracing::error!(chain = %chain.id, error = %e, "reading chain facts at start failed");
+                }
+            }
+        });
+    }
 }
 
 impl std::fmt::Debug for AppState {

@@ -837,3 +837,66 @@ async fn chain_map_pages_draw_the_chain_and_respect_scopes() {
     let (status, _) = page_as(&s, "/chains/magnesia", &firm).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn officials_confirm_or_reject_suggested_enterprises_on_a_node() {
+    use periclase_domain::registries::CHAIN_MEMBERS;
+    let (_d, s, demo) = state();
+    // Two enterprises the demo left off the chain (every tenth), suggested for 镁质耐火材料.
+    let unassigned: Vec<_> = (0..120).map(|i| demo.enterprise(i)).filter(|e| e.index % 10 == 3).collect();
+    let mine = unassigned.iter().find(|e| e.region() == "210381").expect("a 海城 one");
+    let theirs = unassigned.iter().find(|e| !e.region().starts_with("210381")).expect("another county's");
+    let actor = periclase_store::Actor::new("test", periclase_store::Channel::Cli);
+    let ctx = periclase_store::ImportContext {
+        opts: periclase_domain::ImportOptions::default(),
+        actor: &actor,
+        scope: None,
+        source: None,
+    };
+    let items = [&mine.uscc, &theirs.uscc].map(|u| periclase_domain::ImportItem {
+        location: periclase_domain::RowLocation { sheet: None, row: 1 },
+        row: Ok(vec![
+            periclase_domain::Value::Text(u.clone()),
+            periclase_domain::Value::Text("magnesia/refractory".into()),
+            periclase_domain::Value::Text("suggested".into()),
+            periclase_domain::Value::Text("主要产品含「镁碳砖」".into()),
+        ]),
+    });
+    let out =
+        s.store.import(&CHAIN_MEMBERS, &mut items.into_iter(), &ctx, &mut |i| panic!("{i:?}"), &mut |_| {}).unwrap();
+    assert!(out.committed);
+
+    let (cookie, csrf) = login(&s, "haicheng").await;
+    let node = "/chains/magnesia/nodes/refractory?region=210381";
+    let (status, page) = page_as(&s, node, &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("待确认（1）") && page.contains("主要产品含「镁碳砖」"), "{page}");
+    let review = "/chains/magnesia/nodes/refractory/review?region=210381";
+    let (status, _, _) = post_form(&s, review, &cookie, &[("uscc", &mine.uscc), ("decision", "confirmed")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no CSRF token, no write");
+    let (status, location, _) = post_form(
+        &s,
+        review,
+        &cookie,
+        &[("csrf", &csrf), ("uscc", &mine.uscc), ("decision", "confirmed"), ("basis", "主要产品含「镁碳砖」")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some(node));
+    // Another county's suggestion is outside this official's scope: refused, nothing written.
+    let (status, _, _) =
+        post_form(&s, review, &cookie, &[("csrf", &csrf), ("uscc", &theirs.uscc), ("decision", "rejected")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let status_of = |uscc: &str| {
+        let all = s
+            .store
+            .list(&CHAIN_MEMBERS, &periclase_store::ListQuery { limit: Some(1000), ..Default::default() })
+            .unwrap();
+        all.records
+            .into_iter()
+            .find(|r| r.row[0].to_string() == uscc && r.row[1].to_string() == "magnesia/refractory")
+            .map(|r| (r.row[2].to_string(), r.row[3].to_string()))
+    };
+    assert_eq!(status_of(&mine.uscc), Some(("confirmed".into(), "主要产品含「镁碳砖」".into())));
+    assert_eq!(status_of(&theirs.uscc).map(|s| s.0), Some("suggested".into()));
+}

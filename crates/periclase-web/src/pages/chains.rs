@@ -2,16 +2,19 @@
 //! coloured by strength and marked by finding; a region selector; a node's enterprises,
 //! projects and findings; 链主 candidates; 招商 targets as xlsx.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use periclase_chain::findings::{pct, wan};
 use std::sync::Arc;
 
 use periclase_chain::{layout, targets, Analysis, FindingKind, NodeMetrics, Prepared};
-use periclase_domain::registries::ENTERPRISES;
-use periclase_domain::{Chain, ChainFacts, ChainSet, RegionTable, Scope};
+use periclase_domain::registries::{CHAIN_MEMBERS, ENTERPRISES};
+use periclase_domain::{
+    Chain, ChainFacts, ChainSet, ImportItem, ImportOptions, RegionTable, RowLocation, Scope, Value,
+};
+use periclase_store::{Actor, Channel, ImportContext};
 use serde::Deserialize;
 
 use super::{layout as page_layout, PageSession};
@@ -29,7 +32,7 @@ async fn load(state: &AppState, s: &PageSession, id: &str, region: Option<String
     let chain = ChainSet::embedded().get(id).ok_or_else(|| ApiError::NotFound(format!("没有产业链「{id}」")))?;
     let region = match (s.0.principal.read_scope(&ENTERPRISES), region.filter(|r| !r.trim().is_empty())) {
         (Scope::All, Some(r)) => r,
-        (Scope::All, None) => "21".to_string(),
+        (Scope::All, None) => super::DEFAULT_CHAIN_REGION.to_string(),
         (Scope::Region(p), Some(r)) if r.starts_with(p.as_str()) => r,
         (Scope::Region(p), _) => p,
         _ => return Err(ApiError::Forbidden("产业链图谱仅向各级工作人员开放".to_string())),
@@ -266,12 +269,20 @@ pub async fn node(
         .filter_map(|p| p.host.filter(|h| local.contains(h)).map(|h| (p, &facts.enterprises[h])))
         .collect();
     let shown: Vec<usize> = m.members.iter().take(MEMBERS_SHOWN).copied().collect();
+    let pending: Vec<usize> = prepared
+        .suggested_on(chain, &n.id)
+        .iter()
+        .copied()
+        .filter(|&i| !facts.enterprises[i].external && facts.enterprises[i].region.starts_with(&a.area.region))
+        .take(MEMBERS_SHOWN)
+        .collect();
+    let may_review = s.0.may_write(&CHAIN_MEMBERS).is_ok();
     let key = format!("{}/{}", chain.id, n.id);
     let wanted: std::collections::HashSet<usize> = shown.iter().copied().collect();
     let basis: std::collections::HashMap<usize, &str> = facts
         .members
         .iter()
-        .filter(|x| x.node == key && wanted.contains(&x.enterprise))
+        .filter(|x| x.node == key && (wanted.contains(&x.enterprise) || pending.contains(&x.enterprise)))
         .filter_map(|x| x.basis.as_deref().map(|b| (x.enterprise, b)))
         .collect();
     let upstream: Vec<&str> =
@@ -328,6 +339,34 @@ pub async fn node(
         @if m.members.len() > MEMBERS_SHOWN {
             p.note { "仅列出营收最大的 " (MEMBERS_SHOWN) " 家；全部企业请在企业上链库中筛选。" }
         }
+        @if !pending.is_empty() {
+            h2 { "待确认（" (pending.len()) "）" }
+            p.note { "按主要产品、经营范围和行业代码推荐上本环节的企业。确认或否决都记入审计日志。" }
+            table {
+                thead { tr { th { "企业名称" } th { "推荐依据" } @if may_review { th { "处理" } } } }
+                tbody {
+                    @for &i in &pending {
+                        @let e = &facts.enterprises[i];
+                        tr {
+                            td { a href={ "/r/enterprises/" (e.uscc) } { (e.name) } }
+                            td { (basis.get(&i).copied().unwrap_or_default()) }
+                            @if may_review {
+                                td {
+                                    form.inline method="post" action={ "/chains/" (chain.id) "/nodes/" (n.id) "/review?region=" (a.area.region) } {
+                                        input type="hidden" name="csrf" value=(s.0.csrf);
+                                        input type="hidden" name="uscc" value=(e.uscc);
+                                        input type="hidden" name="basis" value=(basis.get(&i).copied().unwrap_or_default());
+                                        button type="submit" name="decision" value="confirmed" { "确认" }
+                                        " "
+                                        button type="submit" name="decision" value="rejected" { "否决" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         h2 { "项目（" (projects.len()) "）" }
         @if projects.is_empty() { p { "无" } } @else {
             table {
@@ -382,4 +421,68 @@ pub async fn targets_xlsx(
         bytes,
     )
         .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Review {
+    /// Missing is refused by the CSRF check (403), not by the form parser.
+    #[serde(default)]
+    csrf: String,
+    uscc: String,
+    decision: String,
+    #[serde(default)]
+    basis: Option<String>,
+}
+
+/// An official confirms or rejects a suggested enterprise on a node: an upsert of its
+/// 企业上链 row, inside the official's write scope, audited like any import row.
+pub async fn review(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path((id, node)): Path<(String, String)>,
+    Query(p): Query<Params>,
+    Form(form): Form<Review>,
+) -> Result<Response, ApiError> {
+    s.0.check_csrf_value(&form.csrf)?;
+    let scope = s.0.may_write(&CHAIN_MEMBERS)?;
+    let chain = ChainSet::embedded().get(&id).ok_or_else(|| ApiError::NotFound(format!("没有产业链「{id}」")))?;
+    let n = chain.node(&node).ok_or_else(|| ApiError::NotFound(format!("{}中没有环节「{node}」", chain.name)))?;
+    if !matches!(form.decision.as_str(), "confirmed" | "rejected") {
+        return Err(ApiError::BadRequest(format!("处理方式「{}」应为确认或否决", form.decision)));
+    }
+    let key = format!("{}/{}", chain.id, n.id);
+    let store = state.store.clone();
+    let who = s.0.principal.username.clone();
+    let uscc = form.uscc.clone();
+    let decision = form.decision.clone();
+    let basis = form.basis.clone();
+    tokio::task::spawn_blocking(move || -> Result<(), ApiError> {
+        let row = vec![
+            Value::Text(uscc.clone()),
+            Value::Text(key.clone()),
+            Value::Text(decision.clone()),
+            // The suggestion's basis stays with the decision.
+            basis.filter(|b| !b.trim().is_empty()).map_or(Value::Null, Value::Text),
+        ];
+        let actor = Actor::new(who, Channel::Ui);
+        let ctx = ImportContext {
+            opts: ImportOptions::default(),
+            actor: &actor,
+            scope: Some(&scope),
+            source: Some("产业链图谱：审核推荐"),
+        };
+        let mut issues = Vec::new();
+        let item = ImportItem { location: RowLocation { sheet: None, row: 1 }, row: Ok(row) };
+        let out =
+            store.import(&CHAIN_MEMBERS, &mut std::iter::once(item), &ctx, &mut |i| issues.push(i), &mut |_| {})?;
+        if !out.committed {
+            let reasons: Vec<String> = issues.into_iter().map(|i| i.reason).collect();
+            return Err(ApiError::Forbidden(reasons.join("；")));
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let region = p.region.unwrap_or_default();
+    Ok(Redirect::to(&format!("/chains/{}/nodes/{}?region={region}", chain.id, n.id)).into_response())
 }

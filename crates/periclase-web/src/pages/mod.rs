@@ -22,6 +22,8 @@ use crate::auth::Session;
 use crate::{ApiError, AppState};
 
 const CSS: &str = include_str!("../../assets/app.css");
+/// The region an administrator's chain map opens on (the demo province, Liaoning).
+pub(crate) const DEFAULT_CHAIN_REGION: &str = "21";
 /// Largest file an official may upload (a province's enterprise list fits comfortably).
 const UPLOAD_LIMIT_BYTES: usize = 256 * 1024 * 1024;
 
@@ -37,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/chains/{chain}", get(chains::show))
         .route("/chains/{chain}/targets.xlsx", get(chains::targets_xlsx))
         .route("/chains/{chain}/nodes/{node}", get(chains::node))
+        .route("/chains/{chain}/nodes/{node}/review", axum::routing::post(chains::review))
         .route("/r/{registry}", get(registry::list))
         .route("/r/{registry}/new", get(forms::new_form).post(forms::create))
         .route("/r/{registry}/export", get(transfer::export))
