@@ -51,8 +51,9 @@ impl ChainCache {
         self: &Arc<Self>,
         store: &Arc<dyn Store>,
         chain: &'static Chain,
-        region: &str,
+        area: &Area,
     ) -> Result<Loaded, StoreError> {
+        let key = format!("{}|{}", area.region, area.benchmark);
         let version = store.version()?;
         let (facts, prepared, current) = {
             let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -63,7 +64,7 @@ impl ChainCache {
                         e.refreshing = true;
                         self.refresh(store, chain, version);
                     }
-                    if let Some(view) = e.views.get(region) {
+                    if let Some(view) = e.views.get(&key) {
                         let view = view.clone();
                         return Ok(Loaded { facts: e.facts.clone(), prepared: e.prepared.clone(), view, current });
                     }
@@ -78,7 +79,7 @@ impl ChainCache {
                 }
             }
         };
-        let analysis = analyse_prepared(chain, &facts, &prepared, &Area::new(region));
+        let analysis = analyse_prepared(chain, &facts, &prepared, area);
         let top = leaders(chain, &facts, &analysis, LEADERS_SHOWN);
         let view = Arc::new(View { analysis, leaders: top });
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
@@ -86,7 +87,7 @@ impl ChainCache {
             if e.views.len() > 200 {
                 e.views.clear();
             }
-            e.views.insert(region.to_string(), view.clone());
+            e.views.insert(key, view.clone());
         }
         Ok(Loaded { facts, prepared, view, current })
     }

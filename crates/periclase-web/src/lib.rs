@@ -37,7 +37,8 @@ impl AppState {
         let (cache, store) = (self.chains.clone(), self.store.clone());
         std::thread::spawn(move || {
             for chain in &periclase_domain::ChainSet::embedded().chains {
-                if let Err(e) = cache.get(&store, chain, pages::DEFAULT_CHAIN_REGION) {
+                let area = periclase_chain::Area::new(pages::DEFAULT_CHAIN_REGION);
+                if let Err(e) = cache.get(&store, chain, &area) {
                     tracing::error!(chain = %chain.id, error = %e, "reading chain facts at start failed");
                 }
             }

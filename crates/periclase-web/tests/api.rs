@@ -802,6 +802,15 @@ async fn chain_map_pages_draw_the_chain_and_respect_scopes() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, bad) = page_as(&s, "/chains/magnesia?region=99", &admin).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    // Another region as the benchmark, kept in the node links.
+    let (status, versus) = page_as(&s, "/chains/magnesia?region=2103&benchmark=2108", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        versus.contains("对比地区：辽宁省 营口市") && versus.contains("region=2103&amp;benchmark=2108"),
+        "{versus}"
+    );
+    let (status, _) = page_as(&s, "/chains/magnesia?region=2103&benchmark=9x", &admin).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // After a write the map shows the previous facts, says so, and catches up on its own.
     let actor = periclase_store::Actor::new("test", periclase_store::Channel::Api);

@@ -9,7 +9,7 @@ use maud::{html, Markup};
 use periclase_chain::findings::{pct, wan};
 use std::sync::Arc;
 
-use periclase_chain::{layout, targets, Analysis, FindingKind, NodeMetrics, Prepared};
+use periclase_chain::{layout, targets, Analysis, Area, FindingKind, NodeMetrics, Prepared};
 use periclase_domain::registries::{CHAIN_MEMBERS, ENTERPRISES};
 use periclase_domain::{
     Chain, ChainFacts, ChainSet, ImportItem, ImportOptions, RegionTable, RowLocation, Scope, Value,
@@ -24,11 +24,14 @@ use crate::{ApiError, AppState};
 #[derive(Debug, Default, Deserialize)]
 pub struct Params {
     region: Option<String>,
+    /// Comparison region; the region's province by default.
+    benchmark: Option<String>,
 }
 
 /// The chain, its facts and its analysis for the asker's region (an official's county by
 /// default and at most; the province for an administrator).
-async fn load(state: &AppState, s: &PageSession, id: &str, region: Option<String>) -> Result<Loaded, ApiError> {
+async fn load(state: &AppState, s: &PageSession, id: &str, p: Params) -> Result<Loaded, ApiError> {
+    let Params { region, benchmark } = p;
     let chain = ChainSet::embedded().get(id).ok_or_else(|| ApiError::NotFound(format!("没有产业链「{id}」")))?;
     let region = match (s.0.principal.read_scope(&ENTERPRISES), region.filter(|r| !r.trim().is_empty())) {
         (Scope::All, Some(r)) => r,
@@ -37,14 +40,21 @@ async fn load(state: &AppState, s: &PageSession, id: &str, region: Option<String
         (Scope::Region(p), _) => p,
         _ => return Err(ApiError::Forbidden("产业链图谱仅向各级工作人员开放".to_string())),
     };
-    let valid = region.bytes().all(|b| b.is_ascii_digit())
-        && (2..=6).contains(&region.len())
-        && RegionTable::embedded().get(&format!("{region:0<6}")).is_some();
-    if !valid {
-        return Err(ApiError::BadRequest(format!("地区「{region}」应为2–6位行政区划代码前缀，如 21、2103")));
+    let benchmark = benchmark.map(|b| b.trim().to_string()).filter(|b| !b.is_empty());
+    for r in std::iter::once(&region).chain(benchmark.as_ref()) {
+        let valid = r.bytes().all(|b| b.is_ascii_digit())
+            && (2..=6).contains(&r.len())
+            && RegionTable::embedded().get(&format!("{r:0<6}")).is_some();
+        if !valid {
+            return Err(ApiError::BadRequest(format!("地区「{r}」应为2–6位行政区划代码前缀，如 21、2103")));
+        }
     }
+    let area = match &benchmark {
+        Some(b) => Area::with_benchmark(&region, b),
+        None => Area::new(&region),
+    };
     let (cache, store) = (state.chains.clone(), state.store.clone());
-    let data = tokio::task::spawn_blocking(move || cache.get(&store, chain, &region))
+    let data = tokio::task::spawn_blocking(move || cache.get(&store, chain, &area))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
     Ok(Loaded { chain, facts: data.facts, prepared: data.prepared, view: data.view, current: data.current })
@@ -129,7 +139,7 @@ pub fn chain_svg(chain: &Chain, a: &Analysis) -> Markup {
     let xy = |(c, r): (i64, i64)| (20 + c * (BOX_W + GAP_X), 20 + r * (BOX_H + GAP_Y));
     let width = 40 + l.columns as i64 * (BOX_W + GAP_X) - GAP_X;
     let height = 40 + l.rows as i64 * (BOX_H + GAP_Y) - GAP_Y;
-    let region = &a.area.region;
+    let query = area_query(&a.area);
     html! {
         svg.chain xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (width) " " (height) } width=(width) height=(height)
             role="img" aria-label={ (chain.name) "图谱" } {
@@ -151,7 +161,7 @@ pub fn chain_svg(chain: &Chain, a: &Analysis) -> Markup {
                 @if let (Some(n), Some(m)) = (chain.node(&p.node), a.node(&p.node)) {
                     @let (x, y) = xy((p.column as i64, p.row as i64));
                     @let marks: String = a.findings_for(&n.id).map(|f| mark(f.kind)).collect::<Vec<_>>().join("");
-                    a href={ "/chains/" (chain.id) "/nodes/" (n.id) "?region=" (region) } {
+                    a href={ "/chains/" (chain.id) "/nodes/" (n.id) "?" (query) } {
                         rect class={ "node " (strength(m)) } x=(x) y=(y) width=(BOX_W) height=(BOX_H) rx="6" {
                             title { (n.name) "：本地企业 " (m.enterprises) " 家，营收 " (wan(m.revenue)) }
                         }
@@ -180,13 +190,25 @@ fn edge_path((x1, y1): (i64, i64), (x2, y2): (i64, i64), columns: i64, source_to
     format!("M{x1},{y1} L{gx1},{y1} L{gx1},{gy} L{gx2},{gy} L{gx2},{y2} L{x2},{y2}")
 }
 
-fn region_form(chain: &Chain, region: &str) -> Markup {
+/// The query string that keeps the area (and a chosen benchmark) across links.
+fn area_query(area: &Area) -> String {
+    if area.benchmark == Area::new(&area.region).benchmark {
+        format!("region={}", area.region)
+    } else {
+        format!("region={}&benchmark={}", area.region, area.benchmark)
+    }
+}
+
+fn region_form(chain: &Chain, area: &Area) -> Markup {
     let options = ["21", "2101", "2103", "2108", "2104", "34", "3401", "3417", "41", "4112"];
     html! {
         form.filters method="get" action={ "/chains/" (chain.id) } {
             label { "地区"
-                input name="region" value=(region) list="regions" size="8";
+                input name="region" value=(area.region) list="regions" size="8";
                 datalist id="regions" { @for r in options { option value=(r) { (region_name(r)) } } }
+            }
+            label { "对比地区（默认所在省）"
+                input name="benchmark" value=(area.benchmark) list="regions" size="8";
             }
             button type="submit" { "查看" }
         }
@@ -199,13 +221,13 @@ pub async fn show(
     Path(id): Path<String>,
     Query(p): Query<Params>,
 ) -> Result<Markup, ApiError> {
-    let Loaded { chain, view, current, .. } = load(&state, &s, &id, p.region).await?;
+    let Loaded { chain, view, current, .. } = load(&state, &s, &id, p).await?;
     let (a, top) = (&view.analysis, &view.leaders);
     let bench = if a.area.benchmark.is_empty() { "全部企业".to_string() } else { region_name(&a.area.benchmark) };
     let body = html! {
         h1 { (chain.name) " · " (region_name(&a.area.region)) }
         (stale_note(current))
-        (region_form(chain, &a.area.region))
+        (region_form(chain, &a.area))
         p.note { "对比地区：" (bench) "；数据年度：" (a.year.map_or("—".to_string(), |y| y.to_string()))
             "。颜色：绿=强于对比地区，黄=一般，橙=弱链，红=缺链，灰=下游用户；角标：缺/弱/断/延。点击环节查看企业与依据。" }
         div.chainmap { (chain_svg(chain, a)) }
@@ -218,14 +240,14 @@ pub async fn show(
                     @for f in &a.findings {
                         tr {
                             td { (f.kind.label()) }
-                            td { a href={ "/chains/" (chain.id) "/nodes/" (f.node) "?region=" (a.area.region) } { (f.name) } }
+                            td { a href={ "/chains/" (chain.id) "/nodes/" (f.node) "?" (area_query(&a.area)) } { (f.name) } }
                             td { (f.message) }
                             td { @for e in &f.evidence { (e.label) "：" (e.value) br; } }
                         }
                     }
                 }
             }
-            p { a href={ "/chains/" (chain.id) "/targets.xlsx?region=" (a.area.region) } { "下载招商目标（xlsx）" } }
+            p { a href={ "/chains/" (chain.id) "/targets.xlsx?" (area_query(&a.area)) } { "下载招商目标（xlsx）" } }
         }
         h2 { "链主候选" }
         table {
@@ -252,7 +274,7 @@ pub async fn node(
     Path((id, node)): Path<(String, String)>,
     Query(p): Query<Params>,
 ) -> Result<Markup, ApiError> {
-    let Loaded { chain, facts, prepared, view, current } = load(&state, &s, &id, p.region).await?;
+    let Loaded { chain, facts, prepared, view, current } = load(&state, &s, &id, p).await?;
     let a = &view.analysis;
     let n = chain.node(&node).ok_or_else(|| ApiError::NotFound(format!("{}中没有环节「{node}」", chain.name)))?;
     let m = a.node(&n.id).expect("every node has metrics");
@@ -312,7 +334,7 @@ pub async fn node(
         ),
     ];
     let body = html! {
-        p { a href={ "/chains/" (chain.id) "?region=" (a.area.region) } { "← " (chain.name) } }
+        p { a href={ "/chains/" (chain.id) "?" (area_query(&a.area)) } { "← " (chain.name) } }
         h1 { (n.name) " · " (region_name(&a.area.region)) }
         (stale_note(current))
         p { (n.stage.label()) @if !upstream.is_empty() { "；上游：" (upstream.join("、")) } @if !downstream.is_empty() { "；下游：" (downstream.join("、")) } }
@@ -399,7 +421,7 @@ pub async fn targets_xlsx(
     Path(id): Path<String>,
     Query(p): Query<Params>,
 ) -> Result<Response, ApiError> {
-    let Loaded { chain, facts, prepared, view, .. } = load(&state, &s, &id, p.region).await?;
+    let Loaded { chain, facts, prepared, view, .. } = load(&state, &s, &id, p).await?;
     let a = &view.analysis;
     let list = targets(chain, &facts, &prepared, a);
     let table = periclase_chain::report::targets(&chain.name, &list);
