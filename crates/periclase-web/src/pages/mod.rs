@@ -2,6 +2,7 @@
 //! and the one stylesheet is embedded in the binary.
 
 mod audit;
+mod chain_svg;
 mod chains;
 mod forms;
 mod home;
