@@ -14,7 +14,7 @@ pub mod rules;
 pub mod suggest;
 pub mod targets;
 
-use periclase_domain::{Chain, ChainFacts, EnterpriseFacts};
+use periclase_domain::{Chain, ChainFacts};
 
 pub use findings::{Evidence, Finding, FindingKind};
 pub use layout::{layout, Layout, Placed};
@@ -45,14 +45,6 @@ impl Area {
         let benchmark =
             if benchmark.is_empty() { String::new() } else { periclase_domain::region_prefix(benchmark).to_string() };
         Area { region, benchmark }
-    }
-
-    pub fn is_local(&self, e: &EnterpriseFacts) -> bool {
-        !e.external && e.region.starts_with(&self.region)
-    }
-
-    pub fn in_benchmark(&self, e: &EnterpriseFacts) -> bool {
-        !e.external && e.region.starts_with(&self.benchmark)
     }
 }
 

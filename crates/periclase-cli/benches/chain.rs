@@ -57,20 +57,5 @@ fn main() {
             warm * 1e3 / regions.len() as f64
         );
     }
-    if std::env::var("BREAKDOWN").is_ok() {
-        let chain = &chains.chains[0];
-        let facts = store.chain_facts(&chain.id).unwrap();
-        let prepared = Prepared::new(chain, &facts);
-        for r in regions {
-            let t = Instant::now();
-            let a = analyse_prepared(chain, &facts, &prepared, &Area::new(r));
-            let t1 = t.elapsed();
-            let l = leaders(chain, &facts, &a, 10);
-            let t2 = t.elapsed();
-            let x = targets(chain, &facts, &prepared, &a);
-            let t3 = t.elapsed();
-            eprintln!("{r}: analyse {t1:?} leaders {:?} targets {:?} ({} {})", t2 - t1, t3 - t2, l.len(), x.len());
-        }
-    }
     println!("| all chains | | {:.0} ms (with indexing) | | {:.0} ms | |", cold_total * 1e3, warm_total * 1e3);
 }

@@ -98,6 +98,13 @@ impl RegionTable {
         self.by_code.get(code)
     }
 
+    /// A 2–6 digit prefix of a code in the table (21, 2103, 210381): what region filters take.
+    pub fn is_known_prefix(&self, prefix: &str) -> bool {
+        prefix.bytes().all(|b| b.is_ascii_digit())
+            && (2..=6).contains(&prefix.len())
+            && self.get(&format!("{prefix:0<6}")).is_some()
+    }
+
     pub fn len(&self) -> usize {
         self.by_code.len()
     }

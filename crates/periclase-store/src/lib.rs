@@ -122,8 +122,8 @@ pub trait Store: Send + Sync {
     /// outside the store compares to know it is stale.
     fn version(&self) -> Result<i64, StoreError>;
 
-    /// Shared and kept until the database changes: a province's chain holds hundreds of
-    /// thousands of members, read once rather than on every map page.
+    /// Read anew on each call (seconds at provincial scale): callers keep it, as the web's
+    /// chain cache does, and share it behind the `Arc`.
     fn chain_facts(&self, chain: &str) -> Result<std::sync::Arc<periclase_domain::ChainFacts>, StoreError>;
 
     /// The newest year any enterprise has reported figures for: the yardstick for "stale".

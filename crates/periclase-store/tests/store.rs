@@ -573,6 +573,10 @@ fn tier_filter_follows_every_honour_write() {
         assert!(bits.iter().any(|(code, _)| code == option.code), "no tier bit for {}", option.code);
     }
     assert!(bits.iter().all(|(_, b)| b.count_ones() == 1));
+    // The chain engine reads bit i as HONOURS[i] (`EnterpriseFacts::tiers`).
+    for (i, option) in periclase_domain::registries::HONOURS.iter().enumerate() {
+        assert!(bits.contains(&(option.code.to_string(), 1 << i)), "{} is not bit {i}", option.code);
+    }
 
     let tier = |code: &str| {
         let q = ListQuery { tier: Some(code.into()), limit: Some(1000), ..Default::default() };

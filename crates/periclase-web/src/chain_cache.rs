@@ -42,6 +42,9 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct ChainCache {
     entries: Mutex<HashMap<String, Entry>>,
+    /// Held while a chain is read for the first time, so a request during the read at start
+    /// waits for it instead of reading the same chain again.
+    first_load: Mutex<()>,
 }
 
 impl ChainCache {
@@ -72,6 +75,11 @@ impl ChainCache {
                 }
                 None => {
                     drop(entries);
+                    let _one_reader = self.first_load.lock().unwrap_or_else(|e| e.into_inner());
+                    if self.entries.lock().unwrap_or_else(|e| e.into_inner()).contains_key(&chain.id) {
+                        drop(_one_reader);
+                        return self.get(store, chain, area);
+                    }
                     let entry = load(store, chain, version)?;
                     let loaded = (entry.facts.clone(), entry.prepared.clone(), true);
                     self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(chain.id.clone(), entry);

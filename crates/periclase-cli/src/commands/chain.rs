@@ -97,10 +97,7 @@ fn output(store: &SqliteStore, chains: &ChainSet, t: Target, part: Part) -> anyh
         chains.get(&t.chain).ok_or_else(|| anyhow!("没有产业链「{}」，可用 periclase chain list 查看", t.chain))?;
     let regions = periclase_domain::RegionTable::embedded();
     for r in std::iter::once(&t.region).chain(t.benchmark.as_ref()) {
-        if !r.bytes().all(|b| b.is_ascii_digit())
-            || !(2..=6).contains(&r.len())
-            || regions.get(&format!("{r:0<6}")).is_none()
-        {
+        if !regions.is_known_prefix(r) {
             bail!("地区「{r}」应为2–6位行政区划代码前缀，如 21、2103、210381");
         }
     }

@@ -46,8 +46,6 @@ pub struct SqliteStore {
     counts: Mutex<HashMap<String, (i64, u64)>>,
     /// Cached region breakdowns of recent list queries, like `counts`.
     facets: Mutex<HashMap<String, (i64, RegionCounts)>>,
-    /// Facts of each chain for the chain engine, like `counts`.
-    chains: Mutex<HashMap<String, (i64, Arc<ChainFacts>)>>,
     /// Held while a missing aggregate is computed, so that a burst of identical requests
     /// computes it once instead of each of them at once.
     computing: Mutex<()>,
@@ -124,7 +122,6 @@ impl SqliteStore {
             path,
             counts: Mutex::new(HashMap::new()),
             facets: Mutex::new(HashMap::new()),
-            chains: Mutex::new(HashMap::new()),
             computing: Mutex::new(()),
             pool: Mutex::new(Pool { idle: Vec::new(), open: 1 }),
             returned: Condvar::new(),
@@ -492,7 +489,9 @@ impl Store for SqliteStore {
     }
 
     fn chain_facts(&self, chain: &str) -> Result<Arc<ChainFacts>, StoreError> {
-        self.cached(&self.chains, chain.to_string(), || self.with(|c| Ok(Arc::new(chain::facts(c, chain)?))))
+        // Not cached here: reading a chain takes seconds at provincial scale and would hold
+        // `computing`, stalling every list total meanwhile; the web keeps its own copy.
+        self.with(|c| Ok(Arc::new(chain::facts(c, chain)?)))
     }
 
     fn latest_figure_year(&self) -> Result<Option<i64>, StoreError> {

@@ -43,10 +43,7 @@ async fn load(state: &AppState, s: &PageSession, id: &str, p: Params) -> Result<
     };
     let benchmark = benchmark.map(|b| b.trim().to_string()).filter(|b| !b.is_empty());
     for r in std::iter::once(&region).chain(benchmark.as_ref()) {
-        let valid = r.bytes().all(|b| b.is_ascii_digit())
-            && (2..=6).contains(&r.len())
-            && RegionTable::embedded().get(&format!("{r:0<6}")).is_some();
-        if !valid {
+        if !RegionTable::embedded().is_known_prefix(r) {
             return Err(ApiError::BadRequest(format!("地区「{r}」应为2–6位行政区划代码前缀，如 21、2103")));
         }
     }
