@@ -120,7 +120,8 @@ pub fn facts() -> ChainFacts {
             chain_node: Some("冶炼".into()),
             investment: Some(12_000.0),
             stage: Some("building".into()),
-        }],
+        }]
+        .into(),
         platforms: vec![PlatformFacts {
             code: "PF1".into(),
             name: "平台".into(),
@@ -128,7 +129,7 @@ pub fn facts() -> ChainFacts {
             region: None,
             host: Some(0),
         }],
-        achievements: vec![],
+        achievements: Default::default(),
     }
 }
 

@@ -2,7 +2,9 @@
 //! growth and concentration. A group node aggregates its leaves (an enterprise on two of
 //! them counts once).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
+
+use aho_corasick::AhoCorasick;
 
 use periclase_domain::registries::HONOURS;
 use periclase_domain::{Chain, ChainFacts, ChainNode};
@@ -85,38 +87,28 @@ impl Prepared {
                 leaf_projects[*i].push(p);
             }
         }
-        let words: Vec<Vec<&str>> = chain
-            .nodes
-            .iter()
-            .map(|node| node.keywords.iter().chain(&node.products).map(String::as_str).collect())
-            .collect();
-        let mut leaf_achievements = vec![Vec::new(); n];
-        for (a, x) in facts.achievements.iter().enumerate() {
-            for (i, node) in chain.nodes.iter().enumerate() {
-                if chain.is_leaf(&node.id)
-                    && words[i].iter().any(|w| x.title.contains(w) || x.keywords.contains(w) || x.field.contains(w))
-                {
-                    leaf_achievements[i].push(a);
-                }
-            }
-        }
+        let leaf_achievements = achievements_by_leaf(chain, facts, &leaf_index);
         // A node's lists are its leaves' lists, merged.
         let merge = |lists: &Vec<Vec<usize>>, node: &ChainNode| -> Vec<usize> {
-            let set: BTreeSet<usize> =
+            let mut all: Vec<usize> =
                 leaves_of(chain, node).iter().flat_map(|l| lists[leaf_index[l]].iter().copied()).collect();
-            set.into_iter().collect()
+            all.sort_unstable();
+            all.dedup();
+            all
         };
-        let chain_members: BTreeSet<usize> = chain
+        let mut chain_members: Vec<usize> = chain
             .leaves()
             .filter(|l| !l.market)
             .flat_map(|l| leaf_confirmed[leaf_index[l.id.as_str()]].iter().copied())
             .collect();
+        chain_members.sort_unstable();
+        chain_members.dedup();
         Prepared {
             confirmed: chain.nodes.iter().map(|node| merge(&leaf_confirmed, node)).collect(),
             suggested: chain.nodes.iter().map(|node| merge(&leaf_suggested, node)).collect(),
             projects: chain.nodes.iter().map(|node| merge(&leaf_projects, node)).collect(),
             achievements: chain.nodes.iter().map(|node| merge(&leaf_achievements, node)).collect(),
-            chain_members: chain_members.into_iter().collect(),
+            chain_members,
             region: facts
                 .enterprises
                 .iter()
@@ -124,6 +116,43 @@ impl Prepared {
                 .collect(),
         }
     }
+}
+
+/// Achievements (indexes) whose title, keywords or field name one of a leaf's keywords or
+/// products, per leaf: one pass over each text for every word of the chain at once.
+fn achievements_by_leaf(chain: &Chain, facts: &ChainFacts, leaf_index: &HashMap<&str, usize>) -> Vec<Vec<usize>> {
+    let mut words: Vec<&str> = Vec::new();
+    let mut word_leaves: Vec<Vec<usize>> = Vec::new();
+    for node in chain.leaves() {
+        let leaf = leaf_index[node.id.as_str()];
+        for w in node.keywords.iter().chain(&node.products).filter(|w| !w.is_empty()) {
+            match words.iter().position(|x| x == w) {
+                Some(k) => word_leaves[k].push(leaf),
+                None => {
+                    words.push(w);
+                    word_leaves.push(vec![leaf]);
+                }
+            }
+        }
+    }
+    let mut out = vec![Vec::new(); chain.nodes.len()];
+    let Ok(matcher) = AhoCorasick::new(&words) else { return out };
+    let mut hit = vec![false; chain.nodes.len()];
+    for (a, x) in facts.achievements.iter().enumerate() {
+        for text in [&x.title, &x.keywords, &x.field] {
+            for m in matcher.find_overlapping_iter(text.as_str()) {
+                for &leaf in &word_leaves[m.pattern().as_usize()] {
+                    hit[leaf] = true;
+                }
+            }
+        }
+        for (leaf, h) in hit.iter_mut().enumerate() {
+            if std::mem::take(h) {
+                out[leaf].push(a);
+            }
+        }
+    }
+    out
 }
 
 impl Prepared {
@@ -249,4 +278,63 @@ pub fn project_node<'a>(chain: &'a Chain, text: &str) -> Option<&'a str> {
     let t = text.trim();
     let t = t.strip_prefix(&format!("{}/", chain.id)).unwrap_or(t);
     chain.find(t).filter(|n| chain.is_leaf(&n.id)).map(|n| n.id.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use periclase_domain::{AchievementFacts, ChainSet};
+
+    /// Every leaf whose keyword or product occurs in any of the achievement's texts.
+    fn naive(chain: &Chain, facts: &ChainFacts) -> Vec<Vec<usize>> {
+        chain
+            .nodes
+            .iter()
+            .map(|node| {
+                if !chain.is_leaf(&node.id) {
+                    return Vec::new();
+                }
+                let words: Vec<&String> = node.keywords.iter().chain(&node.products).collect();
+                (0..facts.achievements.len())
+                    .filter(|&a| {
+                        let x = &facts.achievements[a];
+                        words.iter().any(|w| x.title.contains(*w) || x.keywords.contains(*w) || x.field.contains(*w))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn achievements_are_matched_to_leaves_as_by_plain_substring_search() {
+        let set = ChainSet::embedded();
+        let texts = [
+            ("高纯电熔镁砂制备技术", "电熔,镁砂", "无机非金属材料"),
+            ("镁合金压铸件轻量化", "AZ91D,压铸", "金属材料"),
+            ("无关的软件成果", "", ""),
+            ("菱镁矿浮选提纯与轻烧氧化镁", "浮选;轻烧", "矿业"),
+            ("铜箔", "锂电", "电子材料"),
+        ];
+        let achievements: Vec<AchievementFacts> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, (t, k, f))| AchievementFacts {
+                code: format!("A{i}"),
+                title: t.to_string(),
+                keywords: k.to_string(),
+                field: f.to_string(),
+                region: None,
+            })
+            .collect();
+        let facts = ChainFacts { achievements: achievements.into(), ..Default::default() };
+        let mut matched = 0;
+        for chain in &set.chains {
+            let leaf_index: HashMap<&str, usize> =
+                chain.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+            let fast = achievements_by_leaf(chain, &facts, &leaf_index);
+            assert_eq!(fast, naive(chain, &facts), "{}", chain.id);
+            matched += fast.iter().map(Vec::len).sum::<usize>();
+        }
+        assert!(matched >= 4, "the texts name nodes of every chain: {matched}");
+    }
 }

@@ -2,6 +2,8 @@
 //! enterprises with their latest figures, and the projects, platforms and achievements
 //! that may belong to its nodes. Plain data, no IO.
 
+use std::sync::Arc;
+
 /// One enterprise that sits (confirmed or suggested) on at least one node of the chain.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnterpriseFacts {
@@ -71,7 +73,9 @@ pub struct ChainFacts {
     pub year: Option<i64>,
     pub enterprises: Vec<EnterpriseFacts>,
     pub members: Vec<Membership>,
-    pub projects: Vec<ProjectFacts>,
+    /// Shared by every chain read together.
+    pub projects: Arc<Vec<ProjectFacts>>,
     pub platforms: Vec<PlatformFacts>,
-    pub achievements: Vec<AchievementFacts>,
+    /// Shared by every chain read together.
+    pub achievements: Arc<Vec<AchievementFacts>>,
 }

@@ -116,15 +116,16 @@ pub trait Store: Send + Sync {
     /// A monitored indicator in a region (GB/T 2260 prefix), year by year.
     fn measure_series(&self, measure: &Measure, region: &str) -> Result<Vec<(i64, f64)>, StoreError>;
 
-    /// What the chain engine needs about chain `chain` (a template id): its members (not the
-    /// rejected ones) with their latest figures, and every project, platform and achievement.
     /// A number that changes whenever anyone commits a change to the data: what a cache
     /// outside the store compares to know it is stale.
     fn version(&self) -> Result<i64, StoreError>;
 
-    /// Read anew on each call (seconds at provincial scale): callers keep it, as the web's
+    /// What the chain engine needs about each of `chains` (template ids), in their order: its
+    /// members (not the rejected ones) with their latest figures, and every project, platform
+    /// and achievement. Several chains are read together, in one snapshot and one pass over their members.
+    /// Read anew on each call (a second at provincial scale): callers keep it, as the web's
     /// chain cache does, and share it behind the `Arc`.
-    fn chain_facts(&self, chain: &str) -> Result<std::sync::Arc<periclase_domain::ChainFacts>, StoreError>;
+    fn chain_facts(&self, chains: &[&str]) -> Result<Vec<std::sync::Arc<periclase_domain::ChainFacts>>, StoreError>;
 
     /// The newest year any enterprise has reported figures for: the yardstick for "stale".
     fn latest_figure_year(&self) -> Result<Option<i64>, StoreError>;

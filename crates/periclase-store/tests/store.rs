@@ -196,7 +196,10 @@ fn bulk_load_rebuilds_indexes_and_a_failed_one_leaves_them_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
     let before = store.index_names("enterprise").unwrap();
-    assert_eq!(before, ["enterprise_industry", "enterprise_key", "enterprise_region_name", "enterprise_updated"]);
+    assert_eq!(
+        before,
+        ["enterprise_card", "enterprise_industry", "enterprise_key", "enterprise_region_name", "enterprise_updated"]
+    );
     let raw = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
     let triggers = || -> Vec<String> {
         let mut st = raw.prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name").unwrap();
@@ -680,4 +683,105 @@ fn region_and_tier_totals_match_a_full_count_after_writes() {
     check("after a move and a delete");
     let counties = store.count_by_region(&ENTERPRISES, &ListQuery::default(), 6).unwrap();
     assert!(counties.iter().all(|(_, n)| *n > 0), "counties left empty are not listed");
+}
+
+/// `enterprise_year` (migration 0007) recomputed from the registries it summarises.
+fn enterprise_year_drift(raw: &rusqlite::Connection) -> (Vec<String>, Vec<String>) {
+    let rows = |sql: &str| -> Vec<String> {
+        let mut st = raw.prepare(sql).unwrap();
+        st.query_map([], |r| Ok((0..7).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|")))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let kept = rows(
+        "SELECT enterprise_id, year, revenue, employees, rd_spend, capacity, output FROM enterprise_year
+         WHERE coalesce(revenue, employees, rd_spend, capacity, output) IS NOT NULL ORDER BY 1, 2",
+    );
+    let recomputed = rows(
+        "WITH f AS (SELECT enterprise_id, year,
+                           max(CASE metric WHEN 'revenue' THEN value END) AS revenue,
+                           max(CASE metric WHEN 'employees' THEN value END) AS employees,
+                           max(CASE metric WHEN 'rd_spend' THEN value END) AS rd_spend
+                    FROM enterprise_figure WHERE metric IN ('revenue', 'employees', 'rd_spend') GROUP BY 1, 2),
+              k AS (SELECT enterprise_id, year, sum(capacity) AS capacity, sum(output) AS output
+                    FROM enterprise_capacity GROUP BY 1, 2),
+              keys AS (SELECT enterprise_id, year FROM f UNION SELECT enterprise_id, year FROM k)
+         SELECT keys.enterprise_id, keys.year, f.revenue, f.employees, f.rd_spend, k.capacity, k.output
+         FROM keys LEFT JOIN f USING (enterprise_id, year) LEFT JOIN k USING (enterprise_id, year)
+         WHERE coalesce(f.revenue, f.employees, f.rd_spend, k.capacity, k.output) IS NOT NULL ORDER BY 1, 2",
+    );
+    (kept, recomputed)
+}
+
+#[test]
+fn enterprise_year_follows_every_write_to_figures_and_capacity() {
+    let (dir, store, demo) = demo_store(80);
+    let raw = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    raw.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let (kept, recomputed) = enterprise_year_drift(&raw);
+    assert!(kept.len() > 100, "the bulk load summarised the demo's figures: {}", kept.len());
+    assert_eq!(kept, recomputed, "after the bulk load");
+
+    // An import that upserts (not a bulk load): changed values and a new year.
+    let mut figures = demo_rows(&demo, &ENTERPRISE_FIGURES);
+    for (i, row) in figures.iter_mut().enumerate().take(40) {
+        if let Value::Real(v) = row[3] {
+            row[3] = Value::Real(v + i as f64);
+        }
+    }
+    let mut added = figures[0].clone();
+    added[1] = Value::Int(2031);
+    figures.push(added);
+    let (out, issues) = import(&store, &ENTERPRISE_FIGURES, figures, ImportOptions::default());
+    assert!(out.committed && out.inserted == 1 && out.updated > 0, "{out:?} {issues:?}");
+    assert_eq!(enterprise_year_drift(&raw).0, enterprise_year_drift(&raw).1, "after an upserting import");
+
+    // Direct writes: a figure moved to another metric, year and enterprise; figures and
+    // capacity removed; capacity changed; a whole enterprise removed by cascade.
+    raw.execute_batch(
+        "UPDATE enterprise_figure SET metric = 'employees', year = year + 100
+           WHERE id = (SELECT min(id) FROM enterprise_figure WHERE metric = 'revenue');
+         UPDATE enterprise_figure SET metric = 'revenue', year = year + 200
+           WHERE id = (SELECT min(id) FROM enterprise_figure WHERE metric NOT IN ('revenue', 'employees', 'rd_spend'));
+         UPDATE enterprise_figure SET enterprise_id = (SELECT max(id) FROM enterprise)
+           WHERE id = (SELECT max(id) FROM enterprise_figure WHERE metric = 'rd_spend')
+             AND NOT EXISTS (SELECT 1 FROM enterprise_figure g WHERE g.enterprise_id = (SELECT max(id) FROM enterprise)
+                             AND g.metric = 'rd_spend' AND g.year = enterprise_figure.year);
+         DELETE FROM enterprise_figure WHERE id % 7 = 0;
+         UPDATE enterprise_capacity SET capacity = capacity * 2, output = NULL WHERE id % 3 = 0;
+         UPDATE enterprise_capacity SET year = year - 5 WHERE id % 5 = 0;
+         DELETE FROM enterprise_capacity WHERE id % 4 = 0;
+         DELETE FROM enterprise WHERE id IN (SELECT enterprise_id FROM enterprise_capacity LIMIT 3);",
+    )
+    .unwrap();
+    let (kept, recomputed) = enterprise_year_drift(&raw);
+    assert_eq!(kept, recomputed, "after direct writes");
+    let orphans: i64 = raw
+        .query_row(
+            "SELECT count(*) FROM enterprise_year WHERE enterprise_id NOT IN (SELECT id FROM enterprise)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0, "a removed enterprise leaves no summary row");
+}
+
+#[test]
+fn chain_facts_by_member_lookups_and_by_summary_scans_agree() {
+    let (_dir, store, _demo) = demo_store(300);
+    let ids = ["magnesia", "mg-metal", "copper"];
+    let scanned = store.chain_facts_by(&ids, true).unwrap();
+    let looked_up = store.chain_facts_by(&ids, false).unwrap();
+    assert_eq!(scanned, looked_up);
+    assert!(scanned.iter().all(|f| !f.members.is_empty()), "the demo puts enterprises on every chain");
+    let magnesia = &scanned[0];
+    assert!(magnesia.enterprises.iter().any(|e| e.revenue.is_some() && e.revenue_prev.is_some()));
+    assert!(magnesia.enterprises.iter().any(|e| e.capacity.is_some() && e.employees.is_some()));
+    assert!(magnesia.platforms.iter().any(|p| p.host.is_some()));
+    // Read together or alone, a chain's facts are the same.
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(store.chain_facts_by(&[id], true).unwrap().remove(0), scanned[i], "{id}");
+        assert_eq!(store.chain_facts(&[id]).unwrap()[0].as_ref(), &scanned[i], "{id}");
+    }
 }

@@ -1,13 +1,13 @@
 //! The chain map's facts, their index and each region's analysis, kept between requests.
-//! After a write the map is shown from the previous facts while one background task reads
-//! the new ones, so a map page never waits seconds for a million enterprises to be re-read;
-//! the page says so.
+//! Every chain is read at once (one pass, one snapshot). After a write the map is shown from
+//! the previous facts while one background task reads the new ones, so a map page never
+//! waits for a million enterprises to be re-read; the page says so.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use periclase_chain::{analyse_prepared, leaders, Analysis, Area, Leader, Prepared};
-use periclase_domain::{Chain, ChainFacts};
+use periclase_domain::{Chain, ChainFacts, ChainSet};
 use periclase_store::{Store, StoreError};
 
 /// How many 链主 candidates a map page lists.
@@ -31,25 +31,36 @@ pub struct View {
 
 #[derive(Debug)]
 struct Entry {
-    version: i64,
     facts: Arc<ChainFacts>,
     prepared: Arc<Prepared>,
     /// Analyses by region: a province's takes a fifth of a second at a million enterprises.
     views: HashMap<String, Arc<View>>,
+}
+
+/// Every chain as of one data version.
+#[derive(Debug)]
+struct Generation {
+    version: i64,
+    chains: HashMap<String, Entry>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    current: Option<Generation>,
     refreshing: bool,
 }
 
 #[derive(Debug, Default)]
 pub struct ChainCache {
-    entries: Mutex<HashMap<String, Entry>>,
-    /// Held while a chain is read for the first time, so a request during the read at start
-    /// waits for it instead of reading the same chain again.
+    state: Mutex<State>,
+    /// Held while the chains are read for the first time, so a request during the read at
+    /// start waits for it instead of reading them again.
     first_load: Mutex<()>,
 }
 
 impl ChainCache {
-    /// The facts of `chain` and the analysis of `region`: current ones, or the previous ones
-    /// while a refresh runs. Call from a blocking context; a chain's first load waits.
+    /// The facts of `chain` and the analysis of `area`: current ones, or the previous ones
+    /// while a refresh runs. Call from a blocking context; the first load waits.
     pub fn get(
         self: &Arc<Self>,
         store: &Arc<dyn Store>,
@@ -58,40 +69,38 @@ impl ChainCache {
     ) -> Result<Loaded, StoreError> {
         let key = format!("{}|{}", area.region, area.benchmark);
         let version = store.version()?;
-        let (facts, prepared, current) = {
-            let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-            match entries.get_mut(&chain.id) {
-                Some(e) => {
-                    let current = e.version == version;
-                    if !current && !e.refreshing {
-                        e.refreshing = true;
-                        self.refresh(store, chain, version);
-                    }
-                    if let Some(view) = e.views.get(&key) {
-                        let view = view.clone();
-                        return Ok(Loaded { facts: e.facts.clone(), prepared: e.prepared.clone(), view, current });
-                    }
-                    (e.facts.clone(), e.prepared.clone(), current)
+        let (facts, prepared, current) = loop {
+            let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(generation) = &state.current else {
+                drop(state);
+                let _one_reader = self.first_load.lock().unwrap_or_else(|e| e.into_inner());
+                if self.state.lock().unwrap_or_else(|e| e.into_inner()).current.is_none() {
+                    let fresh = load(store.as_ref(), version)?;
+                    self.state.lock().unwrap_or_else(|e| e.into_inner()).current = Some(fresh);
                 }
-                None => {
-                    drop(entries);
-                    let _one_reader = self.first_load.lock().unwrap_or_else(|e| e.into_inner());
-                    if self.entries.lock().unwrap_or_else(|e| e.into_inner()).contains_key(&chain.id) {
-                        drop(_one_reader);
-                        return self.get(store, chain, area);
-                    }
-                    let entry = load(store, chain, version)?;
-                    let loaded = (entry.facts.clone(), entry.prepared.clone(), true);
-                    self.entries.lock().unwrap_or_else(|e| e.into_inner()).insert(chain.id.clone(), entry);
-                    loaded
-                }
+                continue;
+            };
+            let current = generation.version == version;
+            let Some(entry) = generation.chains.get(&chain.id) else {
+                return Err(StoreError::NotFound(chain.id.clone()));
+            };
+            let found = (entry.facts.clone(), entry.prepared.clone(), entry.views.get(&key).cloned());
+            if !current && !state.refreshing {
+                state.refreshing = true;
+                self.refresh(store, version);
             }
+            let (facts, prepared, view) = found;
+            if let Some(view) = view {
+                return Ok(Loaded { facts, prepared, view, current });
+            }
+            break (facts, prepared, current);
         };
         let analysis = analyse_prepared(chain, &facts, &prepared, area);
         let top = leaders(chain, &facts, &analysis, LEADERS_SHOWN);
         let view = Arc::new(View { analysis, leaders: top });
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = entries.get_mut(&chain.id).filter(|e| Arc::ptr_eq(&e.facts, &facts)) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = state.current.as_mut().and_then(|g| g.chains.get_mut(&chain.id));
+        if let Some(e) = entry.filter(|e| Arc::ptr_eq(&e.facts, &facts)) {
             if e.views.len() > 200 {
                 e.views.clear();
             }
@@ -100,29 +109,39 @@ impl ChainCache {
         Ok(Loaded { facts, prepared, view, current })
     }
 
-    /// Reads the chain's facts anew on a thread of its own and swaps them in when done.
-    fn refresh(self: &Arc<Self>, store: &Arc<dyn Store>, chain: &'static Chain, version: i64) {
+    /// Reads every chain anew on a thread of its own and swaps them in when done.
+    fn refresh(self: &Arc<Self>, store: &Arc<dyn Store>, version: i64) {
         let (cache, store) = (self.clone(), store.clone());
         std::thread::spawn(move || {
-            let fresh = load(&store, chain, version);
-            let mut entries = cache.entries.lock().unwrap_or_else(|e| e.into_inner());
+            let fresh = load(store.as_ref(), version);
+            let mut state = cache.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.refreshing = false;
             match fresh {
-                Ok(entry) => {
-                    entries.insert(chain.id.clone(), entry);
-                }
-                Err(err) => {
-                    tracing::error!(chain = %chain.id, error = %err, "refreshing chain facts failed");
-                    if let Some(e) = entries.get_mut(&chain.id) {
-                        e.refreshing = false;
-                    }
-                }
+                Ok(generation) => state.current = Some(generation),
+                Err(err) => tracing::error!(error = %err, "refreshing chain facts failed"),
             }
         });
     }
 }
 
-fn load(store: &Arc<dyn Store>, chain: &Chain, version: i64) -> Result<Entry, StoreError> {
-    let facts = store.chain_facts(&chain.id)?;
-    let prepared = Arc::new(Prepared::new(chain, &facts));
-    Ok(Entry { version, facts, prepared, views: HashMap::new(), refreshing: false })
+/// Every embedded chain's facts, each indexed on a thread of its own.
+fn load(store: &dyn Store, version: i64) -> Result<Generation, StoreError> {
+    let set = ChainSet::embedded();
+    let ids: Vec<&str> = set.chains.iter().map(|c| c.id.as_str()).collect();
+    let facts = store.chain_facts(&ids)?;
+    let chains = std::thread::scope(|s| {
+        let handles: Vec<_> = set
+            .chains
+            .iter()
+            .zip(facts)
+            .map(|(chain, facts)| {
+                s.spawn(move || {
+                    let prepared = Arc::new(Prepared::new(chain, &facts));
+                    (chain.id.clone(), Entry { facts, prepared, views: HashMap::new() })
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("indexing a chain does not panic")).collect()
+    });
+    Ok(Generation { version, chains })
 }

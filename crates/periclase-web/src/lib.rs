@@ -36,10 +36,12 @@ impl AppState {
     pub fn warm_chain_map(&self) {
         let (cache, store) = (self.chains.clone(), self.store.clone());
         std::thread::spawn(move || {
+            // The first chain's map reads every chain; the others' default maps follow.
             for chain in &periclase_domain::ChainSet::embedded().chains {
                 let area = periclase_chain::Area::new(pages::DEFAULT_CHAIN_REGION);
                 if let Err(e) = cache.get(&store, chain, &area) {
                     tracing::error!(chain = %chain.id, error = %e, "reading chain facts at start failed");
+                    break;
                 }
             }
         });

@@ -105,7 +105,7 @@ fn output(store: &SqliteStore, chains: &ChainSet, t: Target, part: Part) -> anyh
         Some(b) => Area::with_benchmark(&t.region, b),
         None => Area::new(&t.region),
     };
-    let facts = store.chain_facts(&chain.id)?;
+    let facts = store.chain_facts(&[chain.id.as_str()])?.remove(0);
     let prepared = Prepared::new(chain, &facts);
     let analysis = analyse_prepared(chain, &facts, &prepared, &area);
     let (table, value) = match part {
@@ -173,7 +173,7 @@ fn suggest_for(
     chain: &periclase_domain::Chain,
     apply: bool,
 ) -> anyhow::Result<ExitCode> {
-    let facts = store.chain_facts(&chain.id)?;
+    let facts = store.chain_facts(&[chain.id.as_str()])?.remove(0);
     let on_chain: std::collections::HashSet<&str> = facts.enterprises.iter().map(|e| e.uscc.as_str()).collect();
     let one = ChainSet { chains: vec![chain.clone()] };
     let total = store.count(&ENTERPRISES, &ListQuery::default())?;

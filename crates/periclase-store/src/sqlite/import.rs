@@ -6,7 +6,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use periclase_domain::{RegistrySpec, Row, Scope, Value};
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::tally;
+use super::summaries;
 use super::write::{append_audit, key_text, read_in_scope, row_json, AuditRecord};
 use super::{parent_key_column, parent_of, read_value, Bind};
 use crate::{ImportContext, ImportItem, ImportOutcome, RowIssue, RowLocation, StoreError};
@@ -89,8 +89,8 @@ fn run_in_transaction(
     } else {
         Vec::new()
     };
-    let tally = if bulk { tally::of_table(spec.table) } else { None };
-    let tally_trigger = tally.map(|t| tally::suspend(&tx, t)).transpose()?;
+    let summary = if bulk { summaries::of_table(spec.table) } else { None };
+    let summary_trigger = summary.map(|t| summaries::suspend(&tx, t)).transpose()?;
     let now: String = tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| r.get(0))?;
     let now = Value::Text(now);
     let key_idx = spec.key_indices();
@@ -289,8 +289,8 @@ fn run_in_transaction(
         for sql in &indexes {
             tx.execute_batch(sql)?;
         }
-        if let (Some(tally), Some(trigger)) = (tally, &tally_trigger) {
-            tally::resume(&tx, tally, trigger)?;
+        if let (Some(summary), Some(trigger)) = (summary, &summary_trigger) {
+            summaries::resume(&tx, summary, trigger)?;
         }
         let note = format!(
             "导入{}{}：读取 {} 行，新增 {}，更新 {}，未变 {}，拒绝 {}{}",

@@ -51,7 +51,7 @@ pub(crate) struct Filter {
 
 impl Filter {
     pub fn build(spec: &RegistrySpec, q: &ListQuery) -> Result<Filter, StoreError> {
-        let mut f = Filter { tally: super::tally::of_table(spec.table).map(|t| t.counts), ..Filter::default() };
+        let mut f = Filter { tally: super::summaries::counts_of(spec.table), ..Filter::default() };
         let untallied = [
             q.q.as_deref().is_some_and(|s| !s.trim().is_empty()),
             q.industry.as_deref().is_some_and(|s| !s.trim().is_empty()),
