@@ -125,10 +125,6 @@ BEGIN
     ON CONFLICT (year, enterprise_id) DO UPDATE SET capacity = excluded.capacity, output = excluded.output;
 END;
 
--- A member's name, region and tiers read from this index alone: the enterprise row itself
--- is wide (address, business scope…), and fetching it cost most of reading the members.
-CREATE INDEX enterprise_card ON enterprise (id, region, tiers, external, uscc, name);
-
 -- A chain's members read from the index alone, the suggestion's basis included.
 DROP INDEX chain_member_node;
 CREATE INDEX chain_member_node ON chain_member (node, status, enterprise_id, basis);

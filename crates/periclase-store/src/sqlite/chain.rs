@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use crate::StoreError;
 
 /// Above this share of all enterprises, members' columns and figures are read by scanning
-/// the (compact) summaries in order rather than looked up one member at a time: a lookup
+/// `enterprise` and `enterprise_year` in order rather than looked up one member at a time: a lookup
 /// costs about as much as scanning ten rows (measured at a million enterprises).
 pub(crate) const SCAN_SHARE: f64 = 0.1;
 
@@ -170,10 +170,9 @@ fn fill_year(card: &mut EnterpriseFacts, r: &rusqlite::Row<'_>, from: usize, yea
     Ok(())
 }
 
-/// One lookup per member in the `enterprise_card` index and `enterprise_year`.
+/// One lookup per member in `enterprise` and `enterprise_year`.
 fn look_up_cards(c: &Connection, cards: &mut [EnterpriseFacts], year: Option<i64>) -> Result<(), StoreError> {
-    let mut card_st =
-        c.prepare_cached(&format!("SELECT {CARD_COLUMNS} FROM enterprise INDEXED BY enterprise_card WHERE id = ?1"))?;
+    let mut card_st = c.prepare_cached(&format!("SELECT {CARD_COLUMNS} FROM enterprise WHERE id = ?1"))?;
     let mut year_st = c.prepare_cached(&format!(
         "SELECT {YEAR_COLUMNS} FROM enterprise_year WHERE year IN (?2 - 1, ?2) AND enterprise_id = ?1"
     ))?;
@@ -192,7 +191,7 @@ fn look_up_cards(c: &Connection, cards: &mut [EnterpriseFacts], year: Option<i64
     Ok(())
 }
 
-/// The `enterprise_card` index and the two years of `enterprise_year` read whole, in order, keeping the
+/// `enterprise` and the two years of `enterprise_year` read whole, in order, keeping the
 /// members' rows: sequential reads where lookups would touch a page per member.
 fn scan_cards(c: &Connection, ids: &[i64], cards: &mut [EnterpriseFacts], year: Option<i64>) -> Result<(), StoreError> {
     let Some(&last) = ids.last() else { return Ok(()) };
@@ -204,9 +203,7 @@ fn scan_cards(c: &Connection, ids: &[i64], cards: &mut [EnterpriseFacts], year: 
     let slot_of = |id: i64| -> Option<usize> {
         usize::try_from(id).ok().and_then(|id| slot.get(id)).filter(|&&s| s > 0).map(|&s| s as usize - 1)
     };
-    let mut st = c.prepare_cached(&format!(
-        "SELECT id, {CARD_COLUMNS} FROM enterprise INDEXED BY enterprise_card WHERE id BETWEEN ?1 AND ?2"
-    ))?;
+    let mut st = c.prepare_cached(&format!("SELECT id, {CARD_COLUMNS} FROM enterprise WHERE id BETWEEN ?1 AND ?2"))?;
     let mut rows = st.query([ids[0], last])?;
     while let Some(r) = rows.next()? {
         if let Some(at) = slot_of(r.get(0)?) {
