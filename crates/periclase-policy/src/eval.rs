@@ -1,0 +1,412 @@
+//! Column-wise evaluation with three-valued logic: every expression is evaluated over all
+//! rows of a [`Frame`] at once, and a missing value is unknown (`None`), never false.
+//! `!`, `&&` and `||` follow Kleene's logic (false && unknown is false; true || unknown is
+//! true); a comparison or arithmetic with an unknown operand is unknown; `has(x)` is the
+//! only way to ask whether a value is there, and is never unknown.
+//! Expressions are type-checked first ([`crate::check`]); evaluation relies on it.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use crate::expr::{BinOp, Expr, ExprKind, UnOp};
+
+/// One column of input, a value per row (`None`: not reported).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    Num(Vec<Option<f64>>),
+    Text(Vec<Option<String>>),
+    Bool(Vec<Option<bool>>),
+    /// Day numbers ([`crate::date`]).
+    Date(Vec<Option<i32>>),
+    List(Vec<Option<Vec<String>>>),
+}
+
+impl Column {
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Num(v) => v.len(),
+            Column::Text(v) => v.len(),
+            Column::Bool(v) => v.len(),
+            Column::Date(v) => v.len(),
+            Column::List(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether row `i` has a value.
+    pub fn known(&self, i: usize) -> bool {
+        match self {
+            Column::Num(v) => v[i].is_some(),
+            Column::Text(v) => v[i].is_some(),
+            Column::Bool(v) => v[i].is_some(),
+            Column::Date(v) => v[i].is_some(),
+            Column::List(v) => v[i].is_some(),
+        }
+    }
+}
+
+/// The rows a batch evaluates: columns by field path (`enterprise.revenue`).
+#[derive(Debug, Clone, Default)]
+pub struct Frame {
+    pub len: usize,
+    pub columns: HashMap<String, Column>,
+}
+
+impl Frame {
+    pub fn new(len: usize) -> Frame {
+        Frame { len, columns: HashMap::new() }
+    }
+
+    /// Adds a column; its length must be the frame's.
+    pub fn with(mut self, path: &str, column: Column) -> Frame {
+        assert_eq!(column.len(), self.len, "column {path} has the frame's length");
+        self.columns.insert(path.to_string(), column);
+        self
+    }
+}
+
+/// A parameter's value on the evaluation date.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    Num(f64),
+    Text(String),
+    Bool(bool),
+    List(Vec<String>),
+}
+
+/// What expressions read besides the frame.
+#[derive(Debug, Clone, Copy)]
+pub struct Env<'a> {
+    pub frame: &'a Frame,
+    pub params: &'a HashMap<String, Scalar>,
+    /// The evaluation date (day number): `years_since` counts to it.
+    pub today: i32,
+}
+
+/// An evaluated expression: a column, or one value for every row.
+#[derive(Debug, Clone)]
+pub enum Out<'a> {
+    Num(Cow<'a, [Option<f64>]>),
+    NumAll(Option<f64>),
+    Bool(Cow<'a, [Option<bool>]>),
+    BoolAll(Option<bool>),
+    Text(&'a [Option<String>]),
+    TextAll(Option<String>),
+    Date(&'a [Option<i32>]),
+    DateAll(Option<i32>),
+    List(&'a [Option<Vec<String>>]),
+    ListAll(Vec<String>),
+}
+
+impl Out<'_> {
+    fn num(&self, i: usize) -> Option<f64> {
+        match self {
+            Out::Num(v) => v[i],
+            Out::NumAll(x) => *x,
+            _ => None,
+        }
+    }
+
+    pub fn bool(&self, i: usize) -> Option<bool> {
+        match self {
+            Out::Bool(v) => v[i],
+            Out::BoolAll(x) => *x,
+            _ => None,
+        }
+    }
+
+    fn text(&self, i: usize) -> Option<&str> {
+        match self {
+            Out::Text(v) => v[i].as_deref(),
+            Out::TextAll(x) => x.as_deref(),
+            _ => None,
+        }
+    }
+
+    fn date(&self, i: usize) -> Option<i32> {
+        match self {
+            Out::Date(v) => v[i],
+            Out::DateAll(x) => *x,
+            _ => None,
+        }
+    }
+
+    fn list(&self, i: usize) -> Option<&[String]> {
+        match self {
+            Out::List(v) => v[i].as_deref(),
+            Out::ListAll(x) => Some(x),
+            _ => None,
+        }
+    }
+
+    /// The value of row `i` as a number, for amounts and explanations.
+    pub fn num_at(&self, i: usize) -> Option<f64> {
+        self.num(i)
+    }
+}
+
+pub fn eval<'a>(e: &Expr, env: &Env<'a>) -> Out<'a> {
+    let n = env.frame.len;
+    match &e.kind {
+        ExprKind::Num(x) => Out::NumAll(Some(*x)),
+        ExprKind::Str(s) => Out::TextAll(Some(s.clone())),
+        ExprKind::Bool(b) => Out::BoolAll(Some(*b)),
+        ExprKind::Null => Out::NumAll(None),
+        ExprKind::List(items) => Out::ListAll(
+            items
+                .iter()
+                .filter_map(|i| match &i.kind {
+                    ExprKind::Str(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        ExprKind::Path(path) => path_value(path, env),
+        ExprKind::Unary(UnOp::Not, a) => map_bool(eval(a, env), n, |x| x.map(|b| !b)),
+        ExprKind::Unary(UnOp::Neg, a) => map_num(eval(a, env), n, |x| x.map(|v| -v)),
+        ExprKind::Binary(op, a, b) => binary(*op, eval(a, env), eval(b, env), n),
+        ExprKind::Cond(c, yes, no) => {
+            let (c, yes, no) = (eval(c, env), eval(yes, env), eval(no, env));
+            if matches!(yes, Out::Bool(_) | Out::BoolAll(_)) {
+                Out::Bool((0..n).map(|i| c.bool(i).and_then(|c| if c { yes.bool(i) } else { no.bool(i) })).collect())
+            } else {
+                Out::Num((0..n).map(|i| c.bool(i).and_then(|c| if c { yes.num(i) } else { no.num(i) })).collect())
+            }
+        }
+        ExprKind::Call(name, args) => call(name, args, env),
+        ExprKind::Method(target, name, args) => {
+            let (t, arg) = (eval(target, env), eval(&args[0], env));
+            let f: fn(&str, &str) -> bool = match name.as_str() {
+                "startsWith" => |a, b| a.starts_with(b),
+                "endsWith" => |a, b| a.ends_with(b),
+                _ => |a, b| a.contains(b),
+            };
+            Out::Bool((0..n).map(|i| Some(f(t.text(i)?, arg.text(i)?))).collect())
+        }
+    }
+}
+
+fn path_value<'a>(path: &[String], env: &Env<'a>) -> Out<'a> {
+    if path[0] == "params" {
+        return match env.params.get(&path[1..].join(".")) {
+            Some(Scalar::Num(x)) => Out::NumAll(Some(*x)),
+            Some(Scalar::Text(s)) => Out::TextAll(Some(s.clone())),
+            Some(Scalar::Bool(b)) => Out::BoolAll(Some(*b)),
+            Some(Scalar::List(l)) => Out::ListAll(l.clone()),
+            None => Out::NumAll(None),
+        };
+    }
+    match env.frame.columns.get(&path.join(".")) {
+        Some(Column::Num(v)) => Out::Num(Cow::Borrowed(v)),
+        Some(Column::Text(v)) => Out::Text(v),
+        Some(Column::Bool(v)) => Out::Bool(Cow::Borrowed(v)),
+        Some(Column::Date(v)) => Out::Date(v),
+        Some(Column::List(v)) => Out::List(v),
+        // A field the data source did not supply is unknown for every row.
+        None => Out::NumAll(None),
+    }
+}
+
+fn map_bool<'a>(a: Out<'a>, n: usize, f: impl Fn(Option<bool>) -> Option<bool>) -> Out<'a> {
+    match a {
+        Out::BoolAll(x) => Out::BoolAll(f(x)),
+        other => Out::Bool((0..n).map(|i| f(other.bool(i))).collect()),
+    }
+}
+
+fn map_num<'a>(a: Out<'a>, n: usize, f: impl Fn(Option<f64>) -> Option<f64>) -> Out<'a> {
+    match a {
+        Out::NumAll(x) => Out::NumAll(f(x)),
+        other => Out::Num((0..n).map(|i| f(other.num(i))).collect()),
+    }
+}
+
+fn and(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (Some(true), Some(true)) => Some(true),
+        _ => None,
+    }
+}
+
+fn or(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (Some(false), Some(false)) => Some(false),
+        _ => None,
+    }
+}
+
+fn compare<T: PartialOrd>(op: BinOp, a: T, b: T) -> bool {
+    match op {
+        BinOp::Eq => a == b,
+        BinOp::Ne => a != b,
+        BinOp::Lt => a < b,
+        BinOp::Le => a <= b,
+        BinOp::Gt => a > b,
+        _ => a >= b,
+    }
+}
+
+fn arith(op: BinOp, a: f64, b: f64) -> Option<f64> {
+    let v = match op {
+        BinOp::Add => a + b,
+        BinOp::Sub => a - b,
+        BinOp::Mul => a * b,
+        // Division by zero is unknown, not infinite: a ratio over no revenue says nothing.
+        BinOp::Div if b == 0.0 => return None,
+        BinOp::Div => a / b,
+        BinOp::Rem if b == 0.0 => return None,
+        _ => a % b,
+    };
+    Some(v)
+}
+
+fn binary<'a>(op: BinOp, a: Out<'a>, b: Out<'a>, n: usize) -> Out<'a> {
+    let is = |o: &Out, k: fn(&Out) -> bool| k(o);
+    match op {
+        BinOp::And | BinOp::Or => {
+            let f = if op == BinOp::And { and } else { or };
+            if let (Out::BoolAll(x), Out::BoolAll(y)) = (&a, &b) {
+                return Out::BoolAll(f(*x, *y));
+            }
+            Out::Bool((0..n).map(|i| f(a.bool(i), b.bool(i))).collect())
+        }
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => {
+            if let (Out::NumAll(x), Out::NumAll(y)) = (&a, &b) {
+                return Out::NumAll(x.zip(*y).and_then(|(x, y)| arith(op, x, y)));
+            }
+            Out::Num((0..n).map(|i| arith(op, a.num(i)?, b.num(i)?)).collect())
+        }
+        BinOp::In => Out::Bool(
+            (0..n)
+                .map(|i| {
+                    let item = a.text(i)?;
+                    Some(b.list(i)?.iter().any(|x| x == item))
+                })
+                .collect(),
+        ),
+        _ => {
+            if is(&a, |o| matches!(o, Out::Num(_) | Out::NumAll(_))) {
+                if let (Out::NumAll(x), Out::NumAll(y)) = (&a, &b) {
+                    return Out::BoolAll(x.zip(*y).map(|(x, y)| compare(op, x, y)));
+                }
+                Out::Bool((0..n).map(|i| Some(compare(op, a.num(i)?, b.num(i)?))).collect())
+            } else if is(&a, |o| matches!(o, Out::Date(_) | Out::DateAll(_))) {
+                Out::Bool((0..n).map(|i| Some(compare(op, a.date(i)?, b.date(i)?))).collect())
+            } else if is(&a, |o| matches!(o, Out::Bool(_) | Out::BoolAll(_))) {
+                Out::Bool((0..n).map(|i| Some(compare(op, a.bool(i)?, b.bool(i)?))).collect())
+            } else {
+                Out::Bool((0..n).map(|i| Some(compare(op, a.text(i)?, b.text(i)?))).collect())
+            }
+        }
+    }
+}
+
+fn call<'a>(name: &str, args: &[Expr], env: &Env<'a>) -> Out<'a> {
+    let n = env.frame.len;
+    match name {
+        "has" => {
+            let ExprKind::Path(path) = &args[0].kind else { return Out::BoolAll(Some(false)) };
+            if path[0] == "params" {
+                return Out::BoolAll(Some(env.params.contains_key(&path[1..].join("."))));
+            }
+            match env.frame.columns.get(&path.join(".")) {
+                Some(c) => Out::Bool((0..n).map(|i| Some(c.known(i))).collect()),
+                None => Out::BoolAll(Some(false)),
+            }
+        }
+        "size" => {
+            let a = eval(&args[0], env);
+            Out::Num(
+                (0..n)
+                    .map(|i| match &a {
+                        Out::List(_) | Out::ListAll(_) => a.list(i).map(|l| l.len() as f64),
+                        _ => a.text(i).map(|t| t.chars().count() as f64),
+                    })
+                    .collect(),
+            )
+        }
+        "min" | "max" => {
+            let outs: Vec<Out> = args.iter().map(|a| eval(a, env)).collect();
+            let pick = if name == "min" { f64::min } else { f64::max };
+            Out::Num(
+                (0..n)
+                    .map(|i| {
+                        let mut values = outs.iter().map(|o| o.num(i));
+                        let first = values.next()??;
+                        values.try_fold(first, |acc, x| Some(pick(acc, x?)))
+                    })
+                    .collect(),
+            )
+        }
+        "years_since" => {
+            let a = eval(&args[0], env);
+            Out::Num((0..n).map(|i| a.date(i).map(|d| crate::date::whole_years(d, env.today))).collect())
+        }
+        "date" => match &args[0].kind {
+            ExprKind::Str(s) => Out::DateAll(crate::date::parse(s)),
+            _ => Out::DateAll(None),
+        },
+        _ => Out::BoolAll(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::parse;
+
+    fn frame() -> Frame {
+        Frame::new(3)
+            .with("enterprise.revenue", Column::Num(vec![Some(6000.0), None, Some(100.0)]))
+            .with("enterprise.rd_spend", Column::Num(vec![Some(300.0), Some(10.0), None]))
+            .with("enterprise.honours", Column::List(vec![Some(vec!["specialized_sme".into()]), Some(vec![]), None]))
+            .with("enterprise.region", Column::Text(vec![Some("210381".into()), Some("340100".into()), None]))
+    }
+
+    fn run(src: &str) -> Vec<Option<bool>> {
+        let f = frame();
+        let params = HashMap::from([("rate".to_string(), Scalar::Num(0.03))]);
+        let env = Env { frame: &f, params: &params, today: crate::date::parse("2025-06-30").unwrap() };
+        let out = eval(&parse(src).unwrap(), &env);
+        (0..3).map(|i| out.bool(i)).collect()
+    }
+
+    #[test]
+    fn kleene_truth_tables() {
+        let t = Some(true);
+        let f = Some(false);
+        let u = None;
+        for (a, b, want_and, want_or) in
+            [(t, t, t, t), (t, f, f, t), (t, u, u, t), (f, f, f, f), (f, u, f, u), (u, u, u, u)]
+        {
+            assert_eq!(and(a, b), want_and, "{a:?} && {b:?}");
+            assert_eq!(and(b, a), want_and, "{b:?} && {a:?}");
+            assert_eq!(or(a, b), want_or, "{a:?} || {b:?}");
+            assert_eq!(or(b, a), want_or, "{b:?} || {a:?}");
+        }
+    }
+
+    #[test]
+    fn missing_values_are_unknown_not_false() {
+        assert_eq!(run("enterprise.revenue >= 5000"), [Some(true), None, Some(false)]);
+        assert_eq!(run("!(enterprise.revenue >= 5000)"), [Some(false), None, Some(true)]);
+        assert_eq!(run("enterprise.rd_spend / enterprise.revenue >= params.rate"), [Some(true), None, None]);
+        // false && unknown is false; true || unknown is true.
+        assert_eq!(run("enterprise.revenue >= 5000 && enterprise.rd_spend > 0"), [Some(true), None, Some(false)]);
+        assert_eq!(run("enterprise.rd_spend > 5 || enterprise.revenue > 0"), [Some(true), Some(true), Some(true)]);
+        assert_eq!(run("has(enterprise.revenue)"), [Some(true), Some(false), Some(true)]);
+        assert_eq!(run("\"specialized_sme\" in enterprise.honours"), [Some(true), Some(false), None]);
+        assert_eq!(run("enterprise.region.startsWith(\"21\")"), [Some(true), Some(false), None]);
+        assert_eq!(run("enterprise.region in [\"340100\", \"210381\"]"), [Some(true), Some(true), None]);
+        // A field no data source supplied is unknown everywhere.
+        assert_eq!(run("enterprise.debt_ratio <= 70"), [None, None, None]);
+        // Division by zero is unknown.
+        assert_eq!(run("enterprise.rd_spend / 0 > 1"), [None, None, None]);
+        assert_eq!(run("min(enterprise.revenue, 200) == 200"), [Some(true), None, Some(false)]);
+    }
+}

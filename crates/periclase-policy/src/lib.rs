@@ -1,0 +1,22 @@
+//! The policy engine (政策计算器 / 免申即享), pure: policies as data with dated parameters
+//! and conditions in a small CEL subset, type-checked against the schema when loaded and
+//! evaluated column-wise with three-valued logic, so missing data is "unknown — ask this
+//! department", never a silent no.
+
+pub mod check;
+pub mod date;
+pub mod engine;
+pub mod eval;
+pub mod explain;
+pub mod expr;
+pub mod policy;
+pub mod schema;
+pub mod set;
+pub mod testcase;
+
+pub use engine::{evaluate, Batch, Eligibility, Missing};
+pub use eval::{Column, Env, Frame, Scalar};
+pub use explain::{explain, render, Explanation};
+pub use policy::{load, Category, Policy, PolicyError, Subject};
+pub use schema::{Field, Schema, Ty};
+pub use set::PolicySet;
