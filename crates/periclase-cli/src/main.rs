@@ -45,6 +45,11 @@ enum Command {
         #[command(subcommand)]
         command: commands::chain::Command,
     },
+    /// 政策计算：list、check、test、explain
+    Policy {
+        #[command(subcommand)]
+        command: commands::policy::Command,
+    },
     /// 校验统一社会信用代码
     ValidateUscc(commands::uscc::Args),
     /// 列出所有库及其列名
@@ -82,10 +87,15 @@ fn main() -> ExitCode {
         Command::ValidateUscc(a) => commands::uscc::run(a),
         Command::User(a) => commands::user::run(&config, a),
         Command::Chain { command } => commands::chain::run(&config, command),
+        Command::Policy { command } => commands::policy::run(&config, command),
         Command::Registries => commands::registries(),
     };
     match result {
         Ok(code) => code,
+        // The reader went away (`| head`): nothing left to say to it.
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("错误：{e:#}");
             ExitCode::from(2)

@@ -665,3 +665,81 @@ fn the_demo_province_shows_exactly_the_planted_chain_findings() {
     let kinds: std::collections::HashSet<&str> = periclase_demo::places::PLANTED.iter().map(|p| p.2).collect();
     assert_eq!(kinds.len(), 4, "one of each kind at least");
 }
+
+#[test]
+fn policy_commands_check_test_and_explain() {
+    let env = Env::new();
+    let out = env.run(&["policy", "check"]);
+    assert!(out.status.success() && text(&out).contains("全部通过校验"), "{}", text(&out));
+    let out = env.run(&["policy", "test"]);
+    assert!(out.status.success() && text(&out).contains("个用例通过，0 个失败"), "{}", text(&out));
+
+    // A directory of one's own: every error is listed with file, line and column.
+    let dir = env.path("policies");
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    let head = "id = \"p\"\ntitle = \"t\"\nissuer = \"i\"\ndocument = \"d\"\ncategory = \"奖补\"\nsubject = \"enterprise\"\nvalid_from = \"2024-01-01\"\nsource = \"s\"\n[[conditions]]\nid = \"a\"\nlabel = \"规模\"\nclause = \"第一条\"\n";
+    std::fs::write(dir.join("a.toml"), format!("{head}when = 'enterprise.revenue >= \"多\"'\n")).unwrap();
+    std::fs::write(dir.join("b.toml"), format!("{head}when = 'enterprise.revenue >= 1000'\n")).unwrap();
+    std::fs::copy(dir.join("b.toml"), dir.join("c.toml")).unwrap();
+    let out = env.run(&["policy", "check", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("a.toml 第13行第31列：条件「规模」：「>=」右边应为数值，这里是文本"), "{}", text(&out));
+    assert!(text(&out).contains("c.toml：政策编号「p」与另一文件重复"), "{}", text(&out));
+    std::fs::remove_file(dir.join("a.toml")).unwrap();
+    std::fs::remove_file(dir.join("c.toml")).unwrap();
+    std::fs::write(
+        dir.join("tests/p.yaml"),
+        "- policy: p\n  date: 2025-01-01\n  cases:\n    - name: 够\n      enterprise: { revenue: 1200 }\n      expect: { result: eligible }\n    - name: 写错\n      enterprise: { revenue: 10 }\n      expect: { result: eligible }\n",
+    )
+    .unwrap();
+    let out = env.run(&["policy", "test", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out).contains("✘ p.yaml · p · 写错：结果应为「符合」，实为「不符合」"), "{}", text(&out));
+    assert!(text(&out).contains("1 个用例通过，1 个失败"), "{}", text(&out));
+
+    // Explanations for an enterprise and a project of the demo province.
+    let out = env.run(&["demo", "--enterprises", "120"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = env.run(&["export", "enterprise-honours", "--format", "csv", "-o", "h.csv"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let honours = std::fs::read_to_string(env.path("h.csv")).unwrap();
+    let giant =
+        honours.lines().find(|l| l.contains("little_giant") || l.contains("小巨人")).expect("a 小巨人 in the demo");
+    let uscc = giant.trim_start_matches('\u{feff}').split(',').next().unwrap();
+    let out = env.run(&["policy", "explain", "--enterprise", uscc, "--date", "2025-06-30", "--format", "json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let list = doc.as_array().unwrap();
+    assert_eq!(list.len(), 5, "every enterprise policy in force");
+    let find = |id: &str| list.iter().find(|x| x["policy"] == id).unwrap();
+    assert_eq!(find("little-giant-award")["result"], "eligible");
+    assert_eq!(find("little-giant-award")["amount"], 100.0);
+    assert_eq!(find("specialized-sme-award")["superseded_by"], "专精特新“小巨人”企业一次性奖励");
+    assert!(list.iter().all(|x| x["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| !c["clause"].as_str().unwrap().is_empty())));
+
+    let out = env.run(&["export", "projects", "--format", "csv", "-o", "p.csv"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let projects = std::fs::read_to_string(env.path("p.csv")).unwrap();
+    let code = projects.lines().nth(1).unwrap().trim_start_matches('\u{feff}').split(',').next().unwrap().to_string();
+    let out = env.run(&[
+        "policy",
+        "explain",
+        "--project",
+        &code,
+        "--policy",
+        "magnesite-project-support",
+        "--date",
+        "2025-06-30",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains(&code), "{}", text(&out));
+    assert!(text(&out).contains("《菱镁行业项目资金支持》（第1版）："), "{}", text(&out));
+
+    let out = env.run(&["policy", "explain", "--enterprise", VALID]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains(&format!("没有找到「{VALID}」")), "{}", text(&out));
+}

@@ -3,6 +3,8 @@
 
 pub mod chain;
 pub mod chain_facts;
+pub mod day;
+pub mod frame;
 pub mod import;
 pub mod industry;
 pub mod measure;

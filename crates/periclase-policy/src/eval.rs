@@ -8,65 +8,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+pub use periclase_domain::frame::{Column, Frame};
+
 use crate::expr::{BinOp, Expr, ExprKind, UnOp};
-
-/// One column of input, a value per row (`None`: not reported).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Column {
-    Num(Vec<Option<f64>>),
-    Text(Vec<Option<String>>),
-    Bool(Vec<Option<bool>>),
-    /// Day numbers ([`crate::date`]).
-    Date(Vec<Option<i32>>),
-    List(Vec<Option<Vec<String>>>),
-}
-
-impl Column {
-    pub fn len(&self) -> usize {
-        match self {
-            Column::Num(v) => v.len(),
-            Column::Text(v) => v.len(),
-            Column::Bool(v) => v.len(),
-            Column::Date(v) => v.len(),
-            Column::List(v) => v.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Whether row `i` has a value.
-    pub fn known(&self, i: usize) -> bool {
-        match self {
-            Column::Num(v) => v[i].is_some(),
-            Column::Text(v) => v[i].is_some(),
-            Column::Bool(v) => v[i].is_some(),
-            Column::Date(v) => v[i].is_some(),
-            Column::List(v) => v[i].is_some(),
-        }
-    }
-}
-
-/// The rows a batch evaluates: columns by field path (`enterprise.revenue`).
-#[derive(Debug, Clone, Default)]
-pub struct Frame {
-    pub len: usize,
-    pub columns: HashMap<String, Column>,
-}
-
-impl Frame {
-    pub fn new(len: usize) -> Frame {
-        Frame { len, columns: HashMap::new() }
-    }
-
-    /// Adds a column; its length must be the frame's.
-    pub fn with(mut self, path: &str, column: Column) -> Frame {
-        assert_eq!(column.len(), self.len, "column {path} has the frame's length");
-        self.columns.insert(path.to_string(), column);
-        self
-    }
-}
 
 /// A parameter's value on the evaluation date.
 #[derive(Debug, Clone, PartialEq)]

@@ -33,6 +33,17 @@ pub struct Explanation {
     pub amount: Option<f64>,
     pub amount_unit: String,
     pub conditions: Vec<ConditionNote>,
+    /// Title of the policy of the same exclusive group applied instead (就高), if any.
+    pub superseded_by: Option<String>,
+}
+
+/// Marks the explanations (of one subject, policies in the same order) that an exclusive
+/// group's higher award supersedes.
+pub fn apply_stacking(policies: &[&Policy], explanations: &mut [Explanation]) {
+    let results: Vec<(Eligibility, Option<f64>)> = explanations.iter().map(|x| (x.result, x.amount)).collect();
+    for (x, winner) in explanations.iter_mut().zip(crate::stacking::superseded(policies, &results)) {
+        x.superseded_by = winner.map(|w| policies[w].title.clone());
+    }
 }
 
 /// Explains row `row` of `frame` (usually a one-row frame).
@@ -73,6 +84,7 @@ pub fn explain(policy: &Policy, schema: &Schema, frame: &Frame, row: usize, day:
         amount: batch.amount[row],
         amount_unit: policy.amount.as_ref().map(|a| a.unit.clone()).unwrap_or_default(),
         conditions,
+        superseded_by: None,
     }
 }
 
@@ -109,13 +121,31 @@ fn value_of(
         Some(Column::Text(v)) => v[row].clone(),
         Some(Column::Bool(v)) => v[row].map(|b| if b { "是" } else { "否" }.to_string()),
         Some(Column::Date(v)) => v[row].map(crate::date::format),
-        Some(Column::List(v)) => v[row].as_ref().map(|l| if l.is_empty() { "（无）".into() } else { l.join("、") }),
+        Some(Column::List(v)) => v[row].as_ref().map(|l| {
+            if l.is_empty() {
+                return "（无）".into();
+            }
+            let shown: Vec<String> = l.iter().map(|code| list_item(path, code)).collect();
+            shown.join("、")
+        }),
         None => None,
     };
     shown.unwrap_or_else(|| {
         let department = schema.get(path).map_or("", |f| f.department);
         format!("未填报（需向{department}获取）")
     })
+}
+
+/// A list item as a reader knows it: honours by their names, chain nodes as 链/环节.
+fn list_item(path: &str, code: &str) -> String {
+    match path {
+        "enterprise.honours" => periclase_domain::registries::HONOURS
+            .iter()
+            .find(|h| h.code == code)
+            .map_or_else(|| code.to_string(), |h| h.label.to_string()),
+        "enterprise.chain_nodes" => periclase_domain::ChainSet::embedded().display(code),
+        _ => code.to_string(),
+    }
 }
 
 /// The expression as a reader sees it: fields by label, operators as 数学符号.
@@ -196,7 +226,11 @@ fn change(e: &Expr, policy: &Policy, schema: &Schema, env: &Env<'_>, row: usize)
             };
             let mut s = format!("需 {} {sym} {}", show_expr(a, policy, schema), show_expr(b, policy, schema));
             if let (Some(now), Some(target)) = (now, target) {
-                let _ = write!(s, "（现为 {}，门槛 {}）", show_num(now), show_num(target));
+                let unit = match &a.kind {
+                    ExprKind::Path(p) => unit_of(policy, schema, &p.join(".")),
+                    _ => String::new(),
+                };
+                let _ = write!(s, "（现为 {}{unit}，门槛 {}{unit}）", show_num(now), show_num(target));
             }
             Some(s)
         }
@@ -216,7 +250,10 @@ pub fn render(x: &Explanation) -> String {
     if x.self_assessment {
         let _ = writeln!(out, "（资质自测结果，仅供参考，不代表认定）");
     }
-    if let Some(a) = x.amount {
+    if let Some(other) = &x.superseded_by {
+        let _ = writeln!(out, "与《{other}》不重复享受，按就高原则适用《{other}》，本项不予兑现");
+    }
+    if let Some(a) = x.amount.filter(|_| x.superseded_by.is_none()) {
         let prefix =
             if x.result == Eligibility::Unknown { "若补齐数据后符合，预计金额" } else { "金额" };
         let _ = writeln!(out, "{prefix}：{} {}", show_num(a), x.amount_unit);

@@ -4,7 +4,7 @@
 //! department", never a silent no.
 
 pub mod check;
-pub mod date;
+pub use periclase_domain::day as date;
 pub mod engine;
 pub mod eval;
 pub mod explain;
@@ -12,11 +12,12 @@ pub mod expr;
 pub mod policy;
 pub mod schema;
 pub mod set;
+pub mod stacking;
 pub mod testcase;
 
 pub use engine::{evaluate, Batch, Eligibility, Missing};
 pub use eval::{Column, Env, Frame, Scalar};
-pub use explain::{explain, render, Explanation};
+pub use explain::{apply_stacking, explain, render, Explanation};
 pub use policy::{load, Category, Policy, PolicyError, Subject};
 pub use schema::{Field, Schema, Ty};
 pub use set::PolicySet;

@@ -127,6 +127,13 @@ pub trait Store: Send + Sync {
     /// chain cache does, and share it behind the `Arc`.
     fn chain_facts(&self, chains: &[&str]) -> Result<Vec<std::sync::Arc<periclase_domain::ChainFacts>>, StoreError>;
 
+    /// The columns policies read about enterprises or projects (all, a region's or the named
+    /// ones), for the policy engine. Yearly figures are of `request.year` or the latest year.
+    fn subject_frame(
+        &self,
+        request: &periclase_domain::frame::FrameRequest,
+    ) -> Result<periclase_domain::frame::SubjectFrame, StoreError>;
+
     /// The newest year any enterprise has reported figures for: the yardstick for "stale".
     fn latest_figure_year(&self) -> Result<Option<i64>, StoreError>;
 }

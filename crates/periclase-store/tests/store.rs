@@ -782,3 +782,55 @@ fn chain_facts_by_member_lookups_and_by_summary_scans_agree() {
         assert_eq!(store.chain_facts(&[id]).unwrap()[0].as_ref(), &scanned[i], "{id}");
     }
 }
+
+#[test]
+fn subject_frames_by_lookup_and_by_scan_agree_and_hold_the_registry_values() {
+    use periclase_domain::frame::{Column, FrameRequest, SubjectKind};
+    let (_dir, store, demo) = demo_store(120);
+    let paths: Vec<String> = [
+        "enterprise.region",
+        "enterprise.founded",
+        "enterprise.revenue",
+        "enterprise.revenue_3y",
+        "enterprise.rd_spend",
+        "enterprise.honours",
+        "enterprise.chain_nodes",
+        "enterprise.external",
+    ]
+    .map(String::from)
+    .to_vec();
+    let req = FrameRequest { subject: SubjectKind::Enterprise, paths, year: None, region: None, keys: None };
+    let scanned = store.subject_frame_by(&req, true).unwrap();
+    let looked_up = store.subject_frame_by(&req, false).unwrap();
+    assert_eq!(scanned.keys.len(), 120);
+    assert_eq!(scanned.keys, looked_up.keys);
+    assert_eq!(scanned.frame.columns, looked_up.frame.columns);
+    let year = scanned.year.expect("the demo reports figures");
+    // Spot-check one enterprise against its rows.
+    let e = demo.enterprise(7);
+    let row = scanned.keys.iter().position(|k| k == &e.uscc).unwrap();
+    let rec = store.get(&ENTERPRISES, &e.uscc, None).unwrap().unwrap();
+    let figures = store.children(&ENTERPRISES, rec.id, &ENTERPRISE_FIGURES).unwrap();
+    let revenue = |y: i64| {
+        figures.iter().find_map(|f| {
+            (f.row[1] == Value::Int(y) && f.row[2] == Value::Text("revenue".into())).then(|| match f.row[3] {
+                Value::Real(v) => v,
+                Value::Int(v) => v as f64,
+                _ => f64::NAN,
+            })
+        })
+    };
+    let Column::Num(rev) = &scanned.frame.columns["enterprise.revenue"] else { panic!() };
+    assert_eq!(rev[row], revenue(year));
+    let Column::Num(rev3) = &scanned.frame.columns["enterprise.revenue_3y"] else { panic!() };
+    let three: Option<f64> = (year - 2..=year).map(revenue).sum();
+    assert_eq!(rev3[row].map(|x| (x * 100.0).round()), three.map(|x| (x * 100.0).round()));
+    let Column::List(honours) = &scanned.frame.columns["enterprise.honours"] else { panic!() };
+    assert!(honours.iter().all(Option::is_some), "no honours listed is an empty list, not unknown");
+    // Named subjects come back in the order asked; an unknown one is named in the error.
+    let some = FrameRequest { keys: Some(vec![e.uscc.to_lowercase(), scanned.keys[0].clone()]), ..req.clone() };
+    let two = store.subject_frame(&some).unwrap();
+    assert_eq!(two.keys, [e.uscc.clone(), scanned.keys[0].clone()]);
+    let bad = FrameRequest { keys: Some(vec!["91350100M000100Y43".into()]), ..req };
+    assert!(store.subject_frame(&bad).unwrap_err().to_string().contains("91350100M000100Y43"));
+}

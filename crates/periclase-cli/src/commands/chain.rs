@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail};
 use periclase_chain::report::{self, Table};
 use periclase_chain::{analyse_prepared, leaders, suggest, targets, Area, EnterpriseText, Prepared};
 use periclase_domain::registries::{CHAIN_MEMBERS, ENTERPRISES};
@@ -65,7 +65,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
             anyhow!("没有产业链「{name}」，可选：{}", ids.join("、"))
         })
     };
-    let open = || SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()));
+    let open = || super::open_store(config);
     match command {
         Command::List => {
             for c in &chains.chains {

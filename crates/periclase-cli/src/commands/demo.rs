@@ -5,7 +5,6 @@ use anyhow::Context;
 use periclase_demo::{Demo, DEFAULT_ENTERPRISES, DEFAULT_SEED};
 use periclase_domain::registries;
 use periclase_io::{Exporter, Format};
-use periclase_store::SqliteStore;
 
 use crate::config::Config;
 use crate::progress;
@@ -33,7 +32,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let demo = Demo::new(args.seed, args.enterprises);
     let only = args.only.iter().map(|n| super::registry(n)).collect::<anyhow::Result<Vec<_>>>()?;
     let Some(dir) = args.out else {
-        let store = SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
+        let store = super::open_store(config)?;
         return crate::demo_load::load(&store, demo, &only);
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;

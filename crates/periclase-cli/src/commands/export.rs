@@ -3,7 +3,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use periclase_io::{Exporter, Format};
-use periclase_store::{ListQuery, QualityIssue, Sort, SqliteStore, Store, StoreError};
+use periclase_store::{ListQuery, QualityIssue, Sort, Store, StoreError};
 
 use crate::config::Config;
 use crate::progress;
@@ -48,7 +48,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         Format::Xlsx => "xlsx",
     };
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("{}.{ext}", spec.name)));
-    let store = SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
+    let store = super::open_store(config)?;
     let sort = args.sort.as_deref().map(|s| Sort::parse(spec, s)).transpose()?.unwrap_or_default();
     let issue = args
         .issue

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use periclase_domain::ImportOptions;
 use periclase_io::{encoding_from_label, open_import, ErrorReport, ReadOptions};
-use periclase_store::{Channel, ImportContext, SqliteStore, Store};
+use periclase_store::{Channel, ImportContext, Store};
 
 use crate::config::Config;
 use crate::progress;
@@ -38,7 +38,7 @@ pub struct Args {
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let spec = super::registry(&args.registry)?;
     let encoding = args.encoding.as_deref().map(encoding_from_label).transpose()?;
-    let store = SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
+    let store = super::open_store(config)?;
     let opts = ReadOptions { encoding, sheet: args.sheet.clone(), ignore_unknown_columns: args.ignore_unknown_columns };
     let mut source = open_import(&args.file, spec, opts)?;
     let mut report = ErrorReport::for_input(&args.file);

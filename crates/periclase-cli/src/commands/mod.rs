@@ -2,6 +2,7 @@ pub mod chain;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod policy;
 pub mod serve;
 pub mod uscc;
 pub mod user;
@@ -10,6 +11,12 @@ use std::process::ExitCode;
 
 use anyhow::anyhow;
 use periclase_domain::{registries, RegistrySpec};
+
+/// The configured database, opened (and migrated).
+pub fn open_store(config: &crate::config::Config) -> anyhow::Result<periclase_store::SqliteStore> {
+    use anyhow::Context;
+    periclase_store::SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))
+}
 
 /// A registry by its English name (enterprises) or Chinese label (企业库).
 pub fn registry(name: &str) -> anyhow::Result<&'static RegistrySpec> {

@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use periclase_demo::{Demo, DEFAULT_ENTERPRISES, DEFAULT_SEED};
-use periclase_store::{Accounts, SqliteStore};
+use periclase_store::Accounts;
 
 use crate::config::Config;
 
@@ -18,7 +18,7 @@ pub struct Args {
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let fresh = !config.db.exists();
-    let store = SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
+    let store = super::open_store(config)?;
     if fresh && config.db_is_default && !args.no_demo {
         eprintln!("首次启动：在 {} 生成示例省份数据（{} 家示例企业）……", config.db.display(), DEFAULT_ENTERPRISES);
         crate::demo_load::load(&store, Demo::new(DEFAULT_SEED, DEFAULT_ENTERPRISES), &[])?;

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod chain;
+mod frame;
 mod import;
 mod measure;
 mod sql;
@@ -12,6 +13,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 
+use periclase_domain::frame::{FrameRequest, SubjectFrame};
 use periclase_domain::{registries, ChainFacts, FieldKind, Measure, RegistrySpec, Row, Scope, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
@@ -278,6 +280,12 @@ impl SqliteStore {
         self.with(|c| chain::facts(c, chains, if scan { 0.0 } else { f64::INFINITY }))
     }
 
+    /// [`Store::subject_frame`] with the values looked up subject by subject (`scan` false)
+    /// or read by one scan per source, whatever the number of subjects: tests compare them.
+    pub fn subject_frame_by(&self, request: &FrameRequest, scan: bool) -> Result<SubjectFrame, StoreError> {
+        self.with(|c| frame::read(c, request, if scan { 0 } else { usize::MAX }))
+    }
+
     /// Column names of a table, for the consistency test between specs and migrations.
     pub fn columns(&self, table: &str) -> Result<HashSet<String>, StoreError> {
         self.with(|c| {
@@ -500,6 +508,10 @@ impl Store for SqliteStore {
         // Not cached here: reading chains takes a second at provincial scale and would hold
         // `computing`, stalling every list total meanwhile; the web keeps its own copy.
         self.with(|c| Ok(chain::facts(c, chains, chain::SCAN_SHARE)?.into_iter().map(Arc::new).collect()))
+    }
+
+    fn subject_frame(&self, request: &FrameRequest) -> Result<SubjectFrame, StoreError> {
+        self.with(|c| frame::read(c, request, frame::LOOKUP_LIMIT))
     }
 
     fn latest_figure_year(&self) -> Result<Option<i64>, StoreError> {

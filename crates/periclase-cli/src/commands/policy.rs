@@ -1,0 +1,211 @@
+//! `periclase policy list|check|test|explain`: the policy engine from the command line —
+//! the shipped policies or a directory of one's own, their YAML tests, and the explanation
+//! of a policy for one enterprise or project.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context};
+use periclase_domain::frame::{FrameRequest, SubjectKind};
+use periclase_policy::set::{EMBEDDED, EMBEDDED_TESTS};
+use periclase_policy::{apply_stacking, date, explain, render, testcase, Policy, PolicySet, Schema, Subject};
+use periclase_store::Store;
+
+use crate::config::Config;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// 列出政策：编号、名称、类别、对象、有效期
+    List(Source),
+    /// 解析并校验政策文件（条件、参数、金额公式），列出所有错误及其行列
+    Check(Source),
+    /// 运行政策测试用例（YAML）
+    Test(Source),
+    /// 说明某项政策对某企业或项目是否适用：逐条条件、所用数值、缺少的数据及其来源部门
+    Explain {
+        #[command(flatten)]
+        source: Source,
+        /// 政策编号，如 magnesite-project-support；省略时逐项说明所有适用于该对象的政策
+        #[arg(long)]
+        policy: Option<String>,
+        /// 企业统一社会信用代码
+        #[arg(long, conflicts_with = "project")]
+        enterprise: Option<String>,
+        /// 项目编号
+        #[arg(long)]
+        project: Option<String>,
+        /// 评估日期（决定参数取值），默认今天，如 2025-06-30
+        #[arg(long)]
+        date: Option<String>,
+        /// 数据年度，默认为最近有填报的年度
+        #[arg(long)]
+        year: Option<i64>,
+        /// text 或 json
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Source {
+    /// 政策目录（*.toml，测试用例在其下 tests/*.yaml）；默认使用内置政策
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+/// (file name, text) pairs of `dir/*.{ext}`, sorted by name.
+fn read_dir(dir: &Path, ext: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(dir).with_context(|| format!("无法读取目录 {}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if path.extension().and_then(|e| e.to_str()) == Some(ext) {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("无法读取 {}", path.display()))?;
+            files.push((path.file_name().unwrap_or_default().to_string_lossy().into_owned(), text));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn policies(source: &Source, schema: &Schema) -> anyhow::Result<PolicySet> {
+    let loaded = match &source.dir {
+        None => PolicySet::load(EMBEDDED, schema),
+        Some(dir) => {
+            let files = read_dir(dir, "toml")?;
+            if files.is_empty() {
+                bail!("目录 {} 中没有政策文件（*.toml）", dir.display());
+            }
+            let borrowed: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+            PolicySet::load(&borrowed, schema)
+        }
+    };
+    loaded.map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+        anyhow!("政策文件有 {} 处错误：\n{}", errors.len(), lines.join("\n"))
+    })
+}
+
+fn today() -> i32 {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    (secs / 86_400) as i32
+}
+
+fn policy_line(p: &Policy) -> String {
+    let to = p.valid_to.map_or_else(|| "长期".to_string(), date::format);
+    let subject = if p.subject == Subject::Project { "项目" } else { "企业" };
+    let marks = [(p.once, "一次性"), (p.self_assessment, "自测"), (p.exclusive_group.is_some(), "不重复享受")]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, m)| *m)
+        .collect::<Vec<_>>()
+        .join("、");
+    format!(
+        "{}\t{}\t{}\t{subject}\t{} 至 {to}\t{}",
+        p.id,
+        p.title,
+        p.category.label(),
+        date::format(p.valid_from),
+        marks
+    )
+}
+
+pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
+    let schema = Schema::standard();
+    // Written with `?` so that a closed pipe (`| head`) ends the command instead of a panic.
+    let mut out = std::io::stdout().lock();
+    match command {
+        Command::List(source) => {
+            for p in &policies(&source, &schema)?.policies {
+                writeln!(out, "{}", policy_line(p))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check(source) => {
+            let set = policies(&source, &schema)?;
+            let conditions: usize = set.policies.iter().map(|p| p.conditions.len()).sum();
+            writeln!(out, "{} 项政策、{conditions} 个条件全部通过校验", set.policies.len())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Test(source) => {
+            let set = policies(&source, &schema)?;
+            let files: Vec<(String, String)> = match &source.dir {
+                None => EMBEDDED_TESTS.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+                Some(dir) => read_dir(&dir.join("tests"), "yaml")?,
+            };
+            let borrowed: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+            let report = testcase::run(&set, &schema, &borrowed);
+            for f in &report.failures {
+                writeln!(out, "✘ {} · {} · {}：{}", f.file, f.policy, f.case, f.message)?;
+            }
+            writeln!(out, "{} 个用例通过，{} 个失败", report.passed, report.failures.len())?;
+            Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Explain { source, policy, enterprise, project, date: day, year, format } => {
+            let set = policies(&source, &schema)?;
+            let (subject, key) = match (enterprise, project) {
+                (Some(e), None) => (Subject::Enterprise, e),
+                (None, Some(p)) => (Subject::Project, p),
+                _ => bail!("请用 --enterprise 给出企业信用代码，或用 --project 给出项目编号"),
+            };
+            let day = match day {
+                Some(d) => date::parse(&d).ok_or_else(|| anyhow!("日期「{d}」无效，应写作 2025-06-30"))?,
+                None => today(),
+            };
+            let chosen: Vec<&Policy> = match &policy {
+                Some(id) => {
+                    let p = set.get(id).ok_or_else(|| anyhow!("没有政策「{id}」；用 periclase policy list 查看"))?;
+                    if p.subject != subject {
+                        bail!(
+                            "政策「{}」的对象是{}",
+                            p.title,
+                            if p.subject == Subject::Project { "项目" } else { "企业" }
+                        );
+                    }
+                    vec![p]
+                }
+                None => set.policies.iter().filter(|p| p.subject == subject && p.in_force(day)).collect(),
+            };
+            let mut paths: Vec<String> = Vec::new();
+            for p in &chosen {
+                let exprs = p.conditions.iter().map(|c| &c.expr).chain(
+                    p.amount.iter().flat_map(|a| std::iter::once(&a.formula).chain(a.cap.iter()).chain(a.floor.iter())),
+                );
+                for e in exprs {
+                    for path in e.paths() {
+                        if !path.starts_with("params.") && !paths.contains(&path) {
+                            paths.push(path);
+                        }
+                    }
+                }
+            }
+            let store = super::open_store(config)?;
+            let kind = if subject == Subject::Project { SubjectKind::Project } else { SubjectKind::Enterprise };
+            let request = FrameRequest { subject: kind, paths, year, region: None, keys: Some(vec![key]) };
+            let subjects = store.subject_frame(&request)?;
+            let mut explanations: Vec<_> =
+                chosen.iter().map(|p| explain(p, &schema, &subjects.frame, 0, day)).collect();
+            apply_stacking(&chosen, &mut explanations);
+            if format == "json" {
+                writeln!(out, "{}", serde_json::to_string_pretty(&explanations)?)?;
+            } else if format == "text" {
+                writeln!(
+                    out,
+                    "{}（{}），数据年度 {}，评估日期 {}",
+                    subjects.names[0],
+                    subjects.keys[0],
+                    subjects.year.map_or_else(|| "无".to_string(), |y| y.to_string()),
+                    date::format(day)
+                )?;
+                for x in &explanations {
+                    writeln!(out)?;
+                    write!(out, "{}", render(x))?;
+                }
+            } else {
+                bail!("格式「{format}」不支持，可选 text、json");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
