@@ -739,6 +739,29 @@ fn policy_commands_check_test_and_explain() {
     assert!(text(&out).contains(&code), "{}", text(&out));
     assert!(text(&out).contains("《菱镁行业项目资金支持》（第1版）："), "{}", text(&out));
 
+    // Batch runs: archived, an identical preview not stored twice, once-only awards paid once.
+    let run = |extra: &[&str]| {
+        let mut args = vec!["policy", "run", "--date", "2025-06-30", "--region", "21"];
+        args.extend_from_slice(extra);
+        let out = env.run(&args);
+        assert!(out.status.success(), "{}", text(&out));
+        text(&out)
+    };
+    let first = run(&["-o", "list.xlsx"]);
+    assert!(first.contains("已存档为第 1 次运行") && first.contains("预览"), "{first}");
+    assert!(run(&[]).contains("与第 1 次运行的政策、数据和结果完全相同，未重复存档"));
+    let granted = run(&["--grant"]);
+    assert!(granted.contains("一次性奖补已登记入账"), "{granted}");
+    let again = run(&["--grant"]);
+    assert!(!again.contains("本次兑现 1") && again.contains("合计兑现 0 万元"), "{again}");
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(env.path("list.xlsx")).unwrap();
+    use calamine::Reader;
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(sheet.get((0, 0)).unwrap().to_string(), "政策");
+    assert!(sheet.height() > 1);
+    let runs = text(&env.run(&["policy", "runs"]));
+    assert_eq!(runs.lines().count(), 3, "{runs}");
+
     let out = env.run(&["policy", "explain", "--enterprise", VALID]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains(&format!("没有找到「{VALID}」")), "{}", text(&out));

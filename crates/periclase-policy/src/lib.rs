@@ -10,6 +10,7 @@ pub mod eval;
 pub mod explain;
 pub mod expr;
 pub mod policy;
+pub mod run;
 pub mod schema;
 pub mod set;
 pub mod stacking;

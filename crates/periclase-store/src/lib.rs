@@ -134,6 +134,23 @@ pub trait Store: Send + Sync {
         request: &periclase_domain::frame::FrameRequest,
     ) -> Result<periclase_domain::frame::SubjectFrame, StoreError>;
 
+    /// Saves a policy batch run with its lines and, if it grants, enters its once-only
+    /// awards in the ledger — all or nothing; an identical earlier preview is not stored again.
+    fn save_policy_run(
+        &self,
+        run: &periclase_domain::policy_run::PolicyRunRecord,
+        actor: &Actor,
+    ) -> Result<periclase_domain::policy_run::SavedRun, StoreError>;
+
+    /// (policy, subject key) of every once-only award in the ledger.
+    fn granted_awards(&self) -> Result<std::collections::HashSet<(String, String)>, StoreError>;
+
+    /// The latest runs, newest first.
+    fn policy_runs(&self, limit: u32) -> Result<Vec<periclase_domain::policy_run::StoredRun>, StoreError>;
+
+    /// A run's listed lines, by policy and subject.
+    fn policy_run_lines(&self, run: i64) -> Result<Vec<periclase_domain::policy_run::RunLineRecord>, StoreError>;
+
     /// The newest year any enterprise has reported figures for: the yardstick for "stale".
     fn latest_figure_year(&self) -> Result<Option<i64>, StoreError>;
 }

@@ -834,3 +834,53 @@ fn subject_frames_by_lookup_and_by_scan_agree_and_hold_the_registry_values() {
     let bad = FrameRequest { keys: Some(vec!["91350100M000100Y43".into()]), ..req };
     assert!(store.subject_frame(&bad).unwrap_err().to_string().contains("91350100M000100Y43"));
 }
+
+#[test]
+fn policy_runs_are_archived_and_the_ledger_never_pays_twice() {
+    use periclase_domain::policy_run::{PolicyRunRecord, RunLineRecord, SavedRun};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+    let actor = Actor::new("official", Channel::Cli);
+    let line = |key: &str, granted: f64| RunLineRecord {
+        policy: "award".into(),
+        key: key.into(),
+        name: format!("{key}示例有限公司"),
+        region: "210381".into(),
+        result: "eligible".into(),
+        amount: Some(30.0),
+        granted: Some(granted),
+        note: String::new(),
+        once_only: true,
+    };
+    let preview = PolicyRunRecord {
+        eval_date: "2025-06-30".into(),
+        data_year: Some(2024),
+        region: String::new(),
+        policies: vec![("award".into(), 1)],
+        totals_json: "[]".into(),
+        lines: vec![line("A", 30.0), line("B", 30.0)],
+        grant: false,
+    };
+    let SavedRun::New(first) = store.save_policy_run(&preview, &actor).unwrap() else { panic!("a new run") };
+    assert_eq!(store.save_policy_run(&preview, &actor).unwrap(), SavedRun::SameAs(first), "an identical preview");
+    assert!(store.granted_awards().unwrap().is_empty(), "a preview grants nothing");
+
+    let grant = PolicyRunRecord { grant: true, ..preview.clone() };
+    assert!(matches!(store.save_policy_run(&grant, &actor).unwrap(), SavedRun::New(_)));
+    assert_eq!(store.granted_awards().unwrap().len(), 2);
+    // Granting again what the ledger holds fails as a whole: no run, no line, no ledger row.
+    let again = PolicyRunRecord { lines: vec![line("C", 30.0), line("A", 30.0)], ..grant.clone() };
+    let err = store.save_policy_run(&again, &actor).unwrap_err();
+    assert!(err.to_string().contains("「A」的一次性奖补《award》已入账"), "{err}");
+    assert_eq!(store.granted_awards().unwrap().len(), 2);
+    assert_eq!(store.policy_runs(10).unwrap().len(), 2);
+    let runs = store.policy_runs(10).unwrap();
+    assert!(runs[0].granted && !runs[1].granted && runs[0].lines == 2);
+    assert_eq!(store.policy_run_lines(runs[0].id).unwrap()[0].name, "A示例有限公司");
+
+    let raw = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    assert!(raw.execute("UPDATE award_ledger SET amount = 1", []).is_err());
+    assert!(raw.execute("DELETE FROM award_ledger", []).is_err());
+    let audit = store.audit(&periclase_store::AuditQuery::default()).unwrap();
+    assert!(audit.iter().any(|a| a.note.as_deref().is_some_and(|n| n.contains("兑现入账 60 万元"))), "{audit:?}");
+}

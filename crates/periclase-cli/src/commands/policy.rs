@@ -1,15 +1,19 @@
-//! `periclase policy list|check|test|explain`: the policy engine from the command line —
-//! the shipped policies or a directory of one's own, their YAML tests, and the explanation
-//! of a policy for one enterprise or project.
+//! `periclase policy list|check|test|run|runs|explain`: the policy engine from the command
+//! line — the shipped policies or a directory of one's own, their YAML tests, batch runs
+//! (免申即享 lists, the award ledger) and the explanation of a policy for one subject.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context};
-use periclase_domain::frame::{FrameRequest, SubjectKind};
+use periclase_domain::frame::{FrameRequest, SubjectFrame, SubjectKind};
+use periclase_domain::policy_run::{PolicyRunRecord, RunLineRecord, SavedRun};
+use periclase_domain::Value;
 use periclase_policy::set::{EMBEDDED, EMBEDDED_TESTS};
-use periclase_policy::{apply_stacking, date, explain, render, testcase, Policy, PolicySet, Schema, Subject};
+use periclase_policy::{
+    apply_stacking, date, explain, render, testcase, Eligibility, Policy, PolicySet, Schema, Subject,
+};
 use periclase_store::Store;
 
 use crate::config::Config;
@@ -22,6 +26,32 @@ pub enum Command {
     Check(Source),
     /// 运行政策测试用例（YAML）
     Test(Source),
+    /// 批量运行（免申即享）：对全部或某地区的企业、项目逐项计算，生成名单并存档；
+    /// 加 --grant 将一次性奖补登记入账（已入账的不会重复兑现）
+    Run {
+        #[command(flatten)]
+        source: Source,
+        /// 只运行这些政策（可重复）；默认运行全部在有效期内的非自测政策
+        #[arg(long = "policy")]
+        policies: Vec<String>,
+        /// 地区代码前缀，如 2103；默认全部
+        #[arg(long)]
+        region: Option<String>,
+        /// 评估日期（决定参数取值），默认今天
+        #[arg(long)]
+        date: Option<String>,
+        /// 数据年度，默认为最近有填报的年度
+        #[arg(long)]
+        year: Option<i64>,
+        /// 名单经审定：一次性奖补登记入账
+        #[arg(long)]
+        grant: bool,
+        /// 名单导出为 xlsx 或 csv
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// 列出已存档的批量运行
+    Runs,
     /// 说明某项政策对某企业或项目是否适用：逐条条件、所用数值、缺少的数据及其来源部门
     Explain {
         #[command(flatten)]
@@ -92,6 +122,32 @@ fn today() -> i32 {
     (secs / 86_400) as i32
 }
 
+fn eval_day(text: Option<String>) -> anyhow::Result<i32> {
+    match text {
+        Some(d) => date::parse(&d).ok_or_else(|| anyhow!("日期「{d}」无效，应写作 2025-06-30")),
+        None => Ok(today()),
+    }
+}
+
+/// Every field path the policies' conditions and amounts read, once each.
+fn paths_of<'a>(policies: impl Iterator<Item = &'a Policy>) -> Vec<String> {
+    let mut paths: Vec<String> = Vec::new();
+    for p in policies {
+        let exprs =
+            p.conditions.iter().map(|c| &c.expr).chain(
+                p.amount.iter().flat_map(|a| std::iter::once(&a.formula).chain(a.cap.iter()).chain(a.floor.iter())),
+            );
+        for e in exprs {
+            for path in e.paths() {
+                if !path.starts_with("params.") && !paths.contains(&path) {
+                    paths.push(path);
+                }
+            }
+        }
+    }
+    paths
+}
+
 fn policy_line(p: &Policy) -> String {
     let to = p.valid_to.map_or_else(|| "长期".to_string(), date::format);
     let subject = if p.subject == Subject::Project { "项目" } else { "企业" };
@@ -142,6 +198,150 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
             writeln!(out, "{} 个用例通过，{} 个失败", report.passed, report.failures.len())?;
             Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
+        Command::Run { source, policies: ids, region, date: day, year, grant, out: file } => {
+            let set = policies(&source, &schema)?;
+            let day = eval_day(day)?;
+            let chosen: Vec<&Policy> = if ids.is_empty() {
+                set.policies.iter().filter(|p| !p.self_assessment && p.in_force(day)).collect()
+            } else {
+                ids.iter()
+                    .map(|id| set.get(id).ok_or_else(|| anyhow!("没有政策「{id}」；用 periclase policy list 查看")))
+                    .collect::<anyhow::Result<_>>()?
+            };
+            if let Some(r) = &region {
+                if !periclase_domain::RegionTable::embedded().is_known_prefix(r) {
+                    bail!("地区「{r}」应为2–6位行政区划代码前缀，如 21、2103、210381");
+                }
+            }
+            let store = super::open_store(config)?;
+            let spinner = crate::progress::bar(None, "读取企业、项目数据");
+            let read = |kind: SubjectKind, subject: Subject| -> anyhow::Result<SubjectFrame> {
+                let paths = paths_of(chosen.iter().copied().filter(|p| p.subject == subject));
+                if paths.is_empty() && !chosen.iter().any(|p| p.subject == subject) {
+                    return Ok(SubjectFrame::default());
+                }
+                Ok(store.subject_frame(&FrameRequest {
+                    subject: kind,
+                    paths,
+                    year,
+                    region: region.clone(),
+                    keys: None,
+                })?)
+            };
+            let enterprises = read(SubjectKind::Enterprise, Subject::Enterprise)?;
+            let projects = read(SubjectKind::Project, Subject::Project)?;
+            spinner.set_message("计算");
+            let granted_before = store.granted_awards()?;
+            let outcome = periclase_policy::run::run(&chosen, &schema, &enterprises, &projects, day, &granted_before);
+            spinner.finish_and_clear();
+            let record = PolicyRunRecord {
+                eval_date: date::format(day),
+                data_year: enterprises.year.or(projects.year),
+                region: region.clone().unwrap_or_default(),
+                policies: chosen.iter().map(|p| (p.id.clone(), p.version)).collect(),
+                totals_json: serde_json::to_string(&outcome.totals)?,
+                lines: outcome
+                    .lines
+                    .iter()
+                    .map(|l| RunLineRecord {
+                        policy: l.policy.clone(),
+                        key: l.key.clone(),
+                        name: l.name.clone(),
+                        region: l.region.clone(),
+                        result: if l.result == Eligibility::Eligible { "eligible" } else { "unknown" }.into(),
+                        amount: l.amount,
+                        granted: l.granted,
+                        note: l.note.clone(),
+                        once_only: set.get(&l.policy).is_some_and(|p| p.once),
+                    })
+                    .collect(),
+                grant,
+            };
+            let saved = store.save_policy_run(&record, &crate::cli_actor(periclase_store::Channel::Cli))?;
+            writeln!(
+                out,
+                "评估日期 {}，数据年度 {}，{} 户企业、{} 个项目",
+                record.eval_date,
+                record.data_year.map_or_else(|| "无".into(), |y| y.to_string()),
+                enterprises.keys.len(),
+                projects.keys.len()
+            )?;
+            for line in periclase_policy::run::summary_lines(&outcome.totals) {
+                writeln!(out, "  {line}")?;
+            }
+            let total: f64 = outcome.totals.iter().map(|t| t.granted).sum();
+            match saved {
+                SavedRun::New(id) => writeln!(
+                    out,
+                    "已存档为第 {id} 次运行，名单 {} 条，合计兑现 {} 万元{}",
+                    record.lines.len(),
+                    periclase_policy::engine::show_num(total),
+                    if grant {
+                        "，一次性奖补已登记入账"
+                    } else {
+                        "（预览：未入账，审定后加 --grant 再运行）"
+                    }
+                )?,
+                SavedRun::SameAs(id) => writeln!(out, "与第 {id} 次运行的政策、数据和结果完全相同，未重复存档")?,
+            }
+            if let Some(file) = file {
+                let format: periclase_io::Format = file
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .unwrap_or("")
+                    .parse()
+                    .map_err(|e: String| anyhow!("{e}"))?;
+                let rows: Vec<Vec<Value>> = record
+                    .lines
+                    .iter()
+                    .map(|l| {
+                        let title = set.get(&l.policy).map_or(l.policy.clone(), |p| p.title.clone());
+                        let num = |x: Option<f64>| x.map_or(Value::Null, Value::Real);
+                        vec![
+                            Value::Text(title),
+                            Value::Text(l.key.clone()),
+                            Value::Text(l.name.clone()),
+                            Value::Text(l.region.clone()),
+                            Value::Text(if l.result == "eligible" { "符合" } else { "待补充数据" }.into()),
+                            num(l.amount),
+                            num(l.granted),
+                            Value::Text(l.note.clone()),
+                        ]
+                    })
+                    .collect();
+                let header = [
+                    "政策",
+                    "信用代码/项目编号",
+                    "名称",
+                    "地区",
+                    "结果",
+                    "应享金额（万元）",
+                    "本次兑现（万元）",
+                    "说明",
+                ];
+                let n = periclase_io::write_table(&file, format, "免申即享名单", &header, &rows)?;
+                writeln!(out, "名单 {n} 行，已写入 {}", file.display())?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Runs => {
+            let store = super::open_store(config)?;
+            for r in store.policy_runs(50)? {
+                writeln!(
+                    out,
+                    "#{}	{}	{}	评估日期 {}	地区 {}	{}	名单 {} 条	{}",
+                    r.id,
+                    r.created_at,
+                    r.actor,
+                    r.eval_date,
+                    if r.region.is_empty() { "全部" } else { &r.region },
+                    r.policies,
+                    r.lines,
+                    if r.granted { "已入账" } else { "预览" }
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Explain { source, policy, enterprise, project, date: day, year, format } => {
             let set = policies(&source, &schema)?;
             let (subject, key) = match (enterprise, project) {
@@ -149,10 +349,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                 (None, Some(p)) => (Subject::Project, p),
                 _ => bail!("请用 --enterprise 给出企业信用代码，或用 --project 给出项目编号"),
             };
-            let day = match day {
-                Some(d) => date::parse(&d).ok_or_else(|| anyhow!("日期「{d}」无效，应写作 2025-06-30"))?,
-                None => today(),
-            };
+            let day = eval_day(day)?;
             let chosen: Vec<&Policy> = match &policy {
                 Some(id) => {
                     let p = set.get(id).ok_or_else(|| anyhow!("没有政策「{id}」；用 periclase policy list 查看"))?;
@@ -167,19 +364,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                 }
                 None => set.policies.iter().filter(|p| p.subject == subject && p.in_force(day)).collect(),
             };
-            let mut paths: Vec<String> = Vec::new();
-            for p in &chosen {
-                let exprs = p.conditions.iter().map(|c| &c.expr).chain(
-                    p.amount.iter().flat_map(|a| std::iter::once(&a.formula).chain(a.cap.iter()).chain(a.floor.iter())),
-                );
-                for e in exprs {
-                    for path in e.paths() {
-                        if !path.starts_with("params.") && !paths.contains(&path) {
-                            paths.push(path);
-                        }
-                    }
-                }
-            }
+            let paths = paths_of(chosen.iter().copied());
             let store = super::open_store(config)?;
             let kind = if subject == Subject::Project { SubjectKind::Project } else { SubjectKind::Enterprise };
             let request = FrameRequest { subject: kind, paths, year, region: None, keys: Some(vec![key]) };

@@ -5,6 +5,7 @@ mod chain;
 mod frame;
 mod import;
 mod measure;
+mod policy_run;
 mod sql;
 mod summaries;
 mod write;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
 
 use periclase_domain::frame::{FrameRequest, SubjectFrame};
+use periclase_domain::policy_run::{PolicyRunRecord, RunLineRecord, SavedRun, StoredRun};
 use periclase_domain::{registries, ChainFacts, FieldKind, Measure, RegistrySpec, Row, Scope, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
@@ -33,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_enterprise_tiers.sql"),
     include_str!("../../migrations/0006_chain_members.sql"),
     include_str!("../../migrations/0007_enterprise_year.sql"),
+    include_str!("../../migrations/0008_policy_runs.sql"),
 ];
 
 const DEFAULT_PAGE: u32 = 50;
@@ -512,6 +515,22 @@ impl Store for SqliteStore {
 
     fn subject_frame(&self, request: &FrameRequest) -> Result<SubjectFrame, StoreError> {
         self.with(|c| frame::read(c, request, frame::LOOKUP_LIMIT))
+    }
+
+    fn save_policy_run(&self, run: &PolicyRunRecord, actor: &Actor) -> Result<SavedRun, StoreError> {
+        self.with(|c| policy_run::save(c, run, actor))
+    }
+
+    fn granted_awards(&self) -> Result<HashSet<(String, String)>, StoreError> {
+        self.with(|c| policy_run::granted(c))
+    }
+
+    fn policy_runs(&self, limit: u32) -> Result<Vec<StoredRun>, StoreError> {
+        self.with(|c| policy_run::runs(c, limit))
+    }
+
+    fn policy_run_lines(&self, run: i64) -> Result<Vec<RunLineRecord>, StoreError> {
+        self.with(|c| policy_run::lines(c, run))
     }
 
     fn latest_figure_year(&self) -> Result<Option<i64>, StoreError> {

@@ -1,0 +1,224 @@
+//! A batch run (免申即享): every policy over every subject it concerns, stacking applied,
+//! once-only awards checked against the ledger, reduced to the list an official publishes
+//! (eligible and unknown subjects, with amounts and notes) and per-policy totals.
+
+use std::collections::{HashMap, HashSet};
+
+use periclase_domain::frame::SubjectFrame;
+
+use crate::engine::{evaluate, missing, show_num, Batch, Eligibility};
+use crate::policy::{Policy, Subject};
+use crate::schema::Schema;
+use crate::stacking::superseded;
+
+/// One subject's result for one policy, as listed (eligible or unknown ones only).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RunLine {
+    pub policy: String,
+    /// USCC or project code.
+    pub key: String,
+    pub name: String,
+    pub region: String,
+    pub result: Eligibility,
+    /// What the policy gives (before stacking and the ledger).
+    pub amount: Option<f64>,
+    /// What this run grants: 0 when superseded or already granted; `None` while unknown.
+    pub granted: Option<f64>,
+    /// Missing data and its departments, stacking, earlier grants.
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct PolicyTotals {
+    pub policy: String,
+    pub title: String,
+    pub version: u32,
+    pub eligible: u64,
+    pub unknown: u64,
+    pub not_eligible: u64,
+    /// 万元 granted by this run.
+    pub granted: f64,
+    /// 万元 that unknown subjects would receive if their data qualified them.
+    pub pending: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct RunOutcome {
+    pub lines: Vec<RunLine>,
+    pub totals: Vec<PolicyTotals>,
+}
+
+/// Evaluates `policies` on `day` over the enterprise and project frames. `granted_before`
+/// holds (policy, key) pairs of once-only awards already paid in earlier runs.
+pub fn run(
+    policies: &[&Policy],
+    schema: &Schema,
+    enterprises: &SubjectFrame,
+    projects: &SubjectFrame,
+    day: i32,
+    granted_before: &HashSet<(String, String)>,
+) -> RunOutcome {
+    let mut out = RunOutcome::default();
+    for subject in [Subject::Enterprise, Subject::Project] {
+        let frame = if subject == Subject::Enterprise { enterprises } else { projects };
+        let chosen: Vec<&Policy> =
+            policies.iter().copied().filter(|p| p.subject == subject && p.in_force(day)).collect();
+        let batches: Vec<Batch> = chosen.iter().map(|p| evaluate(p, &frame.frame, day)).collect();
+        let mut totals: Vec<PolicyTotals> = chosen
+            .iter()
+            .map(|p| PolicyTotals {
+                policy: p.id.clone(),
+                title: p.title.clone(),
+                version: p.version,
+                ..Default::default()
+            })
+            .collect();
+        let mut per_row: Vec<(Eligibility, Option<f64>)> = vec![(Eligibility::NotEligible, None); chosen.len()];
+        for row in 0..frame.frame.len {
+            for (k, b) in batches.iter().enumerate() {
+                per_row[k] = (b.eligibility(row), b.amount[row]);
+            }
+            let losers = superseded(&chosen, &per_row);
+            for (k, p) in chosen.iter().enumerate() {
+                let (result, amount) = per_row[k];
+                let t = &mut totals[k];
+                match result {
+                    Eligibility::NotEligible => {
+                        t.not_eligible += 1;
+                        continue;
+                    }
+                    Eligibility::Eligible => t.eligible += 1,
+                    Eligibility::Unknown => t.unknown += 1,
+                }
+                let key = &frame.keys[row];
+                let mut notes = Vec::new();
+                let mut granted = amount;
+                if result == Eligibility::Unknown {
+                    let gaps: Vec<String> = p
+                        .conditions
+                        .iter()
+                        .zip(&batches[k].conditions)
+                        .filter(|(_, r)| r[row].is_none())
+                        .flat_map(|(c, _)| missing(schema, &frame.frame, &c.expr.paths(), row))
+                        .map(|m| format!("{}（{}）", m.label, m.department))
+                        .fold(Vec::new(), |mut acc, m| {
+                            if !acc.contains(&m) {
+                                acc.push(m);
+                            }
+                            acc
+                        });
+                    notes.push(format!("待补充：{}", gaps.join("、")));
+                    t.pending += amount.unwrap_or(0.0);
+                    granted = None;
+                } else if let Some(w) = losers[k] {
+                    notes.push(format!("与《{}》不重复享受，按就高原则不予兑现", chosen[w].title));
+                    granted = Some(0.0);
+                } else if p.once && granted_before.contains(&(p.id.clone(), key.clone())) {
+                    notes.push("一次性奖励，已在此前的运行中兑现".into());
+                    granted = Some(0.0);
+                }
+                if let Some(g) = granted {
+                    t.granted += g;
+                }
+                if result == Eligibility::Eligible && amount.is_none() && p.amount.is_some() {
+                    notes.push("金额无法计算：计算所需数据缺失".into());
+                }
+                out.lines.push(RunLine {
+                    policy: p.id.clone(),
+                    key: key.clone(),
+                    name: frame.names[row].clone(),
+                    region: frame.regions[row].clone(),
+                    result,
+                    amount,
+                    granted,
+                    note: notes.join("；"),
+                });
+            }
+        }
+        out.totals.extend(totals);
+    }
+    out
+}
+
+/// Per-policy totals as text lines, for the CLI summary.
+pub fn summary_lines(totals: &[PolicyTotals]) -> Vec<String> {
+    totals
+        .iter()
+        .map(|t| {
+            format!(
+                "{}：符合 {}，待补充数据 {}，不符合 {}；本次兑现 {} 万元{}",
+                t.title,
+                t.eligible,
+                t.unknown,
+                t.not_eligible,
+                show_num(t.granted),
+                if t.pending > 0.0 {
+                    format!("（待补充数据的对象若符合，另需 {} 万元）", show_num(t.pending))
+                } else {
+                    String::new()
+                }
+            )
+        })
+        .collect()
+}
+
+/// Lines keyed by (policy, key), for comparing two runs.
+pub fn index(lines: &[RunLine]) -> HashMap<(&str, &str), &RunLine> {
+    lines.iter().map(|l| ((l.policy.as_str(), l.key.as_str()), l)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::{Column, Frame};
+    use crate::set::PolicySet;
+
+    fn enterprises() -> SubjectFrame {
+        let honours = vec![
+            Some(vec!["specialized_sme".to_string(), "little_giant".to_string()]),
+            Some(vec!["specialized_sme".to_string()]),
+            None,
+            Some(vec![]),
+        ];
+        SubjectFrame {
+            ids: vec![1, 2, 3, 4],
+            keys: ["A", "B", "C", "D"].map(String::from).to_vec(),
+            names: ["甲", "乙", "丙", "丁"].map(String::from).to_vec(),
+            regions: ["210381"; 4].map(String::from).to_vec(),
+            owners: vec![None; 4],
+            year: Some(2024),
+            frame: Frame::new(4)
+                .with("enterprise.honours", Column::List(honours))
+                .with("enterprise.region", Column::Text(vec![Some("210381".into()); 4])),
+        }
+    }
+
+    #[test]
+    fn stacking_ledger_and_unknowns_in_a_batch() {
+        let set = PolicySet::embedded();
+        let ps: Vec<&Policy> =
+            ["specialized-sme-award", "little-giant-award"].iter().map(|id| set.get(id).unwrap()).collect();
+        let day = crate::date::parse("2025-06-30").unwrap();
+        let empty = SubjectFrame::default();
+        let first = run(&ps, &Schema::standard(), &enterprises(), &empty, day, &HashSet::new());
+        let line = |o: &RunOutcome, p: &str, k: &str| o.lines.iter().find(|l| l.policy == p && l.key == k).cloned();
+        assert_eq!(line(&first, "little-giant-award", "A").unwrap().granted, Some(100.0));
+        let a_sme = line(&first, "specialized-sme-award", "A").unwrap();
+        assert_eq!((a_sme.granted, a_sme.note.contains("不重复享受")), (Some(0.0), true));
+        assert_eq!(line(&first, "specialized-sme-award", "B").unwrap().granted, Some(30.0));
+        let c = line(&first, "specialized-sme-award", "C").unwrap();
+        assert_eq!((c.result, c.granted), (Eligibility::Unknown, None));
+        assert_eq!(c.note, "待补充：梯度与荣誉（工信）");
+        assert!(line(&first, "specialized-sme-award", "D").is_none(), "not eligible: counted, not listed");
+        assert_eq!(first.totals[0].granted, 30.0);
+        assert_eq!((first.totals[0].eligible, first.totals[0].unknown, first.totals[0].not_eligible), (2, 1, 1));
+        assert_eq!(first.totals[0].pending, 30.0);
+
+        // Once-only awards already paid are listed again but not granted again.
+        let paid: HashSet<(String, String)> =
+            first.lines.iter().filter(|l| l.granted > Some(0.0)).map(|l| (l.policy.clone(), l.key.clone())).collect();
+        let second = run(&ps, &Schema::standard(), &enterprises(), &empty, day, &paid);
+        assert!(second.totals.iter().all(|t| t.granted == 0.0), "{:?}", second.totals);
+        assert!(line(&second, "specialized-sme-award", "B").unwrap().note.contains("已在此前的运行中兑现"));
+    }
+}
