@@ -762,6 +762,29 @@ fn policy_commands_check_test_and_explain() {
     let runs = text(&env.run(&["policy", "runs"]));
     assert_eq!(runs.lines().count(), 3, "{runs}");
 
+    // The sandbox: a higher rate under a budget, and a refused change.
+    let out = env.run(&[
+        "policy",
+        "simulate",
+        "--policy",
+        "magnesite-project-support",
+        "--set",
+        "rate=0.08",
+        "--when",
+        "investment=project.total_investment >= 1",
+        "--budget",
+        "100",
+        "--date",
+        "2025-06-30",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let sim = text(&out);
+    assert!(sim.contains("参数「支持比例」：0.05 → 0.08") && sim.contains("按比例分配"), "{sim}");
+    assert!(sim.contains("合计\t") && sim.contains("\t100\t"), "the scenario's cost is the budget: {sim}");
+    let out = env.run(&["policy", "simulate", "--policy", "magnesite-project-support", "--set", "rat=1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("可改的参数：province、rate"), "{}", text(&out));
+
     let out = env.run(&["policy", "explain", "--enterprise", VALID]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains(&format!("没有找到「{VALID}」")), "{}", text(&out));

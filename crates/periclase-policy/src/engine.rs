@@ -142,6 +142,17 @@ pub fn show_num(x: f64) -> String {
     }
 }
 
+/// Money in 万元 to the 元 (two decimals at most, trailing zeros dropped).
+pub fn show_money(x: f64) -> String {
+    let s = format!("{:.2}", x + 0.0);
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+    if s == "-0" {
+        "0".into()
+    } else {
+        s
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests_support {
     pub(crate) const AWARD: &str = r#"
@@ -223,5 +234,8 @@ mod tests {
         assert_eq!(show_num(1200.0), "1200");
         assert_eq!(show_num(1.0 / 3.0), "0.3333");
         assert_eq!(show_num(0.1 + 0.2), "0.3");
+        assert_eq!(show_money(1459.78012), "1459.78");
+        assert_eq!(show_money(5000.0), "5000");
+        assert_eq!(show_money(-0.001), "0");
     }
 }

@@ -13,6 +13,7 @@ pub mod policy;
 pub mod run;
 pub mod schema;
 pub mod set;
+pub mod simulate;
 pub mod stacking;
 pub mod testcase;
 

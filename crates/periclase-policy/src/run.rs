@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use periclase_domain::frame::SubjectFrame;
 
-use crate::engine::{evaluate, missing, show_num, Batch, Eligibility};
+use crate::engine::{evaluate, missing, show_money, Batch, Eligibility};
 use crate::policy::{Policy, Subject};
 use crate::schema::Schema;
 use crate::stacking::superseded;
@@ -151,9 +151,9 @@ pub fn summary_lines(totals: &[PolicyTotals]) -> Vec<String> {
                 t.eligible,
                 t.unknown,
                 t.not_eligible,
-                show_num(t.granted),
+                show_money(t.granted),
                 if t.pending > 0.0 {
-                    format!("（待补充数据的对象若符合，另需 {} 万元）", show_num(t.pending))
+                    format!("（待补充数据的对象若符合，另需 {} 万元）", show_money(t.pending))
                 } else {
                     String::new()
                 }

@@ -12,7 +12,7 @@ use periclase_domain::policy_run::{PolicyRunRecord, RunLineRecord, SavedRun};
 use periclase_domain::Value;
 use periclase_policy::set::{EMBEDDED, EMBEDDED_TESTS};
 use periclase_policy::{
-    apply_stacking, date, explain, render, testcase, Eligibility, Policy, PolicySet, Schema, Subject,
+    apply_stacking, date, explain, render, testcase, Eligibility, Policy, PolicySet, Scalar, Schema, Subject,
 };
 use periclase_store::Store;
 
@@ -52,6 +52,39 @@ pub enum Command {
     },
     /// 列出已存档的批量运行
     Runs,
+    /// 政策沙盘：改参数或条件，与现行政策比较受益对象增减、资金需求，按地区和产业链环节分列；
+    /// 可设预算，按比例分配或按金额排序截断
+    Simulate {
+        #[command(flatten)]
+        source: Source,
+        /// 政策编号
+        #[arg(long)]
+        policy: String,
+        /// 改参数，如 --set rate=0.08（可重复）
+        #[arg(long = "set", value_name = "参数=值")]
+        set: Vec<String>,
+        /// 改条件，如 --when 'investment=project.total_investment >= 3000'（可重复）
+        #[arg(long = "when", value_name = "条件编号=表达式")]
+        when: Vec<String>,
+        /// 预算（万元）
+        #[arg(long)]
+        budget: Option<f64>,
+        /// 超出预算时：prorate（按比例分配）或 rank（按金额从高到低，额满为止）
+        #[arg(long, default_value = "prorate")]
+        budget_rule: String,
+        /// 地区代码前缀；默认全部
+        #[arg(long)]
+        region: Option<String>,
+        /// 评估日期，默认今天
+        #[arg(long)]
+        date: Option<String>,
+        /// 数据年度，默认为最近有填报的年度
+        #[arg(long)]
+        year: Option<i64>,
+        /// text 或 json
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
     /// 说明某项政策对某企业或项目是否适用：逐条条件、所用数值、缺少的数据及其来源部门
     Explain {
         #[command(flatten)]
@@ -275,7 +308,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                     out,
                     "已存档为第 {id} 次运行，名单 {} 条，合计兑现 {} 万元{}",
                     record.lines.len(),
-                    periclase_policy::engine::show_num(total),
+                    periclase_policy::engine::show_money(total),
                     if grant {
                         "，一次性奖补已登记入账"
                     } else {
@@ -321,6 +354,133 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                 ];
                 let n = periclase_io::write_table(&file, format, "免申即享名单", &header, &rows)?;
                 writeln!(out, "名单 {n} 行，已写入 {}", file.display())?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Simulate { source, policy, set: sets, when, budget, budget_rule, region, date: day, year, format } => {
+            use periclase_policy::simulate::{apply, simulate, BudgetRule, Changes};
+            let set = policies(&source, &schema)?;
+            let day = eval_day(day)?;
+            let base =
+                set.get(&policy).ok_or_else(|| anyhow!("没有政策「{policy}」；用 periclase policy list 查看"))?;
+            let mut changes = Changes::default();
+            for item in &sets {
+                let (name, value) = item.split_once('=').ok_or_else(|| anyhow!("--set「{item}」应写作 参数=值"))?;
+                let param = base.params.iter().find(|p| p.name == name.trim());
+                let value = match param.map(|p| p.ty) {
+                    Some(periclase_policy::Ty::Num) => Scalar::Num(
+                        value.trim().parse().map_err(|_| anyhow!("参数「{name}」应为数值，「{value}」不是"))?,
+                    ),
+                    Some(periclase_policy::Ty::Bool) => Scalar::Bool(matches!(value.trim(), "true" | "是" | "1")),
+                    Some(periclase_policy::Ty::List) => {
+                        Scalar::List(value.split([',', '，', '、']).map(|v| v.trim().to_string()).collect())
+                    }
+                    _ => Scalar::Text(value.trim().to_string()),
+                };
+                changes.params.push((name.trim().to_string(), value));
+            }
+            for item in &when {
+                let (id, expr) =
+                    item.split_once('=').ok_or_else(|| anyhow!("--when「{item}」应写作 条件编号=表达式"))?;
+                changes.conditions.push((id.trim().to_string(), expr.trim().to_string()));
+            }
+            let scenario = apply(base, &changes, &schema).map_err(|e| anyhow!(e))?;
+            let rule = match budget_rule.as_str() {
+                "prorate" => BudgetRule::Prorate,
+                "rank" => BudgetRule::Rank,
+                other => bail!("预算规则「{other}」不支持，可选 prorate（按比例）、rank（按金额排序截断）"),
+            };
+            let kind = if base.subject == Subject::Project { SubjectKind::Project } else { SubjectKind::Enterprise };
+            let mut paths = paths_of([base, &scenario].into_iter());
+            if base.subject == Subject::Enterprise {
+                paths.push("enterprise.chain_nodes".into());
+            } else if !paths.iter().any(|p| p == "project.chain_node") {
+                paths.push("project.chain_node".into());
+            }
+            let store = super::open_store(config)?;
+            let spinner = crate::progress::bar(None, "读取数据并计算");
+            let subjects = store.subject_frame(&FrameRequest { subject: kind, paths, year, region, keys: None })?;
+            let sim = simulate(base, &scenario, &subjects, day, budget.map(|b| (b, rule)));
+            spinner.finish_and_clear();
+            if format == "json" {
+                writeln!(out, "{}", serde_json::to_string_pretty(&sim)?)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let num = periclase_policy::engine::show_money;
+            let signed = |x: f64| if x > 0.0 { format!("+{}", num(x)) } else { num(x) };
+            writeln!(
+                out,
+                "《{}》政策沙盘：评估日期 {}，{} 个对象",
+                base.title,
+                date::format(day),
+                subjects.keys.len()
+            )?;
+            for (name, value) in &changes.params {
+                let p = base.params.iter().find(|p| &p.name == name).expect("checked by apply");
+                let before = p.at(day).map_or_else(|| "（无）".into(), periclase_policy::engine::show_scalar);
+                writeln!(out, "  参数「{}」：{before} → {}", p.label, periclase_policy::engine::show_scalar(value))?;
+            }
+            for (id, text) in &changes.conditions {
+                let c = base.conditions.iter().find(|c| &c.id == id).expect("checked by apply");
+                writeln!(out, "  条件「{}」：{} → {text}", c.label, c.text)?;
+            }
+            let row = |label: &str, g: &periclase_policy::simulate::Group| {
+                format!(
+                    "{label}	{}	{}	{:+}	{}	{}	{:+}",
+                    g.baseline.eligible,
+                    g.scenario.eligible,
+                    g.scenario.eligible as i64 - g.baseline.eligible as i64,
+                    num(g.baseline.cost),
+                    num(g.scenario.cost),
+                    signed(g.scenario.cost - g.baseline.cost)
+                )
+            };
+            writeln!(
+                out,
+                "
+范围	现行符合	方案符合	变化	现行资金（万元）	方案资金（万元）	变化"
+            )?;
+            writeln!(out, "{}", row("合计", &sim.total))?;
+            if sim.total.scenario.unknown > 0 {
+                writeln!(out, "（另有 {} 个对象待补充数据，未计入）", sim.total.scenario.unknown)?;
+            }
+            if let (Some(b), Some(raw)) = (budget, sim.unbudgeted_cost) {
+                let how = if rule == BudgetRule::Prorate {
+                    "按比例分配"
+                } else {
+                    "按金额从高到低，额满为止"
+                };
+                let funded = sim.funded.unwrap_or(0);
+                writeln!(out, "预算 {} 万元低于需求 {} 万元：{how}，{funded} 个对象获兑现", num(b), num(raw))?;
+            }
+            let names = |keys: &[String]| {
+                let shown: Vec<&str> = keys.iter().take(10).map(String::as_str).collect();
+                format!(
+                    "{}{}",
+                    shown.join("、"),
+                    if keys.len() > 10 { format!(" 等 {} 个", keys.len()) } else { String::new() }
+                )
+            };
+            writeln!(out, "新增符合 {}：{}", sim.gaining.len(), names(&sim.gaining))?;
+            writeln!(out, "不再符合 {}：{}", sim.losing.len(), names(&sim.losing))?;
+            writeln!(
+                out,
+                "
+按地区（市）"
+            )?;
+            for g in &sim.by_region {
+                let name = periclase_domain::RegionTable::embedded().full_name(&format!("{}00", g.key));
+                writeln!(out, "{}", row(&name.unwrap_or_else(|| g.key.clone()), g))?;
+            }
+            if !sim.by_node.is_empty() {
+                writeln!(
+                    out,
+                    "
+按产业链环节"
+                )?;
+                for g in &sim.by_node {
+                    writeln!(out, "{}", row(&periclase_domain::ChainSet::embedded().display(&g.key), g))?;
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
