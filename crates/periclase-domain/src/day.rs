@@ -25,8 +25,8 @@ pub fn parse(text: &str) -> Option<i32> {
     (d <= month_days[m as usize - 1]).then(|| days(y, m, d))
 }
 
-/// `YYYY-MM-DD` of a day number.
-pub fn format(day: i32) -> String {
+/// (year, month, day) of a day number (H. Hinnant's `civil_from_days`).
+pub fn civil(day: i32) -> (i32, u32, u32) {
     let z = day + 719_468;
     let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
     let doe = z - era * 146_097;
@@ -36,15 +36,20 @@ pub fn format(day: i32) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i32::from(m <= 2);
+    (y, m as u32, d as u32)
+}
+
+/// `YYYY-MM-DD` of a day number.
+pub fn format(day: i32) -> String {
+    let (y, m, d) = civil(day);
     format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// Whole years from `from` to `to` (a birthday count: 2022-03-01 → 2024-02-29 is 1).
 pub fn whole_years(from: i32, to: i32) -> f64 {
-    let (a, b) = (format(from), format(to));
-    let year = |s: &str| s[..4].parse::<i32>().unwrap_or(0);
-    let mut years = year(&b) - year(&a);
-    if b[5..] < a[5..] {
+    let (a, b) = (civil(from), civil(to));
+    let mut years = b.0 - a.0;
+    if (b.1, b.2) < (a.1, a.2) {
         years -= 1;
     }
     f64::from(years)
@@ -70,6 +75,16 @@ mod tests {
         #[test]
         fn format_then_parse_round_trips(day in -200_000i32..200_000) {
             prop_assert_eq!(parse(&format(day)), Some(day));
+        }
+
+        #[test]
+        fn whole_years_count_birthdays(from in -50_000i32..50_000, span in 0i32..40_000) {
+            let (a, b) = (format(from), format(from + span));
+            let mut years = b[..4].parse::<i32>().unwrap() - a[..4].parse::<i32>().unwrap();
+            if b[5..] < a[5..] {
+                years -= 1;
+            }
+            prop_assert_eq!(whole_years(from, from + span), f64::from(years));
         }
     }
 }

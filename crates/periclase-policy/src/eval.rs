@@ -116,6 +116,9 @@ pub fn eval<'a>(e: &Expr, env: &Env<'a>) -> Out<'a> {
             let (c, yes, no) = (eval(c, env), eval(yes, env), eval(no, env));
             if matches!(yes, Out::Bool(_) | Out::BoolAll(_)) {
                 Out::Bool((0..n).map(|i| c.bool(i).and_then(|c| if c { yes.bool(i) } else { no.bool(i) })).collect())
+            } else if let (Out::Bool(c), NumView::All(y), NumView::Col(o)) = (&c, num_view(&yes), num_view(&no)) {
+                // The shape of scoring tables: `ratio >= x ? points : (next rung)`.
+                Out::Num(c.iter().zip(o).map(|(c, o)| c.and_then(|c| if c { y } else { *o })).collect())
             } else {
                 Out::Num((0..n).map(|i| c.bool(i).and_then(|c| if c { yes.num(i) } else { no.num(i) })).collect())
             }
@@ -209,22 +212,60 @@ fn arith(op: BinOp, a: f64, b: f64) -> Option<f64> {
     Some(v)
 }
 
+/// A numeric operand seen once, so the loops below run over plain slices.
+enum NumView<'x> {
+    Col(&'x [Option<f64>]),
+    All(Option<f64>),
+}
+
+fn num_view<'x>(o: &'x Out<'_>) -> NumView<'x> {
+    match o {
+        Out::Num(v) => NumView::Col(v),
+        Out::NumAll(x) => NumView::All(*x),
+        _ => NumView::All(None),
+    }
+}
+
+/// `f` over two numeric operands, row by row; unknown if either is.
+fn zip_num<T: Clone>(a: &Out<'_>, b: &Out<'_>, n: usize, f: impl Fn(f64, f64) -> Option<T>) -> Vec<Option<T>> {
+    match (num_view(a), num_view(b)) {
+        (NumView::Col(x), NumView::Col(y)) => x.iter().zip(y).map(|(x, y)| f((*x)?, (*y)?)).collect(),
+        (NumView::Col(x), NumView::All(Some(y))) => x.iter().map(|x| f((*x)?, y)).collect(),
+        (NumView::All(Some(x)), NumView::Col(y)) => y.iter().map(|y| f(x, (*y)?)).collect(),
+        (NumView::All(Some(x)), NumView::All(Some(y))) => vec![f(x, y); n],
+        _ => vec![None; n],
+    }
+}
+
+fn num_out<'a>(a: &Out<'_>, b: &Out<'_>, n: usize, f: impl Fn(f64, f64) -> Option<f64>) -> Out<'a> {
+    if let (Out::NumAll(x), Out::NumAll(y)) = (a, b) {
+        return Out::NumAll(x.zip(*y).and_then(|(x, y)| f(x, y)));
+    }
+    Out::Num(Cow::Owned(zip_num(a, b, n, f)))
+}
+
+fn cmp_out<'a>(a: &Out<'_>, b: &Out<'_>, n: usize, f: impl Fn(f64, f64) -> bool) -> Out<'a> {
+    if let (Out::NumAll(x), Out::NumAll(y)) = (a, b) {
+        return Out::BoolAll(x.zip(*y).map(|(x, y)| f(x, y)));
+    }
+    Out::Bool(Cow::Owned(zip_num(a, b, n, |x, y| Some(f(x, y)))))
+}
+
 fn binary<'a>(op: BinOp, a: Out<'a>, b: Out<'a>, n: usize) -> Out<'a> {
     let is = |o: &Out, k: fn(&Out) -> bool| k(o);
     match op {
         BinOp::And | BinOp::Or => {
             let f = if op == BinOp::And { and } else { or };
-            if let (Out::BoolAll(x), Out::BoolAll(y)) = (&a, &b) {
-                return Out::BoolAll(f(*x, *y));
+            match (&a, &b) {
+                (Out::BoolAll(x), Out::BoolAll(y)) => Out::BoolAll(f(*x, *y)),
+                (Out::Bool(x), Out::Bool(y)) => Out::Bool(x.iter().zip(y.iter()).map(|(x, y)| f(*x, *y)).collect()),
+                _ => Out::Bool((0..n).map(|i| f(a.bool(i), b.bool(i))).collect()),
             }
-            Out::Bool((0..n).map(|i| f(a.bool(i), b.bool(i))).collect())
         }
-        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => {
-            if let (Out::NumAll(x), Out::NumAll(y)) = (&a, &b) {
-                return Out::NumAll(x.zip(*y).and_then(|(x, y)| arith(op, x, y)));
-            }
-            Out::Num((0..n).map(|i| arith(op, a.num(i)?, b.num(i)?)).collect())
-        }
+        BinOp::Add => num_out(&a, &b, n, |x, y| Some(x + y)),
+        BinOp::Sub => num_out(&a, &b, n, |x, y| Some(x - y)),
+        BinOp::Mul => num_out(&a, &b, n, |x, y| Some(x * y)),
+        BinOp::Div | BinOp::Rem => num_out(&a, &b, n, |x, y| arith(op, x, y)),
         BinOp::In => Out::Bool(
             (0..n)
                 .map(|i| {
@@ -233,13 +274,16 @@ fn binary<'a>(op: BinOp, a: Out<'a>, b: Out<'a>, n: usize) -> Out<'a> {
                 })
                 .collect(),
         ),
+        _ if is(&a, |o| matches!(o, Out::Num(_) | Out::NumAll(_))) => match op {
+            BinOp::Eq => cmp_out(&a, &b, n, |x, y| x == y),
+            BinOp::Ne => cmp_out(&a, &b, n, |x, y| x != y),
+            BinOp::Lt => cmp_out(&a, &b, n, |x, y| x < y),
+            BinOp::Le => cmp_out(&a, &b, n, |x, y| x <= y),
+            BinOp::Gt => cmp_out(&a, &b, n, |x, y| x > y),
+            _ => cmp_out(&a, &b, n, |x, y| x >= y),
+        },
         _ => {
-            if is(&a, |o| matches!(o, Out::Num(_) | Out::NumAll(_))) {
-                if let (Out::NumAll(x), Out::NumAll(y)) = (&a, &b) {
-                    return Out::BoolAll(x.zip(*y).map(|(x, y)| compare(op, x, y)));
-                }
-                Out::Bool((0..n).map(|i| Some(compare(op, a.num(i)?, b.num(i)?))).collect())
-            } else if is(&a, |o| matches!(o, Out::Date(_) | Out::DateAll(_))) {
+            if is(&a, |o| matches!(o, Out::Date(_) | Out::DateAll(_))) {
                 Out::Bool((0..n).map(|i| Some(compare(op, a.date(i)?, b.date(i)?))).collect())
             } else if is(&a, |o| matches!(o, Out::Bool(_) | Out::BoolAll(_))) {
                 Out::Bool((0..n).map(|i| Some(compare(op, a.bool(i)?, b.bool(i)?))).collect())
