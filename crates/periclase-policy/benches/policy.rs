@@ -56,7 +56,7 @@ fn frame(n: usize) -> Frame {
                 honours
                     .iter()
                     .enumerate()
-                    .filter(|(k, _)| (r >> (33 + k)) % 7 == 0)
+                    .filter(|(k, _)| (r >> (33 + k)).is_multiple_of(7))
                     .map(|(_, h)| h.to_string())
                     .collect(),
             )
