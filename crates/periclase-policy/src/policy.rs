@@ -126,6 +126,21 @@ impl Policy {
         self.params.iter().filter_map(|p| Some((p.name.clone(), p.at(day)?.clone()))).collect()
     }
 
+    /// Every field path the conditions and the amount read (parameters aside), once each.
+    pub fn fields(&self) -> Vec<String> {
+        let mut paths: Vec<String> = Vec::new();
+        let amount =
+            self.amount.iter().flat_map(|a| std::iter::once(&a.formula).chain(a.cap.iter()).chain(a.floor.iter()));
+        for e in self.conditions.iter().map(|c| &c.expr).chain(amount) {
+            for path in e.paths() {
+                if !path.starts_with("params.") && !paths.contains(&path) {
+                    paths.push(path);
+                }
+            }
+        }
+        paths
+    }
+
     pub fn in_force(&self, day: i32) -> bool {
         day >= self.valid_from && self.valid_to.is_none_or(|to| day <= to)
     }

@@ -4,7 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use periclase_domain::frame::SubjectFrame;
+use periclase_domain::frame::{FrameRequest, SubjectFrame, SubjectKind};
+use periclase_domain::policy_run::{PolicyRunRecord, RunLineRecord};
 
 use crate::engine::{evaluate, missing, show_money, Batch, Eligibility};
 use crate::policy::{Policy, Subject};
@@ -138,6 +139,82 @@ pub fn run(
         out.totals.extend(totals);
     }
     out
+}
+
+/// What a batch reads and evaluates.
+#[derive(Debug, Clone)]
+pub struct BatchSpec<'a> {
+    pub policies: Vec<&'a Policy>,
+    pub region: Option<String>,
+    pub year: Option<i64>,
+    pub day: i32,
+    pub grant: bool,
+}
+
+/// The fields `policies` about `subject` read, once each (every policy's, in order).
+pub fn fields_of<'a>(policies: impl Iterator<Item = &'a Policy>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in policies {
+        for f in p.fields() {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+/// A whole batch: reads the subjects through `read` (the store, injected so the engine does
+/// no IO), runs the policies and returns the outcome with the record to archive.
+pub fn batch<E>(
+    spec: &BatchSpec<'_>,
+    schema: &Schema,
+    granted_before: &HashSet<(String, String)>,
+    mut read: impl FnMut(&FrameRequest) -> Result<SubjectFrame, E>,
+) -> Result<(RunOutcome, PolicyRunRecord, [usize; 2]), E> {
+    let mut frames = Vec::new();
+    for (subject, kind) in [(Subject::Enterprise, SubjectKind::Enterprise), (Subject::Project, SubjectKind::Project)] {
+        let concerned: Vec<&Policy> = spec.policies.iter().copied().filter(|p| p.subject == subject).collect();
+        frames.push(if concerned.is_empty() {
+            SubjectFrame::default()
+        } else {
+            read(&FrameRequest {
+                subject: kind,
+                paths: fields_of(concerned.into_iter()),
+                year: spec.year,
+                region: spec.region.clone(),
+                keys: None,
+            })?
+        });
+    }
+    let (enterprises, projects) = (&frames[0], &frames[1]);
+    let outcome = run(&spec.policies, schema, enterprises, projects, spec.day, granted_before);
+    let once: HashSet<&str> = spec.policies.iter().filter(|p| p.once).map(|p| p.id.as_str()).collect();
+    let record = PolicyRunRecord {
+        eval_date: crate::date::format(spec.day),
+        data_year: enterprises.year.or(projects.year),
+        region: spec.region.clone().unwrap_or_default(),
+        policies: spec.policies.iter().map(|p| (p.id.clone(), p.version)).collect(),
+        totals_json: serde_json::to_string(&outcome.totals).unwrap_or_else(|_| "[]".into()),
+        lines: outcome
+            .lines
+            .iter()
+            .map(|l| RunLineRecord {
+                policy: l.policy.clone(),
+                key: l.key.clone(),
+                name: l.name.clone(),
+                region: l.region.clone(),
+                result: if l.result == Eligibility::Eligible { "eligible" } else { "unknown" }.into(),
+                amount: l.amount,
+                granted: l.granted,
+                note: l.note.clone(),
+                once_only: once.contains(l.policy.as_str()),
+            })
+            .collect(),
+        grant: spec.grant,
+    };
+    let counts = [enterprises.keys.len(), projects.keys.len()];
+    Ok((outcome, record, counts))
 }
 
 /// Per-policy totals as text lines, for the CLI summary.

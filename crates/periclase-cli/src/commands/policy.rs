@@ -7,13 +7,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context};
-use periclase_domain::frame::{FrameRequest, SubjectFrame, SubjectKind};
-use periclase_domain::policy_run::{PolicyRunRecord, RunLineRecord, SavedRun};
+use periclase_domain::frame::{FrameRequest, SubjectKind};
+use periclase_domain::policy_run::SavedRun;
 use periclase_domain::Value;
+use periclase_policy::run::{batch, fields_of, BatchSpec};
 use periclase_policy::set::{EMBEDDED, EMBEDDED_TESTS};
-use periclase_policy::{
-    apply_stacking, date, explain, render, testcase, Eligibility, Policy, PolicySet, Scalar, Schema, Subject,
-};
+use periclase_policy::{apply_stacking, date, explain, render, testcase, Policy, PolicySet, Scalar, Schema, Subject};
 use periclase_store::Store;
 
 use crate::config::Config;
@@ -162,25 +161,6 @@ fn eval_day(text: Option<String>) -> anyhow::Result<i32> {
     }
 }
 
-/// Every field path the policies' conditions and amounts read, once each.
-fn paths_of<'a>(policies: impl Iterator<Item = &'a Policy>) -> Vec<String> {
-    let mut paths: Vec<String> = Vec::new();
-    for p in policies {
-        let exprs =
-            p.conditions.iter().map(|c| &c.expr).chain(
-                p.amount.iter().flat_map(|a| std::iter::once(&a.formula).chain(a.cap.iter()).chain(a.floor.iter())),
-            );
-        for e in exprs {
-            for path in e.paths() {
-                if !path.starts_with("params.") && !paths.contains(&path) {
-                    paths.push(path);
-                }
-            }
-        }
-    }
-    paths
-}
-
 fn policy_line(p: &Policy) -> String {
     let to = p.valid_to.map_or_else(|| "长期".to_string(), date::format);
     let subject = if p.subject == Subject::Project { "项目" } else { "企业" };
@@ -247,57 +227,17 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                 }
             }
             let store = super::open_store(config)?;
-            let spinner = crate::progress::bar(None, "读取企业、项目数据");
-            let read = |kind: SubjectKind, subject: Subject| -> anyhow::Result<SubjectFrame> {
-                let paths = paths_of(chosen.iter().copied().filter(|p| p.subject == subject));
-                if paths.is_empty() && !chosen.iter().any(|p| p.subject == subject) {
-                    return Ok(SubjectFrame::default());
-                }
-                Ok(store.subject_frame(&FrameRequest {
-                    subject: kind,
-                    paths,
-                    year,
-                    region: region.clone(),
-                    keys: None,
-                })?)
-            };
-            let enterprises = read(SubjectKind::Enterprise, Subject::Enterprise)?;
-            let projects = read(SubjectKind::Project, Subject::Project)?;
-            spinner.set_message("计算");
-            let granted_before = store.granted_awards()?;
-            let outcome = periclase_policy::run::run(&chosen, &schema, &enterprises, &projects, day, &granted_before);
+            let spinner = crate::progress::bar(None, "读取企业、项目数据并计算");
+            let spec = BatchSpec { policies: chosen, region, year, day, grant };
+            let (outcome, record, [enterprises, projects]) =
+                batch(&spec, &schema, &store.granted_awards()?, |req| store.subject_frame(req))?;
             spinner.finish_and_clear();
-            let record = PolicyRunRecord {
-                eval_date: date::format(day),
-                data_year: enterprises.year.or(projects.year),
-                region: region.clone().unwrap_or_default(),
-                policies: chosen.iter().map(|p| (p.id.clone(), p.version)).collect(),
-                totals_json: serde_json::to_string(&outcome.totals)?,
-                lines: outcome
-                    .lines
-                    .iter()
-                    .map(|l| RunLineRecord {
-                        policy: l.policy.clone(),
-                        key: l.key.clone(),
-                        name: l.name.clone(),
-                        region: l.region.clone(),
-                        result: if l.result == Eligibility::Eligible { "eligible" } else { "unknown" }.into(),
-                        amount: l.amount,
-                        granted: l.granted,
-                        note: l.note.clone(),
-                        once_only: set.get(&l.policy).is_some_and(|p| p.once),
-                    })
-                    .collect(),
-                grant,
-            };
             let saved = store.save_policy_run(&record, &crate::cli_actor(periclase_store::Channel::Cli))?;
             writeln!(
                 out,
-                "评估日期 {}，数据年度 {}，{} 户企业、{} 个项目",
+                "评估日期 {}，数据年度 {}，{enterprises} 户企业、{projects} 个项目",
                 record.eval_date,
                 record.data_year.map_or_else(|| "无".into(), |y| y.to_string()),
-                enterprises.keys.len(),
-                projects.keys.len()
             )?;
             for line in periclase_policy::run::summary_lines(&outcome.totals) {
                 writeln!(out, "  {line}")?;
@@ -391,7 +331,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                 other => bail!("预算规则「{other}」不支持，可选 prorate（按比例）、rank（按金额排序截断）"),
             };
             let kind = if base.subject == Subject::Project { SubjectKind::Project } else { SubjectKind::Enterprise };
-            let mut paths = paths_of([base, &scenario].into_iter());
+            let mut paths = fields_of([base, &scenario].into_iter());
             if base.subject == Subject::Enterprise {
                 paths.push("enterprise.chain_nodes".into());
             } else if !paths.iter().any(|p| p == "project.chain_node") {
@@ -524,7 +464,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                 }
                 None => set.policies.iter().filter(|p| p.subject == subject && p.in_force(day)).collect(),
             };
-            let paths = paths_of(chosen.iter().copied());
+            let paths = fields_of(chosen.iter().copied());
             let store = super::open_store(config)?;
             let kind = if subject == Subject::Project { SubjectKind::Project } else { SubjectKind::Enterprise };
             let request = FrameRequest { subject: kind, paths, year, region: None, keys: Some(vec![key]) };
