@@ -234,9 +234,14 @@ fn change(e: &Expr, policy: &Policy, schema: &Schema, env: &Env<'_>, row: usize)
             }
             Some(s)
         }
-        ExprKind::Binary(BinOp::In, a, b) => {
-            Some(format!("需 {} 属于：{}", show_expr(a, policy, schema), show_expr(b, policy, schema)))
-        }
+        ExprKind::Binary(BinOp::In, a, b) => match (&a.kind, &b.kind) {
+            // `"specialized_sme" in enterprise.honours`: the list must hold the item.
+            (ExprKind::Str(item), ExprKind::Path(p)) => {
+                let path = p.join(".");
+                Some(format!("需{}包含「{}」", show_expr(b, policy, schema), list_item(&path, item)))
+            }
+            _ => Some(format!("需 {} 属于：{}", show_expr(a, policy, schema), show_expr(b, policy, schema))),
+        },
         ExprKind::Unary(UnOp::Not, a) => Some(format!("需不满足：{}", show_expr(a, policy, schema))),
         ExprKind::Call(f, args) if f == "has" => Some(format!("需填报{}", show_expr(&args[0], policy, schema))),
         _ => Some(format!("需满足：{}", show_expr(e, policy, schema))),

@@ -29,7 +29,7 @@ pub struct RunLine {
     pub note: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PolicyTotals {
     pub policy: String,
     pub title: String,

@@ -8,6 +8,7 @@ mod error;
 mod json;
 mod pages;
 pub mod params;
+mod policy_jobs;
 pub mod routes;
 
 use std::sync::Arc;
@@ -22,13 +23,14 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub accounts: Arc<dyn Accounts>,
     pub chains: Arc<chain_cache::ChainCache>,
+    pub policy_jobs: Arc<policy_jobs::Jobs>,
 }
 
 impl AppState {
     /// Both halves from one store (the SQLite store serves registries and accounts).
     pub fn new<S: Store + Accounts + 'static>(store: S) -> AppState {
         let shared = Arc::new(store);
-        AppState { store: shared.clone(), accounts: shared, chains: Arc::default() }
+        AppState { store: shared.clone(), accounts: shared, chains: Arc::default(), policy_jobs: Arc::default() }
     }
 
     /// Reads every chain's facts on a background thread, so the first chain map opened after

@@ -909,3 +909,80 @@ async fn officials_confirm_or_reject_suggested_enterprises_on_a_node() {
     assert_eq!(status_of(&mine.uscc), Some(("confirmed".into(), "主要产品含「镁碳砖」".into())));
     assert_eq!(status_of(&theirs.uscc).map(|s| s.0), Some("suggested".into()));
 }
+
+#[tokio::test]
+async fn policy_pages_calculator_runs_and_sandbox() {
+    let (_d, s, demo) = state();
+    let (admin, admin_csrf) = login(&s, "admin").await;
+    let (status, library) = page_as(&s, "/policies", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        library.contains("菱镁行业项目资金支持") && library.contains("资质自测") == library.contains("自测"),
+        "{library}"
+    );
+    let (status, detail) = page_as(&s, "/policies/magnesite-project-support", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(detail.contains("支持比例") && detail.contains("0.05") && detail.contains("总投资额的 5%"), "{detail}");
+
+    // The enterprise user sees its own calculator, whatever it asks for.
+    let (qiye, _) = login(&s, "qiye").await;
+    let (status, calc) = page_as(&s, "/calculator?uscc=91350100M000100Y43&date=2025-06-30", &qiye).await;
+    assert_eq!(status, StatusCode::OK, "{calc}");
+    let own = (0..120).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
+    assert!(calc.contains(&own.uscc), "{calc}");
+    let first = calc.find("<div class=\"panel\">").expect("an explanation panel");
+    let end = calc[first..].find("</table>").unwrap() + first + 8;
+    insta::assert_snapshot!("calculator_first_panel", &calc[first..end]);
+    // A county official may not look outside the county.
+    let (haicheng, _) = login(&s, "haicheng").await;
+    let other = (0..120).map(|i| demo.enterprise(i)).find(|e| e.region() == "210882").unwrap();
+    let (status, _) = page_as(&s, &format!("/calculator?uscc={}", other.uscc), &haicheng).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = page_as(&s, "/policy-runs", &qiye).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A batch run from the page: a progress page, then the archived run with its chart.
+    let (status, location, _) =
+        post_form(&s, "/policy-runs", &admin, &[("csrf", &admin_csrf), ("region", "21"), ("date", "2025-06-30")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let job = location.unwrap();
+    let mut run_page = None;
+    for _ in 0..100 {
+        let res = app(s.clone())
+            .oneshot(Request::get(job.as_str()).header("cookie", &admin).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        if let Some(to) = res.headers().get("location") {
+            run_page = Some(to.to_str().unwrap().to_string());
+            break;
+        }
+        let html = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+        assert!(html.contains("http-equiv=\"refresh\"") && html.contains("正在计算"), "{html}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let run_page = run_page.expect("the run finishes");
+    let (status, run) = page_as(&s, &run_page, &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(run.contains("<svg") && run.contains("各项政策兑现金额") && run.contains("预览，未入账"), "{run}");
+    let (status, xlsx) = get_bytes(&s, &format!("{run_page}/list.xlsx"), &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(xlsx.starts_with(b"PK"), "an xlsx file");
+    // Another county's official does not see it (run for the whole province).
+    let (status, _) = page_as(&s, &run_page, &haicheng).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The sandbox compares a changed rate with the policy as written.
+    let (status, sandbox) =
+        page_as(&s, "/policies/magnesite-project-support/sandbox?go=1&p.rate=0.08&date=2025-06-30&budget=1", &admin)
+            .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        sandbox.contains("测算结果") && sandbox.contains("按比例分配") && sandbox.contains("按地区（市）"),
+        "{sandbox}"
+    );
+    let (status, refused) =
+        page_as(&s, "/policies/magnesite-project-support/sandbox?go=1&c.investment=project.total_investment", &admin)
+            .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(refused.contains("结果应为是/否"), "{refused}");
+}

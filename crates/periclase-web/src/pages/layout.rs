@@ -33,6 +33,7 @@ pub fn page(title: &str, here: &str, who: &Principal, csrf: &str, body: Markup) 
                         @if matches!(who.read_scope(&registries::ENTERPRISES), Scope::All | Scope::Region(_)) {
                             a href="/chains" class=[(here == "chains").then_some("here")] { "产业链图谱" }
                         }
+                        a href="/policies" class=[(here.starts_with("polic") || here == "calculator").then_some("here")] { "政策计算器" }
                         @for name in NAV {
                             @if let Some(spec) = registries::by_name(name) {
                                 @if who.read_scope(spec) != Scope::Nothing {

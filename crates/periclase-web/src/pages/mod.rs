@@ -9,6 +9,8 @@ mod home;
 mod layout;
 mod login;
 mod monitor;
+mod policies;
+mod policy_runs;
 mod registry;
 mod transfer;
 
@@ -41,6 +43,14 @@ pub fn router() -> Router<AppState> {
         .route("/chains/{chain}/targets.xlsx", get(chains::targets_xlsx))
         .route("/chains/{chain}/nodes/{node}", get(chains::node))
         .route("/chains/{chain}/nodes/{node}/review", axum::routing::post(chains::review))
+        .route("/policies", get(policies::index))
+        .route("/policies/{id}", get(policies::show))
+        .route("/policies/{id}/sandbox", get(policy_runs::sandbox))
+        .route("/calculator", get(policies::calculator))
+        .route("/policy-runs", get(policy_runs::index).post(policy_runs::start))
+        .route("/policy-runs/jobs/{job}", get(policy_runs::job))
+        .route("/policy-runs/{id}", get(policy_runs::show))
+        .route("/policy-runs/{id}/list.xlsx", get(policy_runs::list_xlsx))
         .route("/r/{registry}", get(registry::list))
         .route("/r/{registry}/new", get(forms::new_form).post(forms::create))
         .route("/r/{registry}/export", get(transfer::export))

@@ -1,0 +1,459 @@
+//! 免申即享 pages for officials: the archived batch runs, starting one (on a background
+//! thread, with a progress page), a run's totals, chart and list (and its xlsx), and the
+//! 政策沙盘 — a policy's parameters or conditions changed and compared with it as written.
+
+use std::collections::HashMap;
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup, PreEscaped};
+use periclase_auth::Role;
+use periclase_domain::frame::{FrameRequest, SubjectKind};
+use periclase_domain::policy_run::SavedRun;
+use periclase_domain::{RegionTable, Value};
+use periclase_policy::engine::{show_money, show_scalar};
+use periclase_policy::run::{batch, fields_of, BatchSpec, PolicyTotals};
+use periclase_policy::simulate::{apply, simulate, BudgetRule, Changes, Group};
+use periclase_policy::{date, PolicySet, Scalar, Schema, Subject, Ty};
+use periclase_store::{Actor, Channel};
+use serde::Deserialize;
+
+use super::policies::today;
+use super::{layout as page_layout, PageSession};
+use crate::charts::bar_chart;
+use crate::policy_jobs::JobState;
+use crate::{ApiError, AppState};
+
+/// The region an official works in ("" for an administrator: everywhere); others may not.
+fn official_region(s: &PageSession) -> Result<String, ApiError> {
+    match s.0.principal.role {
+        Role::Admin => Ok(String::new()),
+        Role::Official => Ok(s.0.principal.region.clone().unwrap_or_default()),
+        _ => Err(ApiError::Forbidden("免申即享批量计算和政策沙盘仅向各级工作人员开放".into())),
+    }
+}
+
+/// The asked region, checked to lie inside the official's.
+fn region_within(s: &PageSession, asked: Option<&str>) -> Result<String, ApiError> {
+    let mine = official_region(s)?;
+    let asked = asked.map(str::trim).filter(|r| !r.is_empty()).unwrap_or(&mine).to_string();
+    if !asked.is_empty() && !RegionTable::embedded().is_known_prefix(&asked) {
+        return Err(ApiError::BadRequest(format!("地区「{asked}」应为2–6位行政区划代码前缀，如 21、2103")));
+    }
+    if !asked.starts_with(&mine) {
+        return Err(ApiError::Forbidden(format!("只能计算本辖区（{mine}）内的对象")));
+    }
+    Ok(asked)
+}
+
+fn region_label(code: &str) -> String {
+    if code.is_empty() {
+        return "全部地区".into();
+    }
+    RegionTable::embedded().full_name(&format!("{code:0<6}")).unwrap_or_else(|| code.to_string())
+}
+
+pub async fn index(State(state): State<AppState>, s: PageSession) -> Result<Markup, ApiError> {
+    let mine = official_region(&s)?;
+    let store = state.store.clone();
+    let runs = tokio::task::spawn_blocking(move || store.policy_runs(50))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let runs: Vec<_> = runs.into_iter().filter(|r| r.region.starts_with(&mine)).collect();
+    let set = PolicySet::embedded();
+    let body = html! {
+        h1 { "免申即享批量计算" }
+        form.filters method="post" action="/policy-runs" {
+            input type="hidden" name="csrf" value=(s.0.csrf);
+            label { "地区代码前缀" input name="region" value=(mine) placeholder="空为全部"; }
+            label { "评估日期" input type="date" name="date" value=(date::format(today())); }
+            label { "政策"
+                select name="policy" {
+                    option value="" { "全部在有效期内的奖补政策" }
+                    @for p in set.policies.iter().filter(|p| !p.self_assessment) { option value=(p.id) { (p.title) } }
+                }
+            }
+            label { "兑现" select name="grant" { option value="" { "预览（不入账）" } option value="1" { "名单已审定：一次性奖补登记入账" } } }
+            button.primary type="submit" { "开始计算" }
+        }
+        p.muted { "一次性奖补登记入账后，再次运行不会重复兑现；与已存档运行完全相同的预览不重复存档。" }
+        table {
+            thead { tr { th { "编号" } th { "时间" } th { "操作人" } th { "评估日期" } th { "地区" } th.num { "名单条数" } th { "状态" } } }
+            tbody {
+                @for r in &runs {
+                    tr {
+                        td { a href={ "/policy-runs/" (r.id) } { "#" (r.id) } }
+                        td { (r.created_at) } td { (r.actor) } td { (r.eval_date) } td { (region_label(&r.region)) }
+                        td.num { (r.lines) } td { @if r.granted { "已入账" } @else { "预览" } }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page_layout::page("免申即享", "policy-runs", &s.0.principal, &s.0.csrf, body))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StartRun {
+    csrf: String,
+    region: Option<String>,
+    date: Option<String>,
+    policy: Option<String>,
+    grant: Option<String>,
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    s: PageSession,
+    Form(f): Form<StartRun>,
+) -> Result<Response, ApiError> {
+    s.0.check_csrf_value(&f.csrf)?;
+    let region = region_within(&s, f.region.as_deref())?;
+    let day = match f.date.as_deref().filter(|d| !d.is_empty()) {
+        Some(d) => date::parse(d).ok_or_else(|| ApiError::BadRequest(format!("日期「{d}」无效，应写作 2025-06-30")))?,
+        None => today(),
+    };
+    let set = PolicySet::embedded();
+    let policies = match f.policy.as_deref().filter(|p| !p.is_empty()) {
+        Some(id) => vec![set.get(id).ok_or_else(|| ApiError::NotFound(format!("没有政策「{id}」")))?],
+        None => set.policies.iter().filter(|p| !p.self_assessment && p.in_force(day)).collect(),
+    };
+    let grant = f.grant.as_deref() == Some("1");
+    let job = state.policy_jobs.start(s.0.principal.account_id);
+    let (jobs, store) = (state.policy_jobs.clone(), state.store.clone());
+    let actor = Actor::new(s.0.principal.username.clone(), Channel::Ui);
+    std::thread::spawn(move || {
+        jobs.set(job, JobState::Running { stage: "读取企业、项目数据并计算", started: std::time::Instant::now() });
+        let spec = BatchSpec { policies, region: Some(region).filter(|r| !r.is_empty()), year: None, day, grant };
+        let outcome = store.granted_awards().and_then(|granted| {
+            let (_, record, _) = batch(&spec, &Schema::standard(), &granted, |req| store.subject_frame(req))?;
+            jobs.set(job, JobState::Running { stage: "存档", started: std::time::Instant::now() });
+            store.save_policy_run(&record, &actor)
+        });
+        jobs.set(
+            job,
+            match outcome {
+                Ok(SavedRun::New(run)) => JobState::Done { run, same_as_earlier: false },
+                Ok(SavedRun::SameAs(run)) => JobState::Done { run, same_as_earlier: true },
+                Err(e) => JobState::Failed(e.to_string()),
+            },
+        );
+    });
+    Ok(Redirect::to(&format!("/policy-runs/jobs/{job}")).into_response())
+}
+
+/// Refreshes itself every two seconds until the run is archived, then goes to it.
+pub async fn job(State(state): State<AppState>, s: PageSession, Path(job): Path<u64>) -> Result<Response, ApiError> {
+    official_region(&s)?;
+    let st = state
+        .policy_jobs
+        .get(job, s.0.principal.account_id)
+        .ok_or_else(|| ApiError::NotFound(format!("没有计算任务 {job}")))?;
+    let body = match st {
+        JobState::Done { run, same_as_earlier } => {
+            let to = format!("/policy-runs/{run}{}", if same_as_earlier { "?same=1" } else { "" });
+            return Ok(Redirect::to(&to).into_response());
+        }
+        JobState::Failed(e) => html! { h1 { "计算未完成" } p.alert.bad { (e) } p { a href="/policy-runs" { "返回" } } },
+        JobState::Running { stage, started } => html! {
+            meta http-equiv="refresh" content="2";
+            h1 { "正在计算……" }
+            p role="status" { (stage) "，已用时 " (started.elapsed().as_secs()) " 秒。本页每2秒自动刷新，完成后显示名单。" }
+            progress {}
+        },
+    };
+    Ok(page_layout::page("正在计算", "policy-runs", &s.0.principal, &s.0.csrf, body).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RunParams {
+    same: Option<String>,
+}
+
+fn run_in_scope(
+    state: &AppState,
+    s: &PageSession,
+    id: i64,
+) -> Result<periclase_domain::policy_run::StoredRun, ApiError> {
+    let mine = official_region(s)?;
+    state
+        .store
+        .policy_runs(10_000)?
+        .into_iter()
+        .find(|r| r.id == id && r.region.starts_with(&mine))
+        .ok_or_else(|| ApiError::NotFound(format!("没有第 {id} 次运行")))
+}
+
+const LIST_SHOWN: usize = 500;
+
+pub async fn show(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path(id): Path<i64>,
+    Query(p): Query<RunParams>,
+) -> Result<Markup, ApiError> {
+    let run = run_in_scope(&state, &s, id)?;
+    let store = state.store.clone();
+    let lines = tokio::task::spawn_blocking(move || store.policy_run_lines(id))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let totals: Vec<PolicyTotals> = serde_json::from_str(&run.totals_json).unwrap_or_default();
+    let chart: Vec<(String, f64)> = totals.iter().map(|t| (t.title.clone(), t.granted)).collect();
+    let granted: f64 = totals.iter().map(|t| t.granted).sum();
+    let set = PolicySet::embedded();
+    let body = html! {
+        h1 { "第 " (run.id) " 次运行：" (region_label(&run.region)) }
+        @if p.same.is_some() { p.alert.warn { "本次计算与这次已存档的运行政策、数据和结果完全相同，未重复存档。" } }
+        p {
+            "评估日期 " (run.eval_date) "，数据年度 " (run.data_year.map_or_else(|| "无".to_string(), |y| y.to_string()))
+            "，" (run.actor) " 于 " (run.created_at) " 运行；"
+            @if run.granted { strong { "一次性奖补已登记入账" } } @else { "预览，未入账" }
+            "。政策版本：" (run.policies)
+        }
+        div.cards {
+            div.card { div.n { (show_money(granted)) } div.l { "本次兑现（万元）" } }
+            div.card { div.n { (totals.iter().map(|t| t.eligible).sum::<u64>()) } div.l { "符合（对象·政策）" } }
+            div.card { div.n { (totals.iter().map(|t| t.unknown).sum::<u64>()) } div.l { "待补充数据" } }
+        }
+        h2 { "各项政策兑现金额（万元）" }
+        (bar_chart("各项政策兑现金额（万元）", &chart))
+        table {
+            thead { tr { th { "政策" } th.num { "符合" } th.num { "待补充数据" } th.num { "不符合" } th.num { "本次兑现（万元）" } th.num { "待补充对象若符合另需（万元）" } } }
+            tbody {
+                @for t in &totals {
+                    tr { td { (t.title) } td.num { (t.eligible) } td.num { (t.unknown) } td.num { (t.not_eligible) } td.num { (show_money(t.granted)) } td.num { (show_money(t.pending)) } }
+                }
+            }
+        }
+        h2 { "名单" }
+        p { a.button href={ "/policy-runs/" (run.id) "/list.xlsx" } { "下载名单（xlsx）" }
+            @if lines.len() > LIST_SHOWN { " " span.muted { "页面显示前 " (LIST_SHOWN) " 条，共 " (lines.len()) " 条" } } }
+        table {
+            thead { tr { th { "政策" } th { "信用代码/项目编号" } th { "名称" } th { "地区" } th { "结果" } th.num { "应享（万元）" } th.num { "本次兑现（万元）" } th { "说明" } } }
+            tbody {
+                @for l in lines.iter().take(LIST_SHOWN) {
+                    tr {
+                        td { (set.get(&l.policy).map_or(l.policy.as_str(), |p| p.title.as_str())) }
+                        td { (l.key) } td { (l.name) } td { (l.region) }
+                        td { @if l.result == "eligible" { "符合" } @else { span.stale { "待补充数据" } } }
+                        td.num { (l.amount.map(show_money).unwrap_or_default()) }
+                        td.num { (l.granted.map(show_money).unwrap_or_default()) }
+                        td { (l.note) }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page_layout::page(&format!("第 {} 次运行", run.id), "policy-runs", &s.0.principal, &s.0.csrf, body))
+}
+
+pub async fn list_xlsx(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    run_in_scope(&state, &s, id)?;
+    let store = state.store.clone();
+    let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
+        let lines = store.policy_run_lines(id)?;
+        let set = PolicySet::embedded();
+        let num = |x: Option<f64>| x.map_or(Value::Null, Value::Real);
+        let rows: Vec<Vec<Value>> = lines
+            .iter()
+            .map(|l| {
+                vec![
+                    Value::Text(set.get(&l.policy).map_or(l.policy.clone(), |p| p.title.clone())),
+                    Value::Text(l.key.clone()),
+                    Value::Text(l.name.clone()),
+                    Value::Text(l.region.clone()),
+                    Value::Text(if l.result == "eligible" { "符合" } else { "待补充数据" }.into()),
+                    num(l.amount),
+                    num(l.granted),
+                    Value::Text(l.note.clone()),
+                ]
+            })
+            .collect();
+        let dir = tempfile_dir()?;
+        let path = dir.join(format!("run-{id}.xlsx"));
+        let header =
+            ["政策", "信用代码/项目编号", "名称", "地区", "结果", "应享金额（万元）", "本次兑现（万元）", "说明"];
+        periclase_io::write_table(&path, periclase_io::Format::Xlsx, "免申即享名单", &header, &rows)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let bytes = std::fs::read(&path).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let _ = std::fs::remove_file(&path);
+        Ok(bytes)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok((
+        [
+            (CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (CONTENT_DISPOSITION, format!("attachment; filename=\"policy-run-{id}.xlsx\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf, ApiError> {
+    let dir = std::env::temp_dir().join("periclase-exports");
+    std::fs::create_dir_all(&dir).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(dir)
+}
+
+/// 政策沙盘. Query: `p.<param>=value`, `c.<condition>=expression`, `budget`, `rule`, `region`, `date`.
+pub async fn sandbox(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Markup, ApiError> {
+    let region = region_within(&s, q.get("region").map(String::as_str))?;
+    let base = PolicySet::embedded().get(&id).ok_or_else(|| ApiError::NotFound(format!("没有政策「{id}」")))?;
+    let schema = Schema::standard();
+    let day = match q.get("date").filter(|d| !d.is_empty()) {
+        Some(d) => date::parse(d).ok_or_else(|| ApiError::BadRequest(format!("日期「{d}」无效，应写作 2025-06-30")))?,
+        None => today(),
+    };
+    let mut changes = Changes::default();
+    for param in &base.params {
+        let Some(text) = q.get(&format!("p.{}", param.name)).map(|t| t.trim()).filter(|t| !t.is_empty()) else {
+            continue;
+        };
+        let current = param.at(day).map(show_scalar).unwrap_or_default();
+        if text == current {
+            continue;
+        }
+        let value = match param.ty {
+            Ty::Num => Scalar::Num(
+                text.parse()
+                    .map_err(|_| ApiError::BadRequest(format!("参数「{}」应为数值，「{text}」不是", param.label)))?,
+            ),
+            Ty::Bool => Scalar::Bool(matches!(text, "是" | "true" | "1")),
+            Ty::List => Scalar::List(text.split(['、', ',', '，']).map(|x| x.trim().to_string()).collect()),
+            _ => Scalar::Text(text.to_string()),
+        };
+        changes.params.push((param.name.clone(), value));
+    }
+    for c in &base.conditions {
+        if let Some(text) =
+            q.get(&format!("c.{}", c.id)).map(|t| t.trim()).filter(|t| !t.is_empty() && *t != c.text.trim())
+        {
+            changes.conditions.push((c.id.clone(), text.to_string()));
+        }
+    }
+    let budget = match q.get("budget").map(|b| b.trim()).filter(|b| !b.is_empty()) {
+        Some(b) => Some(b.parse::<f64>().map_err(|_| ApiError::BadRequest(format!("预算「{b}」应为数值（万元）")))?),
+        None => None,
+    };
+    let rule = if q.get("rule").map(String::as_str) == Some("rank") { BudgetRule::Rank } else { BudgetRule::Prorate };
+    let mut error = None;
+    let mut sim = None;
+    let computing = q.contains_key("go");
+    if computing {
+        match apply(base, &changes, &schema) {
+            Err(e) => error = Some(e),
+            Ok(scenario) => {
+                let store = state.store.clone();
+                let kind =
+                    if base.subject == Subject::Project { SubjectKind::Project } else { SubjectKind::Enterprise };
+                let mut paths = fields_of([base, &scenario].into_iter());
+                paths.push(
+                    if kind == SubjectKind::Project { "project.chain_node" } else { "enterprise.chain_nodes" }.into(),
+                );
+                paths.dedup();
+                let region = Some(region.clone()).filter(|r| !r.is_empty());
+                let subjects = tokio::task::spawn_blocking(move || {
+                    store.subject_frame(&FrameRequest { subject: kind, paths, year: None, region, keys: None })
+                })
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))??;
+                sim = Some((simulate(base, &scenario, &subjects, day, budget.map(|b| (b, rule))), subjects.keys.len()));
+            }
+        }
+    }
+    let value_of = |key: String, default: String| q.get(&key).cloned().unwrap_or(default);
+    let group_rows = |groups: &[Group], label: &dyn Fn(&str) -> String| -> Markup {
+        html! {
+            @for g in groups {
+                tr {
+                    td { (label(&g.key)) }
+                    td.num { (g.baseline.eligible) } td.num { (g.scenario.eligible) }
+                    td.num { (show_money(g.baseline.cost)) } td.num { (show_money(g.scenario.cost)) }
+                    td.num { (show_money(g.scenario.cost - g.baseline.cost)) }
+                }
+            }
+        }
+    };
+    let head = html! { thead { tr { th { "范围" } th.num { "现行符合" } th.num { "方案符合" } th.num { "现行资金（万元）" } th.num { "方案资金（万元）" } th.num { "变化" } } } };
+    let body = html! {
+        h1 { "政策沙盘：" (base.title) }
+        form.record method="get" action={ "/policies/" (base.id) "/sandbox" } {
+            input type="hidden" name="go" value="1";
+            table {
+                @for param in &base.params {
+                    tr { th { (param.label) @if !param.unit.is_empty() { "（" (param.unit) "）" } }
+                         td { input name={ "p." (param.name) } value=(value_of(format!("p.{}", param.name), param.at(day).map(show_scalar).unwrap_or_default())); } }
+                }
+                @for c in &base.conditions {
+                    tr { th { (c.label) } td { input name={ "c." (c.id) } value=(value_of(format!("c.{}", c.id), c.text.clone())); } }
+                }
+                tr { th { "预算（万元，可空）" } td { input name="budget" value=(value_of("budget".into(), String::new())); } }
+                tr { th { "超出预算时" } td { select name="rule" {
+                    option value="prorate" selected[rule == BudgetRule::Prorate] { "按比例分配" }
+                    option value="rank" selected[rule == BudgetRule::Rank] { "按金额从高到低，额满为止" } } } }
+                tr { th { "地区代码前缀" } td { input name="region" value=(region); } }
+                tr { th { "评估日期" } td { input type="date" name="date" value=(date::format(day)); } }
+            }
+            button.primary type="submit" { "测算" }
+        }
+        @if let Some(e) = error { p.alert.bad { (e) } }
+        @if let Some((sim, n)) = &sim {
+            h2 { "测算结果（" (n) " 个对象）" }
+            @if let (Some(b), Some(raw)) = (budget, sim.unbudgeted_cost) {
+                p.alert.warn { "预算 " (show_money(b)) " 万元低于需求 " (show_money(raw)) " 万元："
+                    @if rule == BudgetRule::Prorate { "按比例分配" } @else { "按金额从高到低，额满为止" }
+                    "，" (sim.funded.unwrap_or(0)) " 个对象获兑现。" }
+            }
+            table { (head) tbody { (group_rows(std::slice::from_ref(&sim.total), &|k| k.to_string())) } }
+            p { "新增符合 " (sim.gaining.len()) "，不再符合 " (sim.losing.len()) "。"
+                @if !sim.losing.is_empty() { span.muted { "不再符合：" (sim.losing.iter().take(20).cloned().collect::<Vec<_>>().join("、")) } } }
+            h2 { "按地区（市）资金：现行 / 方案（万元）" }
+            (paired_bars(&sim.by_region, &|k| region_label(k)))
+            table { (head) tbody { (group_rows(&sim.by_region, &|k| region_label(k))) } }
+            @if !sim.by_node.is_empty() {
+                h2 { "按产业链环节" }
+                table { (head) tbody { (group_rows(&sim.by_node, &|k| periclase_domain::ChainSet::embedded().display(k))) } }
+            }
+        }
+    };
+    Ok(page_layout::page("政策沙盘", "policies-lib", &s.0.principal, &s.0.csrf, body))
+}
+
+/// Two bars per group — the policy as written and the scenario — drawn as SVG.
+fn paired_bars(groups: &[Group], label: &dyn Fn(&str) -> String) -> Markup {
+    let max = groups.iter().map(|g| g.baseline.cost.max(g.scenario.cost)).fold(0.0, f64::max).max(1.0);
+    let (width, label_w, row) = (640.0, 170.0, 34.0);
+    let height = row * groups.len() as f64 + 30.0;
+    let w = |v: f64| (width - label_w - 90.0) * v / max;
+    html! {
+        svg.chart viewBox=(format!("0 0 {width} {height}")) role="img" aria-label="按地区资金对比" {
+            title { "按地区资金对比：现行与方案" }
+            @for (i, g) in groups.iter().enumerate() {
+                @let y = 5.0 + row * i as f64;
+                text x=(label_w - 8.0) y=(y + 20.0) text-anchor="end" { (label(&g.key)) }
+                rect.bar x=(label_w) y=(y + 3.0) width=(format!("{:.1}", w(g.baseline.cost))) height="12" rx="2" {}
+                text x=(label_w + w(g.baseline.cost) + 6.0) y=(y + 13.0) { (show_money(g.baseline.cost)) }
+                rect x=(label_w) y=(y + 17.0) width=(format!("{:.1}", w(g.scenario.cost))) height="12" rx="2" fill="#c55a11" {}
+                text x=(label_w + w(g.scenario.cost) + 6.0) y=(y + 27.0) { (show_money(g.scenario.cost)) }
+            }
+            @let y = height - 12.0;
+            rect.bar x=(label_w) y=(y - 9.0) width="12" height="10" {}
+            text x=(label_w + 16.0) y=(y) { "现行" }
+            rect x=(label_w + 60.0) y=(y - 9.0) width="12" height="10" fill="#c55a11" {}
+            text x=(label_w + 76.0) y=(y) { "方案" }
+        }
+        (PreEscaped(""))
+    }
+}
