@@ -739,6 +739,15 @@ fn policy_commands_check_test_and_explain() {
     assert!(text(&out).contains(&code), "{}", text(&out));
     assert!(text(&out).contains("《菱镁行业项目资金支持》（第1版）："), "{}", text(&out));
 
+    let out = env.run(&["export", "first-sets", "--format", "csv", "-o", "f.csv"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let sets = std::fs::read_to_string(env.path("f.csv")).unwrap();
+    let policy_no = sets.lines().nth(1).expect("the demo insures a first unit").split(',').nth(1).unwrap().to_string();
+    let out = env.run(&["policy", "explain", "--first-set", &policy_no, "--date", "2025-06-30"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("《首台（套）重大技术装备、首批次新材料保险补偿》（第1版）："), "{}", text(&out));
+    assert!(text(&out).contains("连续投保未超过补贴年限"), "{}", text(&out));
+
     // Batch runs: archived, an identical preview not stored twice, once-only awards paid once.
     let run = |extra: &[&str]| {
         let mut args = vec!["policy", "run", "--date", "2025-06-30", "--region", "21"];

@@ -293,6 +293,35 @@ impl Profile {
         }
     }
 
+    /// 首台（套）/首批次 insurance: about one enterprise in thirty insures a first unit, some
+    /// in the fourth year (past the three-year subsidy) or before its product was listed.
+    pub fn first_sets(&self, each: &mut dyn FnMut(Row)) {
+        if self.index % 30 != 7 || self.place.external {
+            return;
+        }
+        let mut r = self.rng("first-sets");
+        let insured = r.range(5, 60) as f64 * 100.0;
+        let rate = [0.012, 0.018, 0.025, 0.03, 0.036][r.range(0, 4) as usize];
+        let kind = if r.chance(0.7) { "equipment" } else { "material" };
+        let product = if kind == "equipment" {
+            format!("{}成套装备", self.node.products[0])
+        } else {
+            format!("高性能{}", self.node.products[0])
+        };
+        let year = r.range(2022, 2024);
+        each(vec![
+            text(&self.uscc),
+            text(format!("PB{year}{:08}", self.index)),
+            text(product),
+            text(kind),
+            if r.chance(0.85) { Value::Int(year - 1) } else { Value::Null },
+            Value::Real(insured),
+            Value::Real((insured * rate * 100.0).round() / 100.0),
+            text(format!("{year}-0{}-15", r.range(1, 9))),
+            Value::Int(r.range(1, 4)),
+        ]);
+    }
+
     pub fn certifications(&self, each: &mut dyn FnMut(Row)) {
         let mut r = self.rng("certifications");
         let big = self.revenue >= 20_000.0;

@@ -71,6 +71,7 @@ impl Demo {
             RegistryId::FinancialProducts => texts::FINANCE.len() as u64 * 3,
             RegistryId::Catalogue => 119,
             RegistryId::ChainMembers => n,
+            RegistryId::FirstSets => n / 30 + 1,
         }
     }
 
@@ -101,6 +102,7 @@ impl Demo {
             RegistryId::FinancialProducts => others::financial_products(each),
             RegistryId::Catalogue => others::catalogue(self, each),
             RegistryId::ChainMembers => (0..self.enterprises).for_each(|i| self.enterprise(i).chain_members(each)),
+            RegistryId::FirstSets => (0..self.enterprises).for_each(|i| self.enterprise(i).first_sets(each)),
         }
     }
 }

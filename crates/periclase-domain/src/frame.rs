@@ -67,6 +67,8 @@ pub enum SubjectKind {
     Enterprise,
     /// A project, with its owner's fields as `enterprise.*`.
     Project,
+    /// A 首台（套）/首批次 insurance policy, with its enterprise's fields as `enterprise.*`.
+    FirstSet,
 }
 
 /// What the store reads for a batch or a single evaluation.
@@ -79,7 +81,7 @@ pub struct FrameRequest {
     pub year: Option<i64>,
     /// Only subjects in this region (GB/T 2260 prefix).
     pub region: Option<String>,
-    /// Only these subjects (USCCs, or project codes).
+    /// Only these subjects (USCCs, project codes or insurance policy numbers).
     pub keys: Option<Vec<String>>,
 }
 
@@ -87,11 +89,11 @@ pub struct FrameRequest {
 #[derive(Debug, Clone, Default)]
 pub struct SubjectFrame {
     pub ids: Vec<i64>,
-    /// USCC or project code.
+    /// USCC, project code or insurance policy number.
     pub keys: Vec<String>,
     pub names: Vec<String>,
     pub regions: Vec<String>,
-    /// For projects, the owner's USCC.
+    /// For projects and insurance policies, the enterprise's USCC.
     pub owners: Vec<Option<String>>,
     /// The data year used for yearly figures.
     pub year: Option<i64>,

@@ -121,6 +121,12 @@ pub const FINANCE_KINDS: &[EnumOption] = &[
     opt("other", "其他"),
 ];
 
+/// 首台（套）重大技术装备 and 首批次新材料, the two insurance-compensation schemes.
+pub const FIRST_SET_KINDS: &[EnumOption] = &[
+    opt_a("equipment", "首台（套）重大技术装备", &["首台套", "首台(套)", "首台（套）", "重大技术装备"]),
+    opt_a("material", "首批次新材料", &["首批次", "新材料首批次"]),
+];
+
 const ENT: K = K::Ref(RegistryId::Enterprises);
 const ENT_KEY: F = F::new("uscc", "统一社会信用代码", ENT)
     .column("enterprise_id")
@@ -605,6 +611,32 @@ pub static CHAIN_MEMBERS: RegistrySpec = RegistrySpec {
     check: None,
 };
 
+static FIRST_SET_FIELDS: &[F] = &[
+    ENT_KEY,
+    F::new("policy_no", "保单号", K::Text(SHORT)).aliases(&["保险单号", "保单编号"]).required(),
+    F::new("product", "产品名称", K::Text(NAME)).aliases(&["装备名称", "材料名称", "产品"]).required(),
+    F::new("kind", "类别", K::Enum(FIRST_SET_KINDS)).aliases(&["产品类别"]).required(),
+    F::new("catalogue_year", "列入目录年度", K::Year).aliases(&["目录年度", "推广应用指导目录年度"]),
+    F::new("insured_amount", "保险金额（万元）", K::Amount).aliases(&["保险金额", "保额"]),
+    F::new("premium", "实缴保费（万元）", K::Amount).aliases(&["保费", "实缴保费"]),
+    F::new("start_date", "保险起期", K::Date).aliases(&["起保日期", "保险开始日期"]),
+    F::new("coverage_year", "连续投保第几年", K::Count).aliases(&["投保年度", "投保年次"]),
+];
+
+pub static FIRST_SETS: RegistrySpec = RegistrySpec {
+    id: RegistryId::FirstSets,
+    name: "first-sets",
+    label: "首台（套）投保",
+    table: "first_set",
+    fields: FIRST_SET_FIELDS,
+    natural_key: &["policy_no"],
+    search: &["product", "policy_no"],
+    region_field: None,
+    year_field: None,
+    owner: Some("uscc"),
+    check: None,
+};
+
 /// All registries, parents before children (the order imports and migrations need).
 pub static ALL: &[&RegistrySpec] = &[
     &ENTERPRISES,
@@ -624,6 +656,7 @@ pub static ALL: &[&RegistrySpec] = &[
     &FINANCIAL_PRODUCTS,
     &CATALOGUE,
     &CHAIN_MEMBERS,
+    &FIRST_SETS,
 ];
 
 pub fn spec(id: RegistryId) -> &'static RegistrySpec {

@@ -112,6 +112,7 @@ pub enum RegistryId {
     FinancialProducts,
     Catalogue,
     ChainMembers,
+    FirstSets,
 }
 
 #[derive(Debug)]

@@ -46,12 +46,33 @@ impl Category {
     }
 }
 
-/// What one evaluation is about: an enterprise, or a project (with its owner enterprise).
+/// What one evaluation is about: an enterprise, a project or a 首台（套）insurance policy
+/// (the last two with their enterprise's fields).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Subject {
     Enterprise,
     Project,
+    FirstSet,
+}
+
+impl Subject {
+    pub fn label(self) -> &'static str {
+        match self {
+            Subject::Enterprise => "企业",
+            Subject::Project => "项目",
+            Subject::FirstSet => "首台（套）保单",
+        }
+    }
+
+    pub fn kind(self) -> periclase_domain::frame::SubjectKind {
+        use periclase_domain::frame::SubjectKind;
+        match self {
+            Subject::Enterprise => SubjectKind::Enterprise,
+            Subject::Project => SubjectKind::Project,
+            Subject::FirstSet => SubjectKind::FirstSet,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use periclase_domain::frame::{FrameRequest, SubjectFrame, SubjectKind};
+use periclase_domain::frame::{FrameRequest, SubjectFrame};
 use periclase_domain::policy_run::{PolicyRunRecord, RunLineRecord};
 
 use crate::engine::{evaluate, missing, show_money, Batch, Eligibility};
@@ -49,19 +49,20 @@ pub struct RunOutcome {
     pub totals: Vec<PolicyTotals>,
 }
 
-/// Evaluates `policies` on `day` over the enterprise and project frames. `granted_before`
-/// holds (policy, key) pairs of once-only awards already paid in earlier runs.
+/// The subjects policies can be about, in the order a run evaluates them.
+pub const SUBJECTS: [Subject; 3] = [Subject::Enterprise, Subject::Project, Subject::FirstSet];
+
+/// Evaluates `policies` on `day` over one frame per subject (in [`SUBJECTS`] order).
+/// `granted_before` holds (policy, key) pairs of once-only awards already paid.
 pub fn run(
     policies: &[&Policy],
     schema: &Schema,
-    enterprises: &SubjectFrame,
-    projects: &SubjectFrame,
+    frames: &[SubjectFrame; 3],
     day: i32,
     granted_before: &HashSet<(String, String)>,
 ) -> RunOutcome {
     let mut out = RunOutcome::default();
-    for subject in [Subject::Enterprise, Subject::Project] {
-        let frame = if subject == Subject::Enterprise { enterprises } else { projects };
+    for (subject, frame) in SUBJECTS.into_iter().zip(frames) {
         let chosen: Vec<&Policy> =
             policies.iter().copied().filter(|p| p.subject == subject && p.in_force(day)).collect();
         let batches: Vec<Batch> = chosen.iter().map(|p| evaluate(p, &frame.frame, day)).collect();
@@ -171,28 +172,25 @@ pub fn batch<E>(
     schema: &Schema,
     granted_before: &HashSet<(String, String)>,
     mut read: impl FnMut(&FrameRequest) -> Result<SubjectFrame, E>,
-) -> Result<(RunOutcome, PolicyRunRecord, [usize; 2]), E> {
-    let mut frames = Vec::new();
-    for (subject, kind) in [(Subject::Enterprise, SubjectKind::Enterprise), (Subject::Project, SubjectKind::Project)] {
+) -> Result<(RunOutcome, PolicyRunRecord, [usize; 3]), E> {
+    let mut frames: [SubjectFrame; 3] = Default::default();
+    for (subject, frame) in SUBJECTS.into_iter().zip(frames.iter_mut()) {
         let concerned: Vec<&Policy> = spec.policies.iter().copied().filter(|p| p.subject == subject).collect();
-        frames.push(if concerned.is_empty() {
-            SubjectFrame::default()
-        } else {
-            read(&FrameRequest {
-                subject: kind,
+        if !concerned.is_empty() {
+            *frame = read(&FrameRequest {
+                subject: subject.kind(),
                 paths: fields_of(concerned.into_iter()),
                 year: spec.year,
                 region: spec.region.clone(),
                 keys: None,
-            })?
-        });
+            })?;
+        }
     }
-    let (enterprises, projects) = (&frames[0], &frames[1]);
-    let outcome = run(&spec.policies, schema, enterprises, projects, spec.day, granted_before);
+    let outcome = run(&spec.policies, schema, &frames, spec.day, granted_before);
     let once: HashSet<&str> = spec.policies.iter().filter(|p| p.once).map(|p| p.id.as_str()).collect();
     let record = PolicyRunRecord {
         eval_date: crate::date::format(spec.day),
-        data_year: enterprises.year.or(projects.year),
+        data_year: frames.iter().find_map(|f| f.year),
         region: spec.region.clone().unwrap_or_default(),
         policies: spec.policies.iter().map(|p| (p.id.clone(), p.version)).collect(),
         totals_json: serde_json::to_string(&outcome.totals).unwrap_or_else(|_| "[]".into()),
@@ -213,7 +211,7 @@ pub fn batch<E>(
             .collect(),
         grant: spec.grant,
     };
-    let counts = [enterprises.keys.len(), projects.keys.len()];
+    let counts = [frames[0].keys.len(), frames[1].keys.len(), frames[2].keys.len()];
     Ok((outcome, record, counts))
 }
 
@@ -276,8 +274,8 @@ mod tests {
         let ps: Vec<&Policy> =
             ["specialized-sme-award", "little-giant-award"].iter().map(|id| set.get(id).unwrap()).collect();
         let day = crate::date::parse("2025-06-30").unwrap();
-        let empty = SubjectFrame::default();
-        let first = run(&ps, &Schema::standard(), &enterprises(), &empty, day, &HashSet::new());
+        let frames = [enterprises(), SubjectFrame::default(), SubjectFrame::default()];
+        let first = run(&ps, &Schema::standard(), &frames, day, &HashSet::new());
         let line = |o: &RunOutcome, p: &str, k: &str| o.lines.iter().find(|l| l.policy == p && l.key == k).cloned();
         assert_eq!(line(&first, "little-giant-award", "A").unwrap().granted, Some(100.0));
         let a_sme = line(&first, "specialized-sme-award", "A").unwrap();
@@ -294,7 +292,7 @@ mod tests {
         // Once-only awards already paid are listed again but not granted again.
         let paid: HashSet<(String, String)> =
             first.lines.iter().filter(|l| l.granted > Some(0.0)).map(|l| (l.policy.clone(), l.key.clone())).collect();
-        let second = run(&ps, &Schema::standard(), &enterprises(), &empty, day, &paid);
+        let second = run(&ps, &Schema::standard(), &frames, day, &paid);
         assert!(second.totals.iter().all(|t| t.granted == 0.0), "{:?}", second.totals);
         assert!(line(&second, "specialized-sme-award", "B").unwrap().note.contains("已在此前的运行中兑现"));
     }

@@ -66,7 +66,7 @@ fn field(path: &str, label: &str, ty: Ty, unit: &'static str, department: &'stat
 
 impl Schema {
     /// Enterprise fields (registry columns, the latest year's figures, three-year sums,
-    /// honours and chain nodes) and project fields.
+    /// honours and chain nodes), project fields and 首台（套）insurance fields.
     pub fn standard() -> Schema {
         let mut fields = vec![
             field("enterprise.uscc", "统一社会信用代码", Ty::Text, "", "市场监管"),
@@ -111,6 +111,14 @@ impl Schema {
             field("project.chain_node", "项目产业链环节", Ty::Text, "", "工信"),
             field("project.start_date", "开工日期", Ty::Date, "", "发展改革"),
             field("project.funding_received", "已获资金支持", Ty::Num, "万元", "财政"),
+            field("first_set.policy_no", "保单号", Ty::Text, "", "金融监管"),
+            field("first_set.product", "投保产品", Ty::Text, "", "工信"),
+            field("first_set.kind", "首台（套）类别", Ty::Text, "", "工信"),
+            field("first_set.catalogue_year", "列入推广应用指导目录年度", Ty::Num, "", "工信"),
+            field("first_set.insured_amount", "保险金额", Ty::Num, "万元", "金融监管"),
+            field("first_set.premium", "实缴保费", Ty::Num, "万元", "金融监管"),
+            field("first_set.start_date", "保险起期", Ty::Date, "", "金融监管"),
+            field("first_set.coverage_year", "连续投保第几年", Ty::Num, "", "金融监管"),
         ]);
         Schema { fields }
     }

@@ -14,6 +14,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("high-tech-self-check.toml", include_str!("../../../data/policies/high-tech-self-check.toml")),
     ("tech-sme-self-check.toml", include_str!("../../../data/policies/tech-sme-self-check.toml")),
     ("specialized-sme-self-check.toml", include_str!("../../../data/policies/specialized-sme-self-check.toml")),
+    ("first-set-insurance.toml", include_str!("../../../data/policies/first-set-insurance.toml")),
 ];
 
 /// The shipped policy tests (`data/policies/tests/*.yaml`).
@@ -21,6 +22,7 @@ pub const EMBEDDED_TESTS: &[(&str, &str)] = &[
     ("magnesite-project-support.yaml", include_str!("../../../data/policies/tests/magnesite-project-support.yaml")),
     ("specialized-awards.yaml", include_str!("../../../data/policies/tests/specialized-awards.yaml")),
     ("self-checks.yaml", include_str!("../../../data/policies/tests/self-checks.yaml")),
+    ("first-set-insurance.yaml", include_str!("../../../data/policies/tests/first-set-insurance.yaml")),
 ];
 
 #[derive(Debug, Clone)]

@@ -37,6 +37,8 @@ struct Case {
     enterprise: serde_norway::Mapping,
     #[serde(default)]
     project: serde_norway::Mapping,
+    #[serde(default)]
+    first_set: serde_norway::Mapping,
     expect: Expect,
 }
 
@@ -106,7 +108,8 @@ fn column(ty: Ty, v: &serde_norway::Value) -> Result<Column, String> {
 /// The one-row frame of a case's inputs.
 fn frame(schema: &Schema, case: &Case) -> Result<Frame, String> {
     let mut f = Frame::new(1);
-    for (subject, map) in [("enterprise", &case.enterprise), ("project", &case.project)] {
+    for (subject, map) in [("enterprise", &case.enterprise), ("project", &case.project), ("first_set", &case.first_set)]
+    {
         for (k, v) in map {
             let key = k.as_str().ok_or("字段名应为文本")?;
             let path = format!("{subject}.{key}");

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context};
-use periclase_domain::frame::{FrameRequest, SubjectKind};
+use periclase_domain::frame::FrameRequest;
 use periclase_domain::policy_run::SavedRun;
 use periclase_domain::Value;
 use periclase_policy::run::{batch, fields_of, BatchSpec};
@@ -95,8 +95,11 @@ pub enum Command {
         #[arg(long, conflicts_with = "project")]
         enterprise: Option<String>,
         /// 项目编号
-        #[arg(long)]
+        #[arg(long, conflicts_with = "first_set")]
         project: Option<String>,
+        /// 首台（套）保单号
+        #[arg(long)]
+        first_set: Option<String>,
         /// 评估日期（决定参数取值），默认今天，如 2025-06-30
         #[arg(long)]
         date: Option<String>,
@@ -163,7 +166,7 @@ fn eval_day(text: Option<String>) -> anyhow::Result<i32> {
 
 fn policy_line(p: &Policy) -> String {
     let to = p.valid_to.map_or_else(|| "长期".to_string(), date::format);
-    let subject = if p.subject == Subject::Project { "项目" } else { "企业" };
+    let subject = p.subject.label();
     let marks = [(p.once, "一次性"), (p.self_assessment, "自测"), (p.exclusive_group.is_some(), "不重复享受")]
         .iter()
         .filter(|(on, _)| *on)
@@ -229,13 +232,13 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
             let store = super::open_store(config)?;
             let spinner = crate::progress::bar(None, "读取企业、项目数据并计算");
             let spec = BatchSpec { policies: chosen, region, year, day, grant };
-            let (outcome, record, [enterprises, projects]) =
+            let (outcome, record, [enterprises, projects, first_sets]) =
                 batch(&spec, &schema, &store.granted_awards()?, |req| store.subject_frame(req))?;
             spinner.finish_and_clear();
             let saved = store.save_policy_run(&record, &crate::cli_actor(periclase_store::Channel::Cli))?;
             writeln!(
                 out,
-                "评估日期 {}，数据年度 {}，{enterprises} 户企业、{projects} 个项目",
+                "评估日期 {}，数据年度 {}，{enterprises} 户企业、{projects} 个项目、{first_sets} 份首台（套）保单",
                 record.eval_date,
                 record.data_year.map_or_else(|| "无".into(), |y| y.to_string()),
             )?;
@@ -330,12 +333,11 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                 "rank" => BudgetRule::Rank,
                 other => bail!("预算规则「{other}」不支持，可选 prorate（按比例）、rank（按金额排序截断）"),
             };
-            let kind = if base.subject == Subject::Project { SubjectKind::Project } else { SubjectKind::Enterprise };
+            let kind = base.subject.kind();
             let mut paths = fields_of([base, &scenario].into_iter());
-            if base.subject == Subject::Enterprise {
-                paths.push("enterprise.chain_nodes".into());
-            } else if !paths.iter().any(|p| p == "project.chain_node") {
-                paths.push("project.chain_node".into());
+            let node = if base.subject == Subject::Project { "project.chain_node" } else { "enterprise.chain_nodes" };
+            if !paths.iter().any(|p| p == node) {
+                paths.push(node.into());
             }
             let store = super::open_store(config)?;
             let spinner = crate::progress::bar(None, "读取数据并计算");
@@ -442,12 +444,13 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { source, policy, enterprise, project, date: day, year, format } => {
+        Command::Explain { source, policy, enterprise, project, first_set, date: day, year, format } => {
             let set = policies(&source, &schema)?;
-            let (subject, key) = match (enterprise, project) {
-                (Some(e), None) => (Subject::Enterprise, e),
-                (None, Some(p)) => (Subject::Project, p),
-                _ => bail!("请用 --enterprise 给出企业信用代码，或用 --project 给出项目编号"),
+            let (subject, key) = match (enterprise, project, first_set) {
+                (Some(e), None, None) => (Subject::Enterprise, e),
+                (None, Some(p), None) => (Subject::Project, p),
+                (None, None, Some(f)) => (Subject::FirstSet, f),
+                _ => bail!("请用 --enterprise 给出企业信用代码，或用 --project 给出项目编号，或用 --first-set 给出首台（套）保单号"),
             };
             let day = eval_day(day)?;
             let chosen: Vec<&Policy> = match &policy {
@@ -466,8 +469,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
             };
             let paths = fields_of(chosen.iter().copied());
             let store = super::open_store(config)?;
-            let kind = if subject == Subject::Project { SubjectKind::Project } else { SubjectKind::Enterprise };
-            let request = FrameRequest { subject: kind, paths, year, region: None, keys: Some(vec![key]) };
+            let request = FrameRequest { subject: subject.kind(), paths, year, region: None, keys: Some(vec![key]) };
             let subjects = store.subject_frame(&request)?;
             let mut explanations: Vec<_> =
                 chosen.iter().map(|p| explain(p, &schema, &subjects.frame, 0, day)).collect();

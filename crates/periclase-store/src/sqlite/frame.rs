@@ -1,5 +1,5 @@
-//! The columns a policy batch reads, for every enterprise or project (or a region's, or a
-//! few named ones): registry columns, one data year's figures, three-year sums, honours and
+//! The columns a policy batch reads, for every enterprise, project or 首台（套）insurance
+//! policy (or a region's, or a few named ones): registry columns, one data year's figures, three-year sums, honours and
 //! confirmed chain nodes. Large batches scan each source once; a few subjects are looked up.
 
 use std::collections::HashMap;
@@ -16,8 +16,60 @@ use crate::StoreError;
 pub(crate) const LOOKUP_LIMIT: usize = 2_000;
 
 const ENTERPRISE_TEXT: &[&str] = &["uscc", "name", "region", "industry"];
-const PROJECT_TEXT: &[&str] = &["code", "name", "region", "stage", "category", "chain_node"];
-const PROJECT_NUM: &[&str] = &["total_investment", "funding_received"];
+/// A subject that belongs to an enterprise (a project, an insurance policy): its table, the
+/// SQL for its key, name and region, and the columns policies may read.
+struct OwnedTable {
+    table: &'static str,
+    /// Field-path prefix (`project`, `first_set`).
+    prefix: &'static str,
+    key: &'static str,
+    name: &'static str,
+    region: &'static str,
+    owner: &'static str,
+    columns: &'static [&'static str],
+}
+
+const PROJECT: OwnedTable = OwnedTable {
+    table: "project",
+    prefix: "project",
+    key: "p.code",
+    name: "p.name",
+    region: "p.region",
+    owner: "owner_id",
+    columns: &[
+        "code",
+        "name",
+        "region",
+        "stage",
+        "category",
+        "chain_node",
+        "total_investment",
+        "funding_received",
+        "start_date",
+    ],
+};
+
+const FIRST_SET: OwnedTable = OwnedTable {
+    table: "first_set",
+    prefix: "first_set",
+    key: "p.policy_no",
+    name: "p.product",
+    region: "e.region",
+    owner: "enterprise_id",
+    columns: &[
+        "policy_no",
+        "product",
+        "kind",
+        "catalogue_year",
+        "insured_amount",
+        "premium",
+        "start_date",
+        "coverage_year",
+    ],
+};
+
+const NUMERIC: &[&str] =
+    &["total_investment", "funding_received", "insured_amount", "premium", "catalogue_year", "coverage_year"];
 
 pub(crate) fn read(c: &Connection, req: &FrameRequest, lookup_limit: usize) -> Result<SubjectFrame, StoreError> {
     let tx = c.unchecked_transaction()?;
@@ -45,18 +97,25 @@ pub(crate) fn read(c: &Connection, req: &FrameRequest, lookup_limit: usize) -> R
             };
             each_subject(&tx, sql, "uscc", region, req.keys.as_deref(), &mut push)?;
         }
-        SubjectKind::Project => {
-            let wanted: Vec<&str> = PROJECT_TEXT
+        SubjectKind::Project | SubjectKind::FirstSet => {
+            let t = if req.subject == SubjectKind::Project { &PROJECT } else { &FIRST_SET };
+            let wanted: Vec<&str> = t
+                .columns
                 .iter()
-                .chain(PROJECT_NUM)
-                .chain(&["start_date"])
                 .copied()
-                .filter(|c| req.paths.iter().any(|p| p == &format!("project.{c}")))
+                .filter(|c| req.paths.iter().any(|p| p == &format!("{}.{c}", t.prefix)))
                 .collect();
             let sql = format!(
-                "SELECT p.id, p.code, p.name, p.region, p.owner_id, e.uscc{} FROM project p \
-                 LEFT JOIN enterprise e ON e.id = p.owner_id WHERE substr(p.region, 1, length(?1)) = ?1",
-                wanted.iter().map(|c| format!(", p.{c}")).collect::<String>()
+                "SELECT p.id, {}, {}, {}, p.{}, e.uscc{} FROM {} p \
+                 LEFT JOIN enterprise e ON e.id = p.{} WHERE substr({}, 1, length(?1)) = ?1",
+                t.key,
+                t.name,
+                t.region,
+                t.owner,
+                wanted.iter().map(|c| format!(", p.{c}")).collect::<String>(),
+                t.table,
+                t.owner,
+                t.region
             );
             let mut values: Vec<Vec<rusqlite::types::Value>> = vec![Vec::new(); wanted.len()];
             let mut push = |r: &rusqlite::Row<'_>| -> rusqlite::Result<()> {
@@ -71,9 +130,9 @@ pub(crate) fn read(c: &Connection, req: &FrameRequest, lookup_limit: usize) -> R
                 }
                 Ok(())
             };
-            each_subject(&tx, &sql, "p.code", region, req.keys.as_deref(), &mut push)?;
+            each_subject(&tx, &sql, t.key, region, req.keys.as_deref(), &mut push)?;
             for (name, vals) in wanted.iter().zip(values) {
-                project_columns.push((format!("project.{name}"), project_column(name, vals)));
+                project_columns.push((format!("{}.{name}", t.prefix), owned_column(name, vals)));
             }
         }
     }
@@ -271,7 +330,7 @@ fn each_subject(
     Ok(())
 }
 
-fn project_column(name: &str, values: Vec<rusqlite::types::Value>) -> Column {
+fn owned_column(name: &str, values: Vec<rusqlite::types::Value>) -> Column {
     use rusqlite::types::Value as V;
     let text = |v: V| match v {
         V::Text(s) => Some(s),
@@ -280,7 +339,7 @@ fn project_column(name: &str, values: Vec<rusqlite::types::Value>) -> Column {
         _ => None,
     };
     match name {
-        "total_investment" | "funding_received" => Column::Num(
+        n if NUMERIC.contains(&n) => Column::Num(
             values
                 .into_iter()
                 .map(|v| match v {

@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0006_chain_members.sql"),
     include_str!("../../migrations/0007_enterprise_year.sql"),
     include_str!("../../migrations/0008_policy_runs.sql"),
+    include_str!("../../migrations/0009_first_sets.sql"),
 ];
 
 const DEFAULT_PAGE: u32 = 50;

@@ -21,11 +21,7 @@ pub(crate) fn today() -> i32 {
 }
 
 pub(crate) fn subject_label(p: &Policy) -> &'static str {
-    if p.subject == Subject::Project {
-        "项目"
-    } else {
-        "企业"
-    }
+    p.subject.label()
 }
 
 pub(crate) fn validity(p: &Policy) -> String {

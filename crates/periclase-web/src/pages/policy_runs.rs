@@ -9,7 +9,7 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup, PreEscaped};
 use periclase_auth::Role;
-use periclase_domain::frame::{FrameRequest, SubjectKind};
+use periclase_domain::frame::FrameRequest;
 use periclase_domain::policy_run::SavedRun;
 use periclase_domain::{RegionTable, Value};
 use periclase_policy::engine::{show_money, show_scalar};
@@ -356,13 +356,13 @@ pub async fn sandbox(
             Err(e) => error = Some(e),
             Ok(scenario) => {
                 let store = state.store.clone();
-                let kind =
-                    if base.subject == Subject::Project { SubjectKind::Project } else { SubjectKind::Enterprise };
+                let kind = base.subject.kind();
                 let mut paths = fields_of([base, &scenario].into_iter());
-                paths.push(
-                    if kind == SubjectKind::Project { "project.chain_node" } else { "enterprise.chain_nodes" }.into(),
-                );
-                paths.dedup();
+                let node =
+                    if base.subject == Subject::Project { "project.chain_node" } else { "enterprise.chain_nodes" };
+                if !paths.iter().any(|p| p == node) {
+                    paths.push(node.into());
+                }
                 let region = Some(region.clone()).filter(|r| !r.is_empty());
                 let subjects = tokio::task::spawn_blocking(move || {
                     store.subject_frame(&FrameRequest { subject: kind, paths, year: None, region, keys: None })
