@@ -22,18 +22,52 @@ pub enum Scalar {
 }
 
 /// What expressions read besides the frame.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Env<'a> {
     pub frame: &'a Frame,
     pub params: &'a HashMap<String, Scalar>,
     /// The evaluation date (day number): `years_since` counts to it.
     pub today: i32,
+    /// The frame rows evaluated (all of them, or one thread's share).
+    pub rows: std::ops::Range<usize>,
+    /// Numeric columns already in evaluation form ([`Numbers`]); others are converted
+    /// where they are read.
+    pub numbers: Option<&'a Numbers>,
+}
+
+impl<'a> Env<'a> {
+    /// Every row of `frame`.
+    pub fn new(frame: &'a Frame, params: &'a HashMap<String, Scalar>, today: i32) -> Env<'a> {
+        Env { frame, params, today, rows: 0..frame.len, numbers: None }
+    }
+}
+
+/// A frame's numeric columns with unknown values as NaN, converted once for a whole batch
+/// (every policy, every reference) instead of at each reference.
+#[derive(Debug, Default)]
+pub struct Numbers(HashMap<String, Vec<f64>>);
+
+impl Numbers {
+    /// The numeric columns of `frame` among `paths`.
+    pub fn of(frame: &Frame, paths: &[String]) -> Numbers {
+        Numbers(
+            paths
+                .iter()
+                .filter_map(|p| match frame.columns.get(p) {
+                    Some(Column::Num(v)) => Some((p.clone(), v.iter().map(|x| x.unwrap_or(f64::NAN)).collect())),
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
 }
 
 /// An evaluated expression: a column, or one value for every row.
 #[derive(Debug, Clone)]
 pub enum Out<'a> {
-    Num(Cow<'a, [Option<f64>]>),
+    /// NaN marks an unknown value: arithmetic then carries it without a branch per row
+    /// (figures are never NaN: the registries accept numbers only).
+    Num(Cow<'a, [f64]>),
     NumAll(Option<f64>),
     Bool(Cow<'a, [Option<bool>]>),
     BoolAll(Option<bool>),
@@ -48,7 +82,7 @@ pub enum Out<'a> {
 impl Out<'_> {
     fn num(&self, i: usize) -> Option<f64> {
         match self {
-            Out::Num(v) => v[i],
+            Out::Num(v) => Some(v[i]).filter(|x| !x.is_nan()),
             Out::NumAll(x) => *x,
             _ => None,
         }
@@ -93,7 +127,7 @@ impl Out<'_> {
 }
 
 pub fn eval<'a>(e: &Expr, env: &Env<'a>) -> Out<'a> {
-    let n = env.frame.len;
+    let n = env.rows.len();
     match &e.kind {
         ExprKind::Num(x) => Out::NumAll(Some(*x)),
         ExprKind::Str(s) => Out::TextAll(Some(s.clone())),
@@ -118,9 +152,23 @@ pub fn eval<'a>(e: &Expr, env: &Env<'a>) -> Out<'a> {
                 Out::Bool((0..n).map(|i| c.bool(i).and_then(|c| if c { yes.bool(i) } else { no.bool(i) })).collect())
             } else if let (Out::Bool(c), NumView::All(y), NumView::Col(o)) = (&c, num_view(&yes), num_view(&no)) {
                 // The shape of scoring tables: `ratio >= x ? points : (next rung)`.
-                Out::Num(c.iter().zip(o).map(|(c, o)| c.and_then(|c| if c { y } else { *o })).collect())
+                let y = y.unwrap_or(f64::NAN);
+                Out::Num(
+                    c.iter()
+                        .zip(o.iter())
+                        .map(|(c, o)| match c {
+                            Some(true) => y,
+                            Some(false) => *o,
+                            None => f64::NAN,
+                        })
+                        .collect(),
+                )
             } else {
-                Out::Num((0..n).map(|i| c.bool(i).and_then(|c| if c { yes.num(i) } else { no.num(i) })).collect())
+                Out::Num(
+                    (0..n)
+                        .map(|i| c.bool(i).and_then(|c| if c { yes.num(i) } else { no.num(i) }).unwrap_or(f64::NAN))
+                        .collect(),
+                )
             }
         }
         ExprKind::Call(name, args) => call(name, args, env),
@@ -146,12 +194,17 @@ fn path_value<'a>(path: &[String], env: &Env<'a>) -> Out<'a> {
             None => Out::NumAll(None),
         };
     }
-    match env.frame.columns.get(&path.join(".")) {
-        Some(Column::Num(v)) => Out::Num(Cow::Borrowed(v)),
-        Some(Column::Text(v)) => Out::Text(v),
-        Some(Column::Bool(v)) => Out::Bool(Cow::Borrowed(v)),
-        Some(Column::Date(v)) => Out::Date(v),
-        Some(Column::List(v)) => Out::List(v),
+    let r = env.rows.clone();
+    let key = path.join(".");
+    if let Some(v) = env.numbers.and_then(|n| n.0.get(&key)) {
+        return Out::Num(Cow::Borrowed(&v[r]));
+    }
+    match env.frame.columns.get(&key) {
+        Some(Column::Num(v)) => Out::Num(v[r].iter().map(|x| x.unwrap_or(f64::NAN)).collect()),
+        Some(Column::Text(v)) => Out::Text(&v[r]),
+        Some(Column::Bool(v)) => Out::Bool(Cow::Borrowed(&v[r])),
+        Some(Column::Date(v)) => Out::Date(&v[r]),
+        Some(Column::List(v)) => Out::List(&v[r]),
         // A field the data source did not supply is unknown for every row.
         None => Out::NumAll(None),
     }
@@ -167,7 +220,7 @@ fn map_bool<'a>(a: Out<'a>, n: usize, f: impl Fn(Option<bool>) -> Option<bool>) 
 fn map_num<'a>(a: Out<'a>, n: usize, f: impl Fn(Option<f64>) -> Option<f64>) -> Out<'a> {
     match a {
         Out::NumAll(x) => Out::NumAll(f(x)),
-        other => Out::Num((0..n).map(|i| f(other.num(i))).collect()),
+        other => Out::Num((0..n).map(|i| f(other.num(i)).unwrap_or(f64::NAN)).collect()),
     }
 }
 
@@ -185,6 +238,11 @@ fn or(a: Option<bool>, b: Option<bool>) -> Option<bool> {
         (Some(false), Some(false)) => Some(false),
         _ => None,
     }
+}
+
+/// Equal to a relative 1e-12: far below any figure's precision, far above binary rounding.
+fn near(x: f64, y: f64) -> bool {
+    x == y || (x - y).abs() <= 1e-12 * x.abs().max(y.abs())
 }
 
 fn compare<T: PartialOrd>(op: BinOp, a: T, b: T) -> bool {
@@ -214,7 +272,7 @@ fn arith(op: BinOp, a: f64, b: f64) -> Option<f64> {
 
 /// A numeric operand seen once, so the loops below run over plain slices.
 enum NumView<'x> {
-    Col(&'x [Option<f64>]),
+    Col(&'x [f64]),
     All(Option<f64>),
 }
 
@@ -226,29 +284,29 @@ fn num_view<'x>(o: &'x Out<'_>) -> NumView<'x> {
     }
 }
 
-/// `f` over two numeric operands, row by row; unknown if either is.
-fn zip_num<T: Clone>(a: &Out<'_>, b: &Out<'_>, n: usize, f: impl Fn(f64, f64) -> Option<T>) -> Vec<Option<T>> {
+/// Arithmetic row by row; NaN (unknown) in, NaN out — `f` itself returns NaN for what is
+/// undefined (division by zero).
+fn num_out<'a>(a: &Out<'_>, b: &Out<'_>, n: usize, f: impl Fn(f64, f64) -> f64) -> Out<'a> {
+    let f = |x: f64, y: f64| -> f64 { f(x, y) };
     match (num_view(a), num_view(b)) {
-        (NumView::Col(x), NumView::Col(y)) => x.iter().zip(y).map(|(x, y)| f((*x)?, (*y)?)).collect(),
-        (NumView::Col(x), NumView::All(Some(y))) => x.iter().map(|x| f((*x)?, y)).collect(),
-        (NumView::All(Some(x)), NumView::Col(y)) => y.iter().map(|y| f(x, (*y)?)).collect(),
-        (NumView::All(Some(x)), NumView::All(Some(y))) => vec![f(x, y); n],
-        _ => vec![None; n],
+        (NumView::All(x), NumView::All(y)) => Out::NumAll(x.zip(y).map(|(x, y)| f(x, y)).filter(|v| !v.is_nan())),
+        (NumView::Col(x), NumView::Col(y)) => Out::Num(x.iter().zip(y).map(|(x, y)| f(*x, *y)).collect()),
+        (NumView::Col(x), NumView::All(Some(y))) => Out::Num(x.iter().map(|x| f(*x, y)).collect()),
+        (NumView::All(Some(x)), NumView::Col(y)) => Out::Num(y.iter().map(|y| f(x, *y)).collect()),
+        _ => Out::Num(vec![f64::NAN; n].into()),
     }
 }
 
-fn num_out<'a>(a: &Out<'_>, b: &Out<'_>, n: usize, f: impl Fn(f64, f64) -> Option<f64>) -> Out<'a> {
-    if let (Out::NumAll(x), Out::NumAll(y)) = (a, b) {
-        return Out::NumAll(x.zip(*y).and_then(|(x, y)| f(x, y)));
-    }
-    Out::Num(Cow::Owned(zip_num(a, b, n, f)))
-}
-
+/// A comparison row by row; unknown if either side is.
 fn cmp_out<'a>(a: &Out<'_>, b: &Out<'_>, n: usize, f: impl Fn(f64, f64) -> bool) -> Out<'a> {
-    if let (Out::NumAll(x), Out::NumAll(y)) = (a, b) {
-        return Out::BoolAll(x.zip(*y).map(|(x, y)| f(x, y)));
+    let g = |x: f64, y: f64| -> Option<bool> { (!x.is_nan() && !y.is_nan()).then(|| f(x, y)) };
+    match (num_view(a), num_view(b)) {
+        (NumView::All(x), NumView::All(y)) => Out::BoolAll(x.zip(y).and_then(|(x, y)| g(x, y))),
+        (NumView::Col(x), NumView::Col(y)) => Out::Bool(x.iter().zip(y).map(|(x, y)| g(*x, *y)).collect()),
+        (NumView::Col(x), NumView::All(Some(y))) => Out::Bool(x.iter().map(|x| g(*x, y)).collect()),
+        (NumView::All(Some(x)), NumView::Col(y)) => Out::Bool(y.iter().map(|y| g(x, *y)).collect()),
+        _ => Out::Bool(vec![None; n].into()),
     }
-    Out::Bool(Cow::Owned(zip_num(a, b, n, |x, y| Some(f(x, y)))))
 }
 
 fn binary<'a>(op: BinOp, a: Out<'a>, b: Out<'a>, n: usize) -> Out<'a> {
@@ -262,10 +320,10 @@ fn binary<'a>(op: BinOp, a: Out<'a>, b: Out<'a>, n: usize) -> Out<'a> {
                 _ => Out::Bool((0..n).map(|i| f(a.bool(i), b.bool(i))).collect()),
             }
         }
-        BinOp::Add => num_out(&a, &b, n, |x, y| Some(x + y)),
-        BinOp::Sub => num_out(&a, &b, n, |x, y| Some(x - y)),
-        BinOp::Mul => num_out(&a, &b, n, |x, y| Some(x * y)),
-        BinOp::Div | BinOp::Rem => num_out(&a, &b, n, |x, y| arith(op, x, y)),
+        BinOp::Add => num_out(&a, &b, n, |x, y| x + y),
+        BinOp::Sub => num_out(&a, &b, n, |x, y| x - y),
+        BinOp::Mul => num_out(&a, &b, n, |x, y| x * y),
+        BinOp::Div | BinOp::Rem => num_out(&a, &b, n, |x, y| arith(op, x, y).unwrap_or(f64::NAN)),
         BinOp::In => Out::Bool(
             (0..n)
                 .map(|i| {
@@ -274,13 +332,16 @@ fn binary<'a>(op: BinOp, a: Out<'a>, b: Out<'a>, n: usize) -> Out<'a> {
                 })
                 .collect(),
         ),
+        // Figures are decimals: 34.9 / 698 is 0.05 to an official, 0.049999999999999996 in
+        // binary. Values within a relative 1e-12 of each other compare as equal, so a ratio
+        // exactly at its threshold meets it.
         _ if is(&a, |o| matches!(o, Out::Num(_) | Out::NumAll(_))) => match op {
-            BinOp::Eq => cmp_out(&a, &b, n, |x, y| x == y),
-            BinOp::Ne => cmp_out(&a, &b, n, |x, y| x != y),
-            BinOp::Lt => cmp_out(&a, &b, n, |x, y| x < y),
-            BinOp::Le => cmp_out(&a, &b, n, |x, y| x <= y),
-            BinOp::Gt => cmp_out(&a, &b, n, |x, y| x > y),
-            _ => cmp_out(&a, &b, n, |x, y| x >= y),
+            BinOp::Eq => cmp_out(&a, &b, n, near),
+            BinOp::Ne => cmp_out(&a, &b, n, |x, y| !near(x, y)),
+            BinOp::Lt => cmp_out(&a, &b, n, |x, y| x < y && !near(x, y)),
+            BinOp::Le => cmp_out(&a, &b, n, |x, y| x <= y || near(x, y)),
+            BinOp::Gt => cmp_out(&a, &b, n, |x, y| x > y && !near(x, y)),
+            _ => cmp_out(&a, &b, n, |x, y| x >= y || near(x, y)),
         },
         _ => {
             if is(&a, |o| matches!(o, Out::Date(_) | Out::DateAll(_))) {
@@ -295,7 +356,7 @@ fn binary<'a>(op: BinOp, a: Out<'a>, b: Out<'a>, n: usize) -> Out<'a> {
 }
 
 fn call<'a>(name: &str, args: &[Expr], env: &Env<'a>) -> Out<'a> {
-    let n = env.frame.len;
+    let n = env.rows.len();
     match name {
         "has" => {
             let ExprKind::Path(path) = &args[0].kind else { return Out::BoolAll(Some(false)) };
@@ -303,7 +364,7 @@ fn call<'a>(name: &str, args: &[Expr], env: &Env<'a>) -> Out<'a> {
                 return Out::BoolAll(Some(env.params.contains_key(&path[1..].join("."))));
             }
             match env.frame.columns.get(&path.join(".")) {
-                Some(c) => Out::Bool((0..n).map(|i| Some(c.known(i))).collect()),
+                Some(c) => Out::Bool(env.rows.clone().map(|i| Some(c.known(i))).collect()),
                 None => Out::BoolAll(Some(false)),
             }
         }
@@ -312,8 +373,8 @@ fn call<'a>(name: &str, args: &[Expr], env: &Env<'a>) -> Out<'a> {
             Out::Num(
                 (0..n)
                     .map(|i| match &a {
-                        Out::List(_) | Out::ListAll(_) => a.list(i).map(|l| l.len() as f64),
-                        _ => a.text(i).map(|t| t.chars().count() as f64),
+                        Out::List(_) | Out::ListAll(_) => a.list(i).map_or(f64::NAN, |l| l.len() as f64),
+                        _ => a.text(i).map_or(f64::NAN, |t| t.chars().count() as f64),
                     })
                     .collect(),
             )
@@ -325,15 +386,21 @@ fn call<'a>(name: &str, args: &[Expr], env: &Env<'a>) -> Out<'a> {
                 (0..n)
                     .map(|i| {
                         let mut values = outs.iter().map(|o| o.num(i));
-                        let first = values.next()??;
-                        values.try_fold(first, |acc, x| Some(pick(acc, x?)))
+                        let first = values.next().flatten();
+                        first.and_then(|f| values.try_fold(f, |acc, x| Some(pick(acc, x?)))).unwrap_or(f64::NAN)
                     })
                     .collect(),
             )
         }
         "years_since" => {
             let a = eval(&args[0], env);
-            Out::Num((0..n).map(|i| a.date(i).map(|d| crate::date::whole_years(d, env.today))).collect())
+            // The evaluation date's calendar parts once, not per row.
+            let (ty, tm, td) = crate::date::civil(env.today);
+            let years = |d: i32| {
+                let (y, m, dd) = crate::date::civil(d);
+                f64::from(ty - y - i32::from((tm, td) < (m, dd)))
+            };
+            Out::Num((0..n).map(|i| a.date(i).map_or(f64::NAN, years)).collect())
         }
         "date" => match &args[0].kind {
             ExprKind::Str(s) => Out::DateAll(crate::date::parse(s)),
@@ -359,7 +426,7 @@ mod tests {
     fn run(src: &str) -> Vec<Option<bool>> {
         let f = frame();
         let params = HashMap::from([("rate".to_string(), Scalar::Num(0.03))]);
-        let env = Env { frame: &f, params: &params, today: crate::date::parse("2025-06-30").unwrap() };
+        let env = Env::new(&f, &params, crate::date::parse("2025-06-30").unwrap());
         let out = eval(&parse(src).unwrap(), &env);
         (0..3).map(|i| out.bool(i)).collect()
     }
@@ -396,5 +463,11 @@ mod tests {
         // Division by zero is unknown.
         assert_eq!(run("enterprise.rd_spend / 0 > 1"), [None, None, None]);
         assert_eq!(run("min(enterprise.revenue, 200) == 200"), [Some(true), None, Some(false)]);
+        // A ratio exactly at its threshold meets it, whatever binary rounding says
+        // (34.9 / 698 = 0.049999999999999996 in f64).
+        assert_eq!(run("34.9 / 698 >= 0.05"), [Some(true); 3]);
+        assert_eq!(run("34.9 / 698 < 0.05"), [Some(false); 3]);
+        assert_eq!(run("0.1 + 0.2 == 0.3"), [Some(true); 3]);
+        assert_eq!(run("0.3 > 0.1 + 0.2"), [Some(false); 3]);
     }
 }

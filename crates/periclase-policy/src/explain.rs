@@ -50,7 +50,7 @@ pub fn apply_stacking(policies: &[&Policy], explanations: &mut [Explanation]) {
 pub fn explain(policy: &Policy, schema: &Schema, frame: &Frame, row: usize, day: i32) -> Explanation {
     let batch = evaluate(policy, frame, day);
     let params = policy.params_at(day);
-    let env = Env { frame, params: &params, today: day };
+    let env = Env::new(frame, &params, day);
     let conditions = policy
         .conditions
         .iter()

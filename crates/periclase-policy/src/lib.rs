@@ -17,7 +17,7 @@ pub mod simulate;
 pub mod stacking;
 pub mod testcase;
 
-pub use engine::{evaluate, Batch, Eligibility, Missing};
+pub use engine::{evaluate, evaluate_all, Batch, Eligibility, Missing};
 pub use eval::{Column, Env, Frame, Scalar};
 pub use explain::{apply_stacking, explain, render, Explanation};
 pub use policy::{load, Category, Policy, PolicyError, Subject};

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use periclase_domain::frame::{FrameRequest, SubjectFrame};
 use periclase_domain::policy_run::{PolicyRunRecord, RunLineRecord};
 
-use crate::engine::{evaluate, missing, show_money, Batch, Eligibility};
+use crate::engine::{evaluate_all, missing, show_money, Batch, Eligibility};
 use crate::policy::{Policy, Subject};
 use crate::schema::Schema;
 use crate::stacking::superseded;
@@ -65,7 +65,7 @@ pub fn run(
     for (subject, frame) in SUBJECTS.into_iter().zip(frames) {
         let chosen: Vec<&Policy> =
             policies.iter().copied().filter(|p| p.subject == subject && p.in_force(day)).collect();
-        let batches: Vec<Batch> = chosen.iter().map(|p| evaluate(p, &frame.frame, day)).collect();
+        let batches: Vec<Batch> = evaluate_all(&chosen, &frame.frame, day);
         let mut totals: Vec<PolicyTotals> = chosen
             .iter()
             .map(|p| PolicyTotals {
