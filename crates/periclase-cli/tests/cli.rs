@@ -770,6 +770,20 @@ fn policy_commands_check_test_and_explain() {
     assert!(sheet.height() > 1);
     let runs = text(&env.run(&["policy", "runs"]));
     assert_eq!(runs.lines().count(), 3, "{runs}");
+    // One chain only: the magnesite chain's enterprises and projects.
+    let chain = run(&["--chain", "magnesia"]);
+    assert!(chain.contains("已存档为第 4 次运行"), "{chain}");
+    let counts = |t: &str| -> Vec<u64> {
+        let line = t.lines().next().unwrap();
+        line.split(['，', '、'])
+            .filter_map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>().parse().ok())
+            .collect()
+    };
+    let (all, only) = (counts(&first), counts(&chain));
+    assert!(only[2] < all[2] && only[3] < all[3], "fewer enterprises and projects: {first} / {chain}");
+    assert!(text(&env.run(&["policy", "runs"])).contains("产业链 magnesia"));
+    let bad = env.run(&["policy", "run", "--chain", "铝"]);
+    assert!(text(&bad).contains("没有产业链「铝」"), "{}", text(&bad));
 
     // The sandbox: a higher rate under a budget, and a refused change.
     let out = env.run(&[

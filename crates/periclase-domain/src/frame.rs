@@ -61,6 +61,41 @@ impl Frame {
     }
 }
 
+/// The items of `v` whose flag in `keep` is true, in order.
+fn keep_rows<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut flags = keep.iter();
+    v.retain(|_| flags.next().copied().unwrap_or(false));
+}
+
+impl Column {
+    /// The rows whose `keep` is true, in order.
+    pub fn retain(&mut self, keep: &[bool]) {
+        match self {
+            Column::Num(v) => keep_rows(v, keep),
+            Column::Text(v) => keep_rows(v, keep),
+            Column::Bool(v) => keep_rows(v, keep),
+            Column::Date(v) => keep_rows(v, keep),
+            Column::List(v) => keep_rows(v, keep),
+        }
+    }
+}
+
+impl SubjectFrame {
+    /// Keeps the subjects whose `keep` is true (one flag per row), every column alike.
+    pub fn retain(&mut self, keep: &[bool]) {
+        assert_eq!(keep.len(), self.frame.len, "one flag per row");
+        keep_rows(&mut self.ids, keep);
+        keep_rows(&mut self.keys, keep);
+        keep_rows(&mut self.names, keep);
+        keep_rows(&mut self.regions, keep);
+        keep_rows(&mut self.owners, keep);
+        for c in self.frame.columns.values_mut() {
+            c.retain(keep);
+        }
+        self.frame.len = self.ids.len();
+    }
+}
+
 /// Whom a policy evaluates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubjectKind {

@@ -25,6 +25,8 @@ pub struct PolicyRunRecord {
     pub data_year: Option<i64>,
     /// Region prefix the run covered ("" for all).
     pub region: String,
+    /// Industry chain the run covered ("" for all).
+    pub chain: String,
     /// (policy id, version) in evaluation order.
     pub policies: Vec<(String, u32)>,
     /// Per-policy counts and totals, JSON.
@@ -43,6 +45,7 @@ pub struct StoredRun {
     pub eval_date: String,
     pub data_year: Option<i64>,
     pub region: String,
+    pub chain: String,
     pub policies: String,
     pub totals_json: String,
     pub granted: bool,

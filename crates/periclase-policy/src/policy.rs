@@ -139,6 +139,15 @@ pub struct Policy {
     pub params: Vec<Param>,
     pub conditions: Vec<Condition>,
     pub amount: Option<Amount>,
+    /// What the policy says happens when the money asked for exceeds its budget.
+    pub budget: Option<Budget>,
+}
+
+/// A policy's budget (万元, when fixed in the policy) and how it is shared when exceeded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budget {
+    pub amount: Option<f64>,
+    pub rule: crate::simulate::BudgetRule,
 }
 
 impl Policy {
@@ -192,6 +201,14 @@ struct RawPolicy {
     #[serde(default)]
     conditions: Vec<RawCondition>,
     amount: Option<RawAmount>,
+    budget: Option<RawBudget>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBudget {
+    amount: Option<f64>,
+    rule: crate::simulate::BudgetRule,
 }
 
 fn one() -> u32 {
@@ -393,6 +410,7 @@ pub fn load(file: &str, text: &str, schema: &Schema) -> Result<Policy, PolicyErr
         params,
         conditions,
         amount,
+        budget: raw.budget.map(|b| Budget { amount: b.amount, rule: b.rule }),
     })
 }
 
@@ -428,6 +446,15 @@ mod tests {
         let e = load_with("[params.rate]\nlabel = \"r\"\nvalues = [{ from = \"2024-02-30\", value = 1 }]\n[[conditions]]\nid = \"a\"\nlabel = \"l\"\nclause = \"c\"\nwhen = 'true'\n").unwrap_err();
         assert!(e.to_string().contains("「2024-02-30」不是有效日期"), "{e}");
         assert!(load_with("").unwrap_err().to_string().contains("至少要有一个条件"));
+    }
+
+    #[test]
+    fn a_budget_says_how_it_is_shared() {
+        let when = "[[conditions]]\nid = \"a\"\nlabel = \"l\"\nclause = \"c\"\nwhen = 'true'\n";
+        let p = load_with(&format!("{when}[budget]\namount = 5000\nrule = \"rank\"\n")).unwrap();
+        assert_eq!(p.budget, Some(Budget { amount: Some(5000.0), rule: crate::simulate::BudgetRule::Rank }));
+        let e = load_with(&format!("{when}[budget]\nrule = \"lottery\"\n")).unwrap_err();
+        assert!(e.to_string().contains("lottery"), "{e}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use periclase_domain::frame::{FrameRequest, SubjectFrame};
+use periclase_domain::frame::{Column, FrameRequest, SubjectFrame};
 use periclase_domain::policy_run::{PolicyRunRecord, RunLineRecord};
 
 use crate::engine::{evaluate_all, missing, show_money, Batch, Eligibility};
@@ -147,6 +147,9 @@ pub fn run(
 pub struct BatchSpec<'a> {
     pub policies: Vec<&'a Policy>,
     pub region: Option<String>,
+    /// Only subjects on this industry chain (a template id such as `magnesia`): enterprises
+    /// confirmed on one of its nodes, projects on one of its nodes.
+    pub chain: Option<String>,
     pub year: Option<i64>,
     pub day: i32,
     pub grant: bool,
@@ -176,14 +179,33 @@ pub fn batch<E>(
     let mut frames: [SubjectFrame; 3] = Default::default();
     for (subject, frame) in SUBJECTS.into_iter().zip(frames.iter_mut()) {
         let concerned: Vec<&Policy> = spec.policies.iter().copied().filter(|p| p.subject == subject).collect();
-        if !concerned.is_empty() {
-            *frame = read(&FrameRequest {
-                subject: subject.kind(),
-                paths: fields_of(concerned.into_iter()),
-                year: spec.year,
-                region: spec.region.clone(),
-                keys: None,
-            })?;
+        if concerned.is_empty() {
+            continue;
+        }
+        let mut paths = fields_of(concerned.into_iter());
+        let node_field = if subject == Subject::Project { "project.chain_node" } else { "enterprise.chain_nodes" };
+        if spec.chain.is_some() && !paths.iter().any(|p| p == node_field) {
+            paths.push(node_field.to_string());
+        }
+        *frame = read(&FrameRequest {
+            subject: subject.kind(),
+            paths,
+            year: spec.year,
+            region: spec.region.clone(),
+            keys: None,
+        })?;
+        if let Some(chain) = &spec.chain {
+            let prefix = format!("{chain}/");
+            let keep: Vec<bool> = match frame.frame.columns.get(node_field) {
+                Some(Column::Text(v)) => {
+                    v.iter().map(|n| n.as_deref().is_some_and(|n| n.starts_with(&prefix))).collect()
+                }
+                Some(Column::List(v)) => {
+                    v.iter().map(|l| l.as_ref().is_some_and(|l| l.iter().any(|n| n.starts_with(&prefix)))).collect()
+                }
+                _ => vec![false; frame.frame.len],
+            };
+            frame.retain(&keep);
         }
     }
     let outcome = run(&spec.policies, schema, &frames, spec.day, granted_before);
@@ -192,6 +214,7 @@ pub fn batch<E>(
         eval_date: crate::date::format(spec.day),
         data_year: frames.iter().find_map(|f| f.year),
         region: spec.region.clone().unwrap_or_default(),
+        chain: spec.chain.clone().unwrap_or_default(),
         policies: spec.policies.iter().map(|p| (p.id.clone(), p.version)).collect(),
         totals_json: serde_json::to_string(&outcome.totals).unwrap_or_else(|_| "[]".into()),
         lines: outcome

@@ -13,7 +13,7 @@ use crate::expr::parse;
 use crate::policy::{DatedValue, Policy};
 use crate::schema::{Schema, Ty};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BudgetRule {
     /// Every eligible subject gets the same share of its amount.

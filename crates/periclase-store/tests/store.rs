@@ -856,6 +856,7 @@ fn policy_runs_are_archived_and_the_ledger_never_pays_twice() {
         eval_date: "2025-06-30".into(),
         data_year: Some(2024),
         region: String::new(),
+        chain: String::new(),
         policies: vec![("award".into(), 1)],
         totals_json: "[]".into(),
         lines: vec![line("A", 30.0), line("B", 30.0)],
@@ -863,6 +864,8 @@ fn policy_runs_are_archived_and_the_ledger_never_pays_twice() {
     };
     let SavedRun::New(first) = store.save_policy_run(&preview, &actor).unwrap() else { panic!("a new run") };
     assert_eq!(store.save_policy_run(&preview, &actor).unwrap(), SavedRun::SameAs(first), "an identical preview");
+    let on_a_chain = PolicyRunRecord { chain: "magnesia".into(), ..preview.clone() };
+    assert!(matches!(store.save_policy_run(&on_a_chain, &actor).unwrap(), SavedRun::New(_)), "another scope");
     assert!(store.granted_awards().unwrap().is_empty(), "a preview grants nothing");
 
     let grant = PolicyRunRecord { grant: true, ..preview.clone() };
@@ -873,9 +876,9 @@ fn policy_runs_are_archived_and_the_ledger_never_pays_twice() {
     let err = store.save_policy_run(&again, &actor).unwrap_err();
     assert!(err.to_string().contains("「A」的一次性奖补《award》已入账"), "{err}");
     assert_eq!(store.granted_awards().unwrap().len(), 2);
-    assert_eq!(store.policy_runs(10).unwrap().len(), 2);
     let runs = store.policy_runs(10).unwrap();
-    assert!(runs[0].granted && !runs[1].granted && runs[0].lines == 2);
+    assert_eq!(runs.len(), 3);
+    assert!(runs[0].granted && !runs[1].granted && runs[0].lines == 2 && runs[1].chain == "magnesia");
     assert_eq!(store.policy_run_lines(runs[0].id).unwrap()[0].name, "A示例有限公司");
 
     let raw = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();

@@ -36,6 +36,9 @@ pub enum Command {
         /// 地区代码前缀，如 2103；默认全部
         #[arg(long)]
         region: Option<String>,
+        /// 只计算某条产业链上的企业和项目，如 magnesia
+        #[arg(long)]
+        chain: Option<String>,
         /// 评估日期（决定参数取值），默认今天
         #[arg(long)]
         date: Option<String>,
@@ -68,9 +71,9 @@ pub enum Command {
         /// 预算（万元）
         #[arg(long)]
         budget: Option<f64>,
-        /// 超出预算时：prorate（按比例分配）或 rank（按金额从高到低，额满为止）
-        #[arg(long, default_value = "prorate")]
-        budget_rule: String,
+        /// 超出预算时：prorate（按比例分配）或 rank（按金额从高到低，额满为止）；默认按政策规定
+        #[arg(long)]
+        budget_rule: Option<String>,
         /// 地区代码前缀；默认全部
         #[arg(long)]
         region: Option<String>,
@@ -214,7 +217,16 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
             writeln!(out, "{} 个用例通过，{} 个失败", report.passed, report.failures.len())?;
             Ok(if report.failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        Command::Run { source, policies: ids, region, date: day, year, grant, out: file } => {
+        Command::Run { source, policies: ids, region, chain, date: day, year, grant, out: file } => {
+            let chain = chain
+                .map(|c| {
+                    periclase_domain::ChainSet::embedded().get(&c).map(|c| c.id.clone()).ok_or_else(|| {
+                        let ids: Vec<&str> =
+                            periclase_domain::ChainSet::embedded().chains.iter().map(|c| c.id.as_str()).collect();
+                        anyhow!("没有产业链「{c}」，可选：{}", ids.join("、"))
+                    })
+                })
+                .transpose()?;
             let set = policies(&source, &schema)?;
             let day = eval_day(day)?;
             let chosen: Vec<&Policy> = if ids.is_empty() {
@@ -231,7 +243,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
             }
             let store = super::open_store(config)?;
             let spinner = crate::progress::bar(None, "读取企业、项目数据并计算");
-            let spec = BatchSpec { policies: chosen, region, year, day, grant };
+            let spec = BatchSpec { policies: chosen, region, chain, year, day, grant };
             let (outcome, record, [enterprises, projects, first_sets]) =
                 batch(&spec, &schema, &store.granted_awards()?, |req| store.subject_frame(req))?;
             spinner.finish_and_clear();
@@ -328,10 +340,13 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                 changes.conditions.push((id.trim().to_string(), expr.trim().to_string()));
             }
             let scenario = apply(base, &changes, &schema).map_err(|e| anyhow!(e))?;
-            let rule = match budget_rule.as_str() {
-                "prorate" => BudgetRule::Prorate,
-                "rank" => BudgetRule::Rank,
-                other => bail!("预算规则「{other}」不支持，可选 prorate（按比例）、rank（按金额排序截断）"),
+            // The policy's own budget and rule unless the command gives others.
+            let budget = budget.or(base.budget.and_then(|b| b.amount));
+            let rule = match budget_rule.as_deref() {
+                None => base.budget.map_or(BudgetRule::Prorate, |b| b.rule),
+                Some("prorate") => BudgetRule::Prorate,
+                Some("rank") => BudgetRule::Rank,
+                Some(other) => bail!("预算规则「{other}」不支持，可选 prorate（按比例）、rank（按金额排序截断）"),
             };
             let kind = base.subject.kind();
             let mut paths = fields_of([base, &scenario].into_iter());
@@ -436,7 +451,8 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                     r.created_at,
                     r.actor,
                     r.eval_date,
-                    if r.region.is_empty() { "全部" } else { &r.region },
+                    if r.region.is_empty() { "全部".to_string() } else { r.region.clone() }
+                        + &if r.chain.is_empty() { String::new() } else { format!("，产业链 {}", r.chain) },
                     r.policies,
                     r.lines,
                     if r.granted { "已入账" } else { "预览" }

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0007_enterprise_year.sql"),
     include_str!("../../migrations/0008_policy_runs.sql"),
     include_str!("../../migrations/0009_first_sets.sql"),
+    include_str!("../../migrations/0010_policy_run_chain.sql"),
 ];
 
 const DEFAULT_PAGE: u32 = 50;

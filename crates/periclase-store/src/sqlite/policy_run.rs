@@ -22,6 +22,7 @@ fn fingerprint(run: &PolicyRunRecord) -> String {
     feed(&run.eval_date);
     feed(&run.data_year.map(|y| y.to_string()).unwrap_or_default());
     feed(&run.region);
+    feed(&run.chain);
     for (p, v) in &run.policies {
         feed(&format!("{p}@{v}"));
     }
@@ -49,9 +50,19 @@ pub(crate) fn save(c: &Connection, run: &PolicyRunRecord, actor: &Actor) -> Resu
     }
     let policies = run.policies.iter().map(|(p, v)| format!("{p}@{v}")).collect::<Vec<_>>().join(",");
     tx.execute(
-        "INSERT INTO policy_run (actor, eval_date, data_year, region, policies, totals, granted, fingerprint)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![actor.name, run.eval_date, run.data_year, run.region, policies, run.totals_json, run.grant, print],
+        "INSERT INTO policy_run (actor, eval_date, data_year, region, chain, policies, totals, granted, fingerprint)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            actor.name,
+            run.eval_date,
+            run.data_year,
+            run.region,
+            run.chain,
+            policies,
+            run.totals_json,
+            run.grant,
+            print
+        ],
     )?;
     let id = tx.last_insert_rowid();
     let mut line = tx.prepare_cached(
@@ -110,7 +121,7 @@ pub(crate) fn granted(c: &Connection) -> Result<HashSet<(String, String)>, Store
 pub(crate) fn runs(c: &Connection, limit: u32) -> Result<Vec<StoredRun>, StoreError> {
     let mut st = c.prepare_cached(
         "SELECT r.id, r.created_at, r.actor, r.eval_date, r.data_year, r.region, r.policies, r.totals, r.granted,
-                (SELECT count(*) FROM policy_run_line l WHERE l.run_id = r.id)
+                (SELECT count(*) FROM policy_run_line l WHERE l.run_id = r.id), r.chain
          FROM policy_run r ORDER BY r.id DESC LIMIT ?1",
     )?;
     let runs = st
@@ -126,6 +137,7 @@ pub(crate) fn runs(c: &Connection, limit: u32) -> Result<Vec<StoredRun>, StoreEr
                 totals_json: r.get(7)?,
                 granted: r.get(8)?,
                 lines: r.get::<_, i64>(9)? as u64,
+                chain: r.get(10)?,
             })
         })?
         .collect::<Result<_, _>>()?;

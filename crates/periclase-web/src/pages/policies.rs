@@ -110,6 +110,13 @@ pub async fn show(s: PageSession, Path(id): Path<String>) -> Result<Markup, ApiE
             @if let Some(cap) = &a.cap { p { "上限：" (show_expr(cap, p, &schema)) } }
             @if let Some(floor) = &a.floor { p { "下限：" (show_expr(floor, p, &schema)) } }
         }
+        @if let Some(b) = &p.budget {
+            p {
+                "预算：" @if let Some(x) = b.amount { (show_money(x)) " 万元" } @else { "由当年申报指南确定" }
+                "；超出预算时"
+                @if b.rule == periclase_policy::simulate::BudgetRule::Prorate { "按比例分配" } @else { "按金额从高到低安排，额满为止" }
+            }
+        }
         @if official && !p.params.is_empty() {
             p { a.button href={ "/policies/" (p.id) "/sandbox" } { "政策沙盘：调整参数测算" } }
         }

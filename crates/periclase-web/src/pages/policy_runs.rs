@@ -47,6 +47,10 @@ fn region_within(s: &PageSession, asked: Option<&str>) -> Result<String, ApiErro
     Ok(asked)
 }
 
+fn chain_label(id: &str) -> String {
+    periclase_domain::ChainSet::embedded().get(id).map_or_else(|| id.to_string(), |c| c.name.clone())
+}
+
 fn region_label(code: &str) -> String {
     if code.is_empty() {
         return "全部地区".into();
@@ -74,6 +78,12 @@ pub async fn index(State(state): State<AppState>, s: PageSession) -> Result<Mark
                     @for p in set.policies.iter().filter(|p| !p.self_assessment) { option value=(p.id) { (p.title) } }
                 }
             }
+            label { "产业链"
+                select name="chain" {
+                    option value="" { "不限" }
+                    @for c in &periclase_domain::ChainSet::embedded().chains { option value=(c.id) { (c.name) } }
+                }
+            }
             label { "兑现" select name="grant" { option value="" { "预览（不入账）" } option value="1" { "名单已审定：一次性奖补登记入账" } } }
             button.primary type="submit" { "开始计算" }
         }
@@ -84,7 +94,8 @@ pub async fn index(State(state): State<AppState>, s: PageSession) -> Result<Mark
                 @for r in &runs {
                     tr {
                         td { a href={ "/policy-runs/" (r.id) } { "#" (r.id) } }
-                        td { (r.created_at) } td { (r.actor) } td { (r.eval_date) } td { (region_label(&r.region)) }
+                        td { (r.created_at) } td { (r.actor) } td { (r.eval_date) }
+                        td { (region_label(&r.region)) @if !r.chain.is_empty() { "·" (chain_label(&r.chain)) } }
                         td.num { (r.lines) } td { @if r.granted { "已入账" } @else { "预览" } }
                     }
                 }
@@ -100,6 +111,7 @@ pub struct StartRun {
     region: Option<String>,
     date: Option<String>,
     policy: Option<String>,
+    chain: Option<String>,
     grant: Option<String>,
 }
 
@@ -120,12 +132,22 @@ pub async fn start(
         None => set.policies.iter().filter(|p| !p.self_assessment && p.in_force(day)).collect(),
     };
     let grant = f.grant.as_deref() == Some("1");
+    let chain = match f.chain.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(
+            periclase_domain::ChainSet::embedded()
+                .get(c)
+                .map(|c| c.id.clone())
+                .ok_or_else(|| ApiError::BadRequest(format!("没有产业链「{c}」")))?,
+        ),
+        None => None,
+    };
     let job = state.policy_jobs.start(s.0.principal.account_id);
     let (jobs, store) = (state.policy_jobs.clone(), state.store.clone());
     let actor = Actor::new(s.0.principal.username.clone(), Channel::Ui);
     std::thread::spawn(move || {
         jobs.set(job, JobState::Running { stage: "读取企业、项目数据并计算", started: std::time::Instant::now() });
-        let spec = BatchSpec { policies, region: Some(region).filter(|r| !r.is_empty()), year: None, day, grant };
+        let spec =
+            BatchSpec { policies, region: Some(region).filter(|r| !r.is_empty()), chain, year: None, day, grant };
         let outcome = store.granted_awards().and_then(|granted| {
             let (_, record, _) = batch(&spec, &Schema::standard(), &granted, |req| store.subject_frame(req))?;
             jobs.set(job, JobState::Running { stage: "存档", started: std::time::Instant::now() });
@@ -203,7 +225,7 @@ pub async fn show(
     let granted: f64 = totals.iter().map(|t| t.granted).sum();
     let set = PolicySet::embedded();
     let body = html! {
-        h1 { "第 " (run.id) " 次运行：" (region_label(&run.region)) }
+        h1 { "第 " (run.id) " 次运行：" (region_label(&run.region)) @if !run.chain.is_empty() { "·" (chain_label(&run.chain)) } }
         @if p.same.is_some() { p.alert.warn { "本次计算与这次已存档的运行政策、数据和结果完全相同，未重复存档。" } }
         p {
             "评估日期 " (run.eval_date) "，数据年度 " (run.data_year.map_or_else(|| "无".to_string(), |y| y.to_string()))
@@ -343,11 +365,16 @@ pub async fn sandbox(
             changes.conditions.push((c.id.clone(), text.to_string()));
         }
     }
+    // The policy's own budget and rule unless the form gives others.
     let budget = match q.get("budget").map(|b| b.trim()).filter(|b| !b.is_empty()) {
         Some(b) => Some(b.parse::<f64>().map_err(|_| ApiError::BadRequest(format!("预算「{b}」应为数值（万元）")))?),
-        None => None,
+        None => base.budget.and_then(|b| b.amount),
     };
-    let rule = if q.get("rule").map(String::as_str) == Some("rank") { BudgetRule::Rank } else { BudgetRule::Prorate };
+    let rule = match q.get("rule").map(String::as_str) {
+        Some("rank") => BudgetRule::Rank,
+        Some("prorate") => BudgetRule::Prorate,
+        _ => base.budget.map_or(BudgetRule::Prorate, |b| b.rule),
+    };
     let mut error = None;
     let mut sim = None;
     let computing = q.contains_key("go");
