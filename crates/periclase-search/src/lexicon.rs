@@ -1,0 +1,151 @@
+//! The domain lexicon (`data/lexicon/`): terms the tokenizer keeps whole, and synonym groups
+//! (电熔镁砂 / 电熔MgO / fused magnesia) that search and matching treat as one concept.
+//! Both are data, embedded in the binary; a broken file is reported with its line.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+pub const DOMAIN_WORDS: &str = include_str!("../../../data/lexicon/domain.txt");
+pub const SYNONYMS: &str = include_str!("../../../data/lexicon/synonyms.txt");
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file} 第{line}行：{message}")]
+pub struct LexiconError {
+    pub file: &'static str,
+    pub line: usize,
+    pub message: String,
+}
+
+/// Lower-case ASCII, half-width digits and letters, `_` read as a space: the form every
+/// text and every lexicon entry is compared in.
+pub fn fold(text: &str) -> String {
+    periclase_domain::normalize_cell(text).to_lowercase().replace('_', " ")
+}
+
+#[derive(Debug)]
+pub struct Lexicon {
+    /// Terms kept whole by the tokenizer.
+    pub words: Vec<String>,
+    /// Each group's canonical name (its first entry) and its other surface forms.
+    pub groups: Vec<(String, Vec<String>)>,
+    /// Folded surface form → group.
+    by_surface: HashMap<String, usize>,
+    /// Every surface form, longest match first.
+    matcher: AhoCorasick,
+    surfaces: Vec<usize>,
+}
+
+impl Lexicon {
+    pub fn parse(words: &str, synonyms: &str) -> Result<Lexicon, LexiconError> {
+        let mut out_words = Vec::new();
+        for (i, line) in words.lines().enumerate() {
+            let w = line.trim();
+            if w.is_empty() || w.starts_with('#') {
+                continue;
+            }
+            if w.contains(char::is_whitespace) {
+                return Err(LexiconError {
+                    file: "domain.txt",
+                    line: i + 1,
+                    message: format!("「{w}」：每行只写一个词"),
+                });
+            }
+            out_words.push(w.to_string());
+        }
+        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+        let mut by_surface: HashMap<String, usize> = HashMap::new();
+        for (i, line) in synonyms.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let entries: Vec<&str> = line.split_whitespace().collect();
+            if entries.len() < 2 {
+                return Err(LexiconError {
+                    file: "synonyms.txt",
+                    line: i + 1,
+                    message: format!("「{line}」：一组同义词至少两项，以空格分隔"),
+                });
+            }
+            let group = groups.len();
+            for e in &entries {
+                if let Some(&other) = by_surface.get(&fold(e)) {
+                    return Err(LexiconError {
+                        file: "synonyms.txt",
+                        line: i + 1,
+                        message: format!("「{e}」已在「{}」一组中", groups[other].0),
+                    });
+                }
+                by_surface.insert(fold(e), group);
+            }
+            groups.push((entries[0].to_string(), entries[1..].iter().map(|e| e.replace('_', " ")).collect()));
+        }
+        let mut surfaces: Vec<(String, usize)> = by_surface.iter().map(|(s, g)| (s.clone(), *g)).collect();
+        surfaces.sort();
+        let matcher = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(surfaces.iter().map(|(s, _)| s.as_str()))
+            .map_err(|e| LexiconError { file: "synonyms.txt", line: 0, message: e.to_string() })?;
+        Ok(Lexicon {
+            words: out_words,
+            groups,
+            by_surface,
+            matcher,
+            surfaces: surfaces.into_iter().map(|(_, g)| g).collect(),
+        })
+    }
+
+    /// The shipped lexicon.
+    pub fn embedded() -> &'static Lexicon {
+        static LEX: std::sync::OnceLock<Lexicon> = std::sync::OnceLock::new();
+        LEX.get_or_init(|| Lexicon::parse(DOMAIN_WORDS, SYNONYMS).expect("the shipped lexicon is valid (tested)"))
+    }
+
+    /// The canonical name of the group `term` belongs to, if any.
+    pub fn canonical(&self, term: &str) -> Option<&str> {
+        self.by_surface.get(&fold(term)).map(|&g| self.groups[g].0.as_str())
+    }
+
+    /// Every concept the text names, by any of its surface forms, as (canonical name, the
+    /// form found), in order of appearance: what a match explains as "同义词".
+    pub fn concepts(&self, text: &str) -> Vec<(&str, String)> {
+        let folded = fold(text);
+        let mut out: Vec<(&str, String)> = Vec::new();
+        for m in self.matcher.find_iter(&folded) {
+            let name = self.groups[self.surfaces[m.pattern().as_usize()]].0.as_str();
+            if !out.iter().any(|(n, _)| *n == name) {
+                out.push((name, folded[m.range()].to_string()));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synonyms_name_one_concept_in_any_form() {
+        let lex = Lexicon::embedded();
+        assert_eq!(lex.canonical("电熔MgO"), Some("电熔镁砂"));
+        assert_eq!(lex.canonical("ＦＵＳＥＤ ＭＡＧＮＥＳＩＡ"), Some("电熔镁砂"), "full-width and upper case fold");
+        assert_eq!(lex.canonical("首台（套）"), Some("首台套"));
+        assert_eq!(lex.canonical("镁"), None);
+        let found = lex.concepts("求购电熔MgO及死烧镁砂，用于镁碳砖；了解Pidgeon工艺");
+        let names: Vec<&str> = found.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["电熔镁砂", "重烧镁砂", "皮江法"]);
+        assert_eq!(found[0].1, "电熔mgo");
+    }
+
+    #[test]
+    fn a_broken_lexicon_names_file_and_line() {
+        let e = Lexicon::parse("菱镁\n电熔 镁砂\n", "").unwrap_err();
+        assert_eq!(e.to_string(), "domain.txt 第2行：「电熔 镁砂」：每行只写一个词");
+        let e = Lexicon::parse("", "# 注释\n电熔镁砂 电熔MgO\n烧结镁砂 电熔mgo\n").unwrap_err();
+        assert_eq!(e.to_string(), "synonyms.txt 第3行：「电熔mgo」已在「电熔镁砂」一组中");
+        let e = Lexicon::parse("", "孤词\n").unwrap_err();
+        assert!(e.to_string().starts_with("synonyms.txt 第1行"), "{e}");
+    }
+}
