@@ -39,6 +39,12 @@ pub fn civil(day: i32) -> (i32, u32, u32) {
     (y, m as u32, d as u32)
 }
 
+/// Today's day number (UTC), from the system clock.
+pub fn today() -> i32 {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    (secs / 86_400) as i32
+}
+
 /// `YYYY-MM-DD` of a day number.
 pub fn format(day: i32) -> String {
     let (y, m, d) = civil(day);

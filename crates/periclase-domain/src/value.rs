@@ -124,16 +124,8 @@ pub fn excel_serial_to_date(serial: f64) -> Option<String> {
     if days > 60 {
         days -= 1;
     }
-    // Days since 1899-12-31 → civil date (Howard Hinnant's algorithm from 1970-01-01).
-    let z = days - 25_568 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    // Days since 1899-12-31; day 25,568 is 1970-01-01.
+    let (y, m, d) = crate::day::civil((days - 25_568) as i32);
     Some(format!("{y:04}-{m:02}-{d:02}"))
 }
 

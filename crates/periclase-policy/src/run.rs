@@ -2,10 +2,11 @@
 //! once-only awards checked against the ledger, reduced to the list an official publishes
 //! (eligible and unknown subjects, with amounts and notes) and per-policy totals.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use periclase_domain::frame::{Column, FrameRequest, SubjectFrame};
 use periclase_domain::policy_run::{PolicyRunRecord, RunLineRecord};
+use periclase_domain::Value;
 
 use crate::engine::{evaluate_all, missing, show_money, Batch, Eligibility};
 use crate::policy::{Policy, Subject};
@@ -238,6 +239,30 @@ pub fn batch<E>(
     Ok((outcome, record, counts))
 }
 
+/// The header of a run's list as exported (xlsx, csv).
+pub const LIST_HEADER: [&str; 8] =
+    ["政策", "信用代码/项目编号", "名称", "地区", "结果", "应享金额（万元）", "本次兑现（万元）", "说明"];
+
+/// A run's lines as exported rows, policies by title.
+pub fn list_rows(lines: &[RunLineRecord], set: &crate::PolicySet) -> Vec<Vec<Value>> {
+    let num = |x: Option<f64>| x.map_or(Value::Null, Value::Real);
+    lines
+        .iter()
+        .map(|l| {
+            vec![
+                Value::Text(set.get(&l.policy).map_or(l.policy.clone(), |p| p.title.clone())),
+                Value::Text(l.key.clone()),
+                Value::Text(l.name.clone()),
+                Value::Text(l.region.clone()),
+                Value::Text(if l.result == "eligible" { "符合" } else { "待补充数据" }.into()),
+                num(l.amount),
+                num(l.granted),
+                Value::Text(l.note.clone()),
+            ]
+        })
+        .collect()
+}
+
 /// Per-policy totals as text lines, for the CLI summary.
 pub fn summary_lines(totals: &[PolicyTotals]) -> Vec<String> {
     totals
@@ -258,11 +283,6 @@ pub fn summary_lines(totals: &[PolicyTotals]) -> Vec<String> {
             )
         })
         .collect()
-}
-
-/// Lines keyed by (policy, key), for comparing two runs.
-pub fn index(lines: &[RunLine]) -> HashMap<(&str, &str), &RunLine> {
-    lines.iter().map(|l| ((l.policy.as_str(), l.key.as_str()), l)).collect()
 }
 
 #[cfg(test)]

@@ -9,8 +9,7 @@ use std::process::ExitCode;
 use anyhow::{anyhow, bail, Context};
 use periclase_domain::frame::FrameRequest;
 use periclase_domain::policy_run::SavedRun;
-use periclase_domain::Value;
-use periclase_policy::run::{batch, fields_of, BatchSpec};
+use periclase_policy::run::{batch, fields_of, list_rows, BatchSpec, LIST_HEADER};
 use periclase_policy::set::{EMBEDDED, EMBEDDED_TESTS};
 use periclase_policy::{apply_stacking, date, explain, render, testcase, Policy, PolicySet, Scalar, Schema, Subject};
 use periclase_store::Store;
@@ -155,15 +154,10 @@ fn policies(source: &Source, schema: &Schema) -> anyhow::Result<PolicySet> {
     })
 }
 
-fn today() -> i32 {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    (secs / 86_400) as i32
-}
-
 fn eval_day(text: Option<String>) -> anyhow::Result<i32> {
     match text {
         Some(d) => date::parse(&d).ok_or_else(|| anyhow!("日期「{d}」无效，应写作 2025-06-30")),
-        None => Ok(today()),
+        None => Ok(date::today()),
     }
 }
 
@@ -279,35 +273,8 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                     .unwrap_or("")
                     .parse()
                     .map_err(|e: String| anyhow!("{e}"))?;
-                let rows: Vec<Vec<Value>> = record
-                    .lines
-                    .iter()
-                    .map(|l| {
-                        let title = set.get(&l.policy).map_or(l.policy.clone(), |p| p.title.clone());
-                        let num = |x: Option<f64>| x.map_or(Value::Null, Value::Real);
-                        vec![
-                            Value::Text(title),
-                            Value::Text(l.key.clone()),
-                            Value::Text(l.name.clone()),
-                            Value::Text(l.region.clone()),
-                            Value::Text(if l.result == "eligible" { "符合" } else { "待补充数据" }.into()),
-                            num(l.amount),
-                            num(l.granted),
-                            Value::Text(l.note.clone()),
-                        ]
-                    })
-                    .collect();
-                let header = [
-                    "政策",
-                    "信用代码/项目编号",
-                    "名称",
-                    "地区",
-                    "结果",
-                    "应享金额（万元）",
-                    "本次兑现（万元）",
-                    "说明",
-                ];
-                let n = periclase_io::write_table(&file, format, "免申即享名单", &header, &rows)?;
+                let rows = list_rows(&record.lines, &set);
+                let n = periclase_io::write_table(&file, format, "免申即享名单", &LIST_HEADER, &rows)?;
                 writeln!(out, "名单 {n} 行，已写入 {}", file.display())?;
             }
             Ok(ExitCode::SUCCESS)

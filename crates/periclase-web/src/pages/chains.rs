@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use axum::extract::{Form, Path, Query, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use periclase_chain::findings::{pct, wan};
@@ -328,24 +327,8 @@ pub async fn targets_xlsx(
     let a = &view.analysis;
     let list = targets(chain, &facts, &prepared, a);
     let table = periclase_chain::report::targets(&chain.name, &list);
-    let internal = |e: &dyn std::fmt::Display| ApiError::Internal(e.to_string());
-    let dir = super::transfer::upload_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| internal(&e))?;
-    let path = dir.join(format!("targets-{}.xlsx", periclase_auth::token::new_token()));
-    let written =
-        periclase_io::write_table(&path, periclase_io::Format::Xlsx, &table.title, &table.header, &table.rows);
-    let bytes = written.map_err(|e| internal(&e)).and_then(|_| std::fs::read(&path).map_err(|e| internal(&e)));
-    let _ = std::fs::remove_file(&path);
-    let bytes = bytes?;
     let name = format!("targets-{}-{}.xlsx", chain.id, a.area.region);
-    Ok((
-        [
-            (CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    super::transfer::xlsx_download(&table.title, &table.header, &table.rows, &name)
 }
 
 #[derive(Debug, Deserialize)]

@@ -15,15 +15,6 @@ use serde::Deserialize;
 use super::{layout as page_layout, PageSession};
 use crate::{ApiError, AppState};
 
-pub(crate) fn today() -> i32 {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    (secs / 86_400) as i32
-}
-
-pub(crate) fn subject_label(p: &Policy) -> &'static str {
-    p.subject.label()
-}
-
 pub(crate) fn validity(p: &Policy) -> String {
     format!("{} 至 {}", date::format(p.valid_from), p.valid_to.map_or_else(|| "长期".to_string(), date::format))
 }
@@ -47,7 +38,7 @@ pub async fn index(s: PageSession) -> Result<Markup, ApiError> {
                     tr {
                         td { a href={ "/policies/" (p.id) } { (p.title) } }
                         td { (p.category.label()) }
-                        td { (subject_label(p)) }
+                        td { (p.subject.label()) }
                         td { (p.issuer) }
                         td { (validity(p)) }
                         td {
@@ -75,7 +66,7 @@ pub async fn show(s: PageSession, Path(id): Path<String>) -> Result<Markup, ApiE
                 dt { "发文单位" } dd { (p.issuer) }
                 dt { "依据文件" } dd { (p.document) }
                 dt { "类别" } dd { (p.category.label()) }
-                dt { "对象" } dd { (subject_label(p)) }
+                dt { "对象" } dd { (p.subject.label()) }
                 dt { "有效期" } dd { (validity(p)) }
                 dt { "出处" } dd { (p.source) }
                 @if let Some(url) = &p.url { dt { "链接" } dd { (url) } }
@@ -186,7 +177,7 @@ pub async fn calculator(
     let uscc = whose(&s, q.uscc)?;
     let day = match q.date.as_deref().filter(|d| !d.is_empty()) {
         Some(d) => date::parse(d).ok_or_else(|| ApiError::BadRequest(format!("日期「{d}」无效，应写作 2025-06-30")))?,
-        None => today(),
+        None => date::today(),
     };
     let mut result = None;
     if let Some(uscc) = uscc.clone() {

@@ -5,21 +5,19 @@
 use std::collections::HashMap;
 
 use axum::extract::{Form, Path, Query, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 use periclase_auth::Role;
 use periclase_domain::frame::FrameRequest;
 use periclase_domain::policy_run::SavedRun;
-use periclase_domain::{RegionTable, Value};
+use periclase_domain::RegionTable;
 use periclase_policy::engine::{show_money, show_scalar};
-use periclase_policy::run::{batch, fields_of, BatchSpec, PolicyTotals};
+use periclase_policy::run::{batch, fields_of, list_rows, BatchSpec, PolicyTotals, LIST_HEADER};
 use periclase_policy::simulate::{apply, simulate, BudgetRule, Changes, Group};
 use periclase_policy::{date, PolicySet, Scalar, Schema, Subject, Ty};
 use periclase_store::{Actor, Channel};
 use serde::Deserialize;
 
-use super::policies::today;
 use super::{layout as page_layout, PageSession};
 use crate::charts::bar_chart;
 use crate::policy_jobs::JobState;
@@ -71,7 +69,7 @@ pub async fn index(State(state): State<AppState>, s: PageSession) -> Result<Mark
         form.filters method="post" action="/policy-runs" {
             input type="hidden" name="csrf" value=(s.0.csrf);
             label { "地区代码前缀" input name="region" value=(mine) placeholder="空为全部"; }
-            label { "评估日期" input type="date" name="date" value=(date::format(today())); }
+            label { "评估日期" input type="date" name="date" value=(date::format(date::today())); }
             label { "政策"
                 select name="policy" {
                     option value="" { "全部在有效期内的奖补政策" }
@@ -124,7 +122,7 @@ pub async fn start(
     let region = region_within(&s, f.region.as_deref())?;
     let day = match f.date.as_deref().filter(|d| !d.is_empty()) {
         Some(d) => date::parse(d).ok_or_else(|| ApiError::BadRequest(format!("日期「{d}」无效，应写作 2025-06-30")))?,
-        None => today(),
+        None => date::today(),
     };
     let set = PolicySet::embedded();
     let policies = match f.policy.as_deref().filter(|p| !p.is_empty()) {
@@ -277,51 +275,11 @@ pub async fn list_xlsx(
 ) -> Result<Response, ApiError> {
     run_in_scope(&state, &s, id)?;
     let store = state.store.clone();
-    let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
-        let lines = store.policy_run_lines(id)?;
-        let set = PolicySet::embedded();
-        let num = |x: Option<f64>| x.map_or(Value::Null, Value::Real);
-        let rows: Vec<Vec<Value>> = lines
-            .iter()
-            .map(|l| {
-                vec![
-                    Value::Text(set.get(&l.policy).map_or(l.policy.clone(), |p| p.title.clone())),
-                    Value::Text(l.key.clone()),
-                    Value::Text(l.name.clone()),
-                    Value::Text(l.region.clone()),
-                    Value::Text(if l.result == "eligible" { "符合" } else { "待补充数据" }.into()),
-                    num(l.amount),
-                    num(l.granted),
-                    Value::Text(l.note.clone()),
-                ]
-            })
-            .collect();
-        let dir = tempfile_dir()?;
-        let path = dir.join(format!("run-{id}.xlsx"));
-        let header =
-            ["政策", "信用代码/项目编号", "名称", "地区", "结果", "应享金额（万元）", "本次兑现（万元）", "说明"];
-        periclase_io::write_table(&path, periclase_io::Format::Xlsx, "免申即享名单", &header, &rows)
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        let bytes = std::fs::read(&path).map_err(|e| ApiError::Internal(e.to_string()))?;
-        let _ = std::fs::remove_file(&path);
-        Ok(bytes)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
-    Ok((
-        [
-            (CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (CONTENT_DISPOSITION, format!("attachment; filename=\"policy-run-{id}.xlsx\"")),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
-fn tempfile_dir() -> Result<std::path::PathBuf, ApiError> {
-    let dir = std::env::temp_dir().join("periclase-exports");
-    std::fs::create_dir_all(&dir).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(dir)
+    let lines = tokio::task::spawn_blocking(move || store.policy_run_lines(id))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let rows = list_rows(&lines, PolicySet::embedded());
+    super::transfer::xlsx_download("免申即享名单", &LIST_HEADER, &rows, &format!("policy-run-{id}.xlsx"))
 }
 
 /// 政策沙盘. Query: `p.<param>=value`, `c.<condition>=expression`, `budget`, `rule`, `region`, `date`.
@@ -336,7 +294,7 @@ pub async fn sandbox(
     let schema = Schema::standard();
     let day = match q.get("date").filter(|d| !d.is_empty()) {
         Some(d) => date::parse(d).ok_or_else(|| ApiError::BadRequest(format!("日期「{d}」无效，应写作 2025-06-30")))?,
-        None => today(),
+        None => date::today(),
     };
     let mut changes = Changes::default();
     for param in &base.params {
@@ -481,6 +439,5 @@ fn paired_bars(groups: &[Group], label: &dyn Fn(&str) -> String) -> Markup {
             rect x=(label_w + 60.0) y=(y - 9.0) width="12" height="10" fill="#c55a11" {}
             text x=(label_w + 76.0) y=(y) { "方案" }
         }
-        (PreEscaped(""))
     }
 }

@@ -26,6 +26,33 @@ pub(super) fn upload_dir() -> PathBuf {
     std::env::temp_dir().join("periclase-uploads")
 }
 
+/// A table as an xlsx download: written to a file of its own (a random name, so two
+/// downloads never share one), read back and removed.
+pub(super) fn xlsx_download(
+    title: &str,
+    header: &[&str],
+    rows: &[Vec<periclase_domain::Value>],
+    file_name: &str,
+) -> Result<axum::response::Response, crate::ApiError> {
+    use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+    use axum::response::IntoResponse;
+    let internal = |e: &dyn std::fmt::Display| crate::ApiError::Internal(e.to_string());
+    let dir = upload_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| internal(&e))?;
+    let path = dir.join(format!("download-{}.xlsx", periclase_auth::token::new_token()));
+    let written = periclase_io::write_table(&path, periclase_io::Format::Xlsx, title, header, rows);
+    let bytes = written.map_err(|e| internal(&e)).and_then(|_| std::fs::read(&path).map_err(|e| internal(&e)));
+    let _ = std::fs::remove_file(&path);
+    Ok((
+        [
+            (CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")),
+        ],
+        bytes?,
+    )
+        .into_response())
+}
+
 /// Uploads are named after the session that made them, so only that session can confirm.
 fn upload_path(s: &PageSession, token: &str, ext: &str) -> PathBuf {
     upload_dir().join(format!("{}-{token}.{ext}", &s.0.digest[..16]))
