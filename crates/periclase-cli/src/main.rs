@@ -50,6 +50,11 @@ enum Command {
         #[command(subcommand)]
         command: commands::policy::Command,
     },
+    /// 产需对接：为需求找成果、为成果找需求、为企业找金融产品、为课题找专家；评测匹配质量
+    Match {
+        #[command(subcommand)]
+        command: commands::matching::Command,
+    },
     /// 校验统一社会信用代码
     ValidateUscc(commands::uscc::Args),
     /// 列出所有库及其列名
@@ -88,6 +93,7 @@ fn main() -> ExitCode {
         Command::User(a) => commands::user::run(&config, a),
         Command::Chain { command } => commands::chain::run(&config, command),
         Command::Policy { command } => commands::policy::run(&config, command),
+        Command::Match { command } => commands::matching::run(&config, command),
         Command::Registries => commands::registries(),
     };
     match result {

@@ -20,7 +20,25 @@ pub struct LexiconError {
 /// Lower-case ASCII, half-width digits and letters, `_` read as a space: the form every
 /// text and every lexicon entry is compared in.
 pub fn fold(text: &str) -> String {
-    periclase_domain::normalize_cell(text).to_lowercase().replace('_', " ")
+    text.trim().chars().map(fold_char).collect::<String>().trim().to_string()
+}
+
+/// One char folded: full-width digits and letters to half-width, the ideographic space and
+/// `_` to a space, letters to lower case. Always one char for one, so positions carry over.
+pub fn fold_char(c: char) -> char {
+    let c = match c {
+        '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        '\u{3000}' | '_' => ' ',
+        _ => c,
+    };
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) => l,
+        _ => c,
+    }
 }
 
 #[derive(Debug)]
@@ -112,13 +130,27 @@ impl Lexicon {
     pub fn concepts(&self, text: &str) -> Vec<(&str, String)> {
         let folded = fold(text);
         let mut out: Vec<(&str, String)> = Vec::new();
-        for m in self.matcher.find_iter(&folded) {
-            let name = self.groups[self.surfaces[m.pattern().as_usize()]].0.as_str();
+        for (name, range) in self.concept_spans(&folded) {
             if !out.iter().any(|(n, _)| *n == name) {
-                out.push((name, folded[m.range()].to_string()));
+                out.push((name, folded[range].to_string()));
             }
         }
         out
+    }
+
+    /// Every synonym occurring in already folded text: its group's standard name and where.
+    pub fn concept_spans(&self, folded: &str) -> Vec<(&str, std::ops::Range<usize>)> {
+        // A Latin form counts only as a whole word: CaO, not the "cao" inside another word.
+        let alnum_at = |i: usize| folded[i..].chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        let alnum_before = |i: usize| folded[..i].chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric());
+        self.matcher
+            .find_iter(folded)
+            .filter(|m| {
+                let r = m.range();
+                !(alnum_at(r.start) && alnum_before(r.start) || alnum_before(r.end) && alnum_at(r.end))
+            })
+            .map(|m| (self.groups[self.surfaces[m.pattern().as_usize()]].0.as_str(), m.range()))
+            .collect()
     }
 }
 

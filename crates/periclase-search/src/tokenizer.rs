@@ -1,21 +1,35 @@
 //! Chinese-aware tokens: jieba (its dictionary embedded in the crate, nothing downloaded)
 //! with the domain words and every synonym's Chinese form added, so 电熔镁砂 and 皮江法 stay
 //! whole; ASCII folded to lower case and half-width (ＡＺ９１Ｄ → az91d); punctuation dropped.
+//! Where a synonym occurs, its group's standard name is emitted too, at the same place, so
+//! "fused magnesia" and 电熔MgO both find 电熔镁砂.
 
-use jieba_rs::Jieba;
+use std::ops::Range;
 
-use crate::lexicon::{fold, Lexicon};
+use jieba_rs::{Jieba, TokenizeMode};
+
+use crate::lexicon::{fold, fold_char, Lexicon};
 
 #[derive(Debug)]
 pub struct Tokenizer {
     jieba: Jieba,
+    lexicon: &'static Lexicon,
+}
+
+/// One token and the bytes of the original text it came from (for highlighting).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tok {
+    pub text: String,
+    pub span: Range<usize>,
+    /// The synonym group's standard name stands for what is written here.
+    pub synonym: bool,
 }
 
 /// Frequency given to domain words: high enough that jieba never splits them.
 const DOMAIN_FREQ: usize = 200_000;
 
 impl Tokenizer {
-    pub fn new(lexicon: &Lexicon) -> Tokenizer {
+    pub fn new(lexicon: &'static Lexicon) -> Tokenizer {
         let mut jieba = Jieba::new();
         let synonyms = lexicon.groups.iter().flat_map(|(name, others)| std::iter::once(name).chain(others));
         for w in lexicon.words.iter().chain(synonyms) {
@@ -23,7 +37,7 @@ impl Tokenizer {
                 jieba.add_word(&fold(w), Some(DOMAIN_FREQ), None);
             }
         }
-        Tokenizer { jieba }
+        Tokenizer { jieba, lexicon }
     }
 
     /// The shipped lexicon's tokenizer (building it reads jieba's dictionary: once).
@@ -32,18 +46,42 @@ impl Tokenizer {
         TOK.get_or_init(|| Tokenizer::new(Lexicon::embedded()))
     }
 
+    pub fn lexicon(&self) -> &'static Lexicon {
+        self.lexicon
+    }
+
     /// Search tokens of `text`, in order: words and, for long words, their two- and
     /// three-character dictionary parts too (jieba's search mode), so a text on 镁质耐火材料
-    /// shares 耐火 and 材料 with a query for 耐火材料.
+    /// shares 耐火 and 材料 with a query for 耐火材料; then synonyms' standard names.
     pub fn tokens(&self, text: &str) -> Vec<String> {
-        let folded = fold(text);
-        self.jieba
-            .cut_for_search(&folded, true)
+        self.analyze(text).into_iter().map(|t| t.text).collect()
+    }
+
+    /// [`Tokenizer::tokens`] with where each token stands in `text`.
+    pub fn analyze(&self, text: &str) -> Vec<Tok> {
+        // Folding maps each char to one char, so jieba's char positions translate back.
+        let mut folded = String::with_capacity(text.len());
+        let mut starts: Vec<usize> = Vec::with_capacity(text.len() + 1);
+        for (at, c) in text.char_indices() {
+            folded.push(fold_char(c));
+            starts.push(at);
+        }
+        starts.push(text.len());
+        let mut out: Vec<Tok> = self
+            .jieba
+            .tokenize(&folded, TokenizeMode::Search, true)
             .into_iter()
-            .map(str::trim)
-            .filter(|t| t.chars().any(char::is_alphanumeric))
-            .map(str::to_string)
-            .collect()
+            .filter(|t| t.word.chars().any(char::is_alphanumeric) && !t.word.contains(' '))
+            .map(|t| Tok { text: t.word.to_string(), span: starts[t.start]..starts[t.end], synonym: false })
+            .collect();
+        for (name, range) in self.lexicon.concept_spans(&folded) {
+            if folded[range.clone()] != *name {
+                let (from, to) = (folded[..range.start].chars().count(), folded[..range.end].chars().count());
+                out.push(Tok { text: name.to_string(), span: starts[from]..starts[to], synonym: true });
+            }
+        }
+        out.sort_by_key(|t| (t.span.start, t.span.end));
+        out
     }
 }
 
@@ -64,5 +102,20 @@ mod tests {
             assert!(parts.contains(&p.to_string()), "{p} in {parts:?}");
         }
         assert!(t.tokens("电熔MgO").contains(&"电熔mgo".to_string()), "a synonym's form is one token");
+    }
+
+    #[test]
+    fn spans_point_into_the_original_text_and_synonyms_add_their_standard_name() {
+        let t = Tokenizer::embedded();
+        let text = "供应ＡＺ９１Ｄ与电熔MgO";
+        let toks = t.analyze(text);
+        let az = toks.iter().find(|x| x.text == "az91d").unwrap();
+        assert_eq!(&text[az.span.clone()], "ＡＺ９１Ｄ");
+        let std = toks.iter().find(|x| x.text == "电熔镁砂").unwrap();
+        assert!(std.synonym);
+        assert_eq!(&text[std.span.clone()], "电熔MgO");
+        let fused = t.analyze("Fused Magnesia");
+        assert!(fused.iter().any(|x| x.text == "电熔镁砂" && x.span == (0..14)), "{fused:?}");
+        assert!(!t.analyze("电熔镁砂").iter().any(|x| x.synonym), "the standard name is not repeated");
     }
 }

@@ -2,6 +2,7 @@ pub mod chain;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod matching;
 pub mod policy;
 pub mod serve;
 pub mod uscc;

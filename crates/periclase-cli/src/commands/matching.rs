@@ -1,0 +1,80 @@
+//! `periclase match demand|achievement|expert|finance|eval`: 产需对接 from the command line —
+//! a record's ranked matches with why, and the matcher measured on a labelled set.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use periclase_domain::{registry, RegistryId};
+use periclase_search::eval::{parse_records, parse_run, rank_demands, score, Qrels};
+use periclase_search::Weights;
+
+use crate::config::Config;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// 评测匹配质量：目录中需有 achievements.jsonl、demands.jsonl、qrels.tsv；
+    /// 输出 nDCG@10、Recall@10、MRR
+    Eval {
+        /// 评测集目录
+        #[arg(long)]
+        data: PathBuf,
+        /// 改为评测另一系统的排序结果（每行：需求编号 成果编号，按名次先后）
+        #[arg(long)]
+        run: Option<PathBuf>,
+        /// 同时列出去掉各项特征后的得分（消融）
+        #[arg(long)]
+        ablate: bool,
+        /// 把排序结果写入文件（每行：需求编号 成果编号 名次）
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+pub fn run(_config: &Config, command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Eval { data, run, ablate, out } => eval(&data, run.as_deref(), ablate, out.as_deref()),
+    }
+}
+
+fn read(dir: &Path, name: &str) -> anyhow::Result<String> {
+    let path = dir.join(name);
+    std::fs::read_to_string(&path).with_context(|| format!("无法读取 {}", path.display()))
+}
+
+fn eval(dir: &Path, run: Option<&Path>, ablate: bool, out: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let qrels = Qrels::parse(&read(dir, "qrels.tsv")?, "qrels.tsv")?;
+    if let Some(path) = run {
+        let text = std::fs::read_to_string(path).with_context(|| format!("无法读取 {}", path.display()))?;
+        println!("{}", score(&parse_run(&text, &path.display().to_string())?, &qrels));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let achievements =
+        parse_records(registry(RegistryId::Achievements), &read(dir, "achievements.jsonl")?, "achievements.jsonl")?;
+    let demands = parse_records(registry(RegistryId::Demands), &read(dir, "demands.jsonl")?, "demands.jsonl")?;
+    let full = Weights::default();
+    let runs = rank_demands(&achievements, &demands, &full, 100)?;
+    println!("{}", score(&runs, &qrels));
+    if let Some(path) = out {
+        let mut text = String::new();
+        for (q, ranked) in &runs {
+            for (i, d) in ranked.iter().enumerate() {
+                text.push_str(&format!("{q}\t{d}\t{}\n", i + 1));
+            }
+        }
+        std::fs::write(path, text).with_context(|| format!("无法写入 {}", path.display()))?;
+    }
+    if ablate {
+        let variants: [(&str, Weights); 4] = [
+            ("不加领域一致", Weights { same_domain: 0.0, ..full }),
+            ("不加成熟度", Weights { maturity: 0.0, ..full }),
+            ("不加同城", Weights { same_city: 0.0, ..full }),
+            ("仅 BM25（字段加权）", Weights { same_domain: 0.0, maturity: 0.0, same_city: 0.0, ..full }),
+        ];
+        for (name, w) in variants {
+            let runs = rank_demands(&achievements, &demands, &w, 100)?;
+            println!("{}  {name}", score(&runs, &qrels));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
