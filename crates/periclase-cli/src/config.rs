@@ -27,6 +27,13 @@ pub struct Config {
 }
 
 impl Config {
+    /// The search index's directory: beside the database, `<db>.index`.
+    pub fn index_dir(&self) -> PathBuf {
+        let mut name = self.db.as_os_str().to_owned();
+        name.push(".index");
+        PathBuf::from(name)
+    }
+
     pub fn resolve(file: Option<&Path>, db: Option<PathBuf>, addr: Option<String>) -> anyhow::Result<Config> {
         let fc = match file {
             Some(p) => {

@@ -50,6 +50,13 @@ enum Command {
         #[command(subcommand)]
         command: commands::policy::Command,
     },
+    /// 全文检索：一次检索所有库（企业、项目、人才、平台、成果、需求、政策、金融产品……）
+    Search(commands::search::SearchArgs),
+    /// 检索索引：rebuild（重建）、status（状态）
+    Index {
+        #[command(subcommand)]
+        command: commands::search::IndexCommand,
+    },
     /// 产需对接：为需求找成果、为成果找需求、为企业找金融产品、为课题找专家；评测匹配质量
     Match {
         #[command(subcommand)]
@@ -93,6 +100,8 @@ fn main() -> ExitCode {
         Command::User(a) => commands::user::run(&config, a),
         Command::Chain { command } => commands::chain::run(&config, command),
         Command::Policy { command } => commands::policy::run(&config, command),
+        Command::Search(a) => commands::search::search(&config, a),
+        Command::Index { command } => commands::search::index(&config, command),
         Command::Match { command } => commands::matching::run(&config, command),
         Command::Registries => commands::registries(),
     };

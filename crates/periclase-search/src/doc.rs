@@ -9,6 +9,9 @@ pub fn searched(spec: &RegistrySpec) -> bool {
     !spec.search.is_empty() && spec.id != RegistryId::TalentLinks
 }
 
+/// The tier filter value of a talent in the expert pool (专家库).
+pub const EXPERT: &str = "expert";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchDoc {
     /// The registry's URL name (`achievements`).
@@ -38,7 +41,7 @@ impl SearchDoc {
         uid(self.registry, self.id)
     }
 
-    pub fn from_row(spec: &'static RegistrySpec, id: i64, row: &Row, tiers: Vec<String>) -> SearchDoc {
+    pub fn from_row(spec: &'static RegistrySpec, id: i64, row: &Row, mut tiers: Vec<String>) -> SearchDoc {
         let text = |key: &str| -> Option<String> {
             let i = spec.index_of(key)?;
             match &row[i] {
@@ -71,6 +74,10 @@ impl SearchDoc {
                 FieldKind::Text(_) | FieldKind::LongText | FieldKind::Enum(_) => body.push(shown),
                 _ => {}
             }
+        }
+        // Members of the expert pool are found by the tier filter `expert`.
+        if spec.index_of("is_expert").is_some_and(|i| row[i] == Value::Int(1)) {
+            tiers.push(EXPERT.to_string());
         }
         let key = match spec.natural_key {
             [one] => text(one).unwrap_or_else(|| id.to_string()),
@@ -120,10 +127,16 @@ mod tests {
         set("region", "210800");
         row[spec.index_of("year").unwrap()] = Value::Int(2025);
         let d = SearchDoc::from_row(spec, 7, &row, vec![]);
-        assert_eq!((d.registry, d.id, d.key.as_str(), d.title.as_str()), ("achievements", 7, "A01", "电熔镁砂节能冶炼"));
+        assert_eq!(
+            (d.registry, d.id, d.key.as_str(), d.title.as_str()),
+            ("achievements", 7, "A01", "电熔镁砂节能冶炼")
+        );
         assert_eq!(d.keywords, "A01；菱镁矿与镁质耐火材料；电弧炉 节能");
         assert_eq!(d.body, "某大学；三相电弧炉；中试");
-        assert_eq!((d.region.as_deref(), d.year, d.domain.as_deref()), (Some("210800"), Some(2025), Some("菱镁矿与镁质耐火材料")));
+        assert_eq!(
+            (d.region.as_deref(), d.year, d.domain.as_deref()),
+            (Some("210800"), Some(2025), Some("菱镁矿与镁质耐火材料"))
+        );
         assert_eq!(d.maturity.as_deref(), Some("pilot"));
         assert_eq!(d.uid(), "achievements:7");
     }

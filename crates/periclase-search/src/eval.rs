@@ -140,9 +140,11 @@ pub fn parse_records(spec: &'static RegistrySpec, text: &str, file: &str) -> Res
             let raw = match raw {
                 None | Some(serde_json::Value::Null) => continue,
                 Some(serde_json::Value::String(s)) => s.clone(),
-                Some(serde_json::Value::Array(items)) => {
-                    items.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect::<Vec<_>>().join("；")
-                }
+                Some(serde_json::Value::Array(items)) => items
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+                    .collect::<Vec<_>>()
+                    .join("；"),
                 Some(other) => other.to_string(),
             };
             *cell = validate_cell(f, &raw).map_err(|e| bad(file, i + 1, e.message))?;
@@ -174,6 +176,7 @@ impl MatchRequest {
             domain: doc.domain,
             region: doc.region,
             target: target.to_string(),
+            tier: None,
             limit,
         }
     }

@@ -17,7 +17,7 @@ use crate::doc::SearchDoc;
 use crate::tokenizer::Tokenizer;
 
 /// Bumped whenever the schema or the tokens change: an index of another version is rebuilt.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -50,7 +50,8 @@ pub(crate) struct Fields {
 }
 
 /// How much each text field weighs in a score.
-pub(crate) const BOOSTS: [(TextField, f32); 3] = [(TextField::Title, 3.0), (TextField::Keywords, 2.0), (TextField::Body, 1.0)];
+pub(crate) const BOOSTS: [(TextField, f32); 3] =
+    [(TextField::Title, 3.0), (TextField::Keywords, 2.0), (TextField::Body, 1.0)];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextField {
@@ -184,7 +185,8 @@ impl SearchIndex {
     pub fn open_or_create(dir: &Path) -> Result<SearchIndex, SearchError> {
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema();
-        let dir_handle = tantivy::directory::MmapDirectory::open(dir).map_err(|e| SearchError::BadQuery(e.to_string()))?;
+        let dir_handle =
+            tantivy::directory::MmapDirectory::open(dir).map_err(|e| SearchError::BadQuery(e.to_string()))?;
         let index = if Index::exists(&dir_handle).map_err(|e| SearchError::BadQuery(e.to_string()))? {
             let index = Index::open(dir_handle)?;
             if index.schema() != schema || Self::meta_of(&index)?.0 != SCHEMA_VERSION {
@@ -248,14 +250,16 @@ impl SearchIndex {
     }
 
     /// Should-clauses scoring each (token, weight) in every text field with its boost.
-    pub(crate) fn term_clauses(&self, terms: &[(String, f32)], boosts: &[(TextField, f32)]) -> Vec<(Occur, Box<dyn Query>)> {
+    pub(crate) fn term_clauses(
+        &self,
+        terms: &[(String, f32)],
+        boosts: &[(TextField, f32)],
+    ) -> Vec<(Occur, Box<dyn Query>)> {
         let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (term, weight) in terms {
             for &(which, boost) in boosts {
-                let q = TermQuery::new(
-                    Term::from_field_text(self.fields.text(which), term),
-                    IndexRecordOption::WithFreqs,
-                );
+                let q =
+                    TermQuery::new(Term::from_field_text(self.fields.text(which), term), IndexRecordOption::WithFreqs);
                 out.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost * weight))));
             }
         }
@@ -275,7 +279,8 @@ impl SearchIndex {
                 let any: Vec<(Occur, Box<dyn Query>)> = many
                     .iter()
                     .map(|r| {
-                        let t = TermQuery::new(Term::from_field_text(self.fields.registry, r), IndexRecordOption::Basic);
+                        let t =
+                            TermQuery::new(Term::from_field_text(self.fields.registry, r), IndexRecordOption::Basic);
                         (Occur::Should, Box::new(t) as Box<dyn Query>)
                     })
                     .collect();
@@ -332,10 +337,10 @@ impl SearchIndex {
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let title_text = self.stored_text(&doc, self.fields.title);
-            let title = marked(title_gen.snippet(&title_text), &title_text);
-            let mut snippet = marked(body_gen.snippet(&self.stored_text(&doc, self.fields.body)), "");
+            let title = marked(title_gen.snippet(&title_text), Some(&title_text));
+            let mut snippet = marked(body_gen.snippet(&self.stored_text(&doc, self.fields.body)), None);
             if snippet.marks.is_empty() {
-                let kw = marked(kw_gen.snippet(&self.stored_text(&doc, self.fields.keywords)), "");
+                let kw = marked(kw_gen.snippet(&self.stored_text(&doc, self.fields.keywords)), None);
                 if !kw.marks.is_empty() || snippet.text.is_empty() {
                     snippet = kw;
                 }
@@ -370,7 +375,10 @@ impl SearchIndex {
     /// The stored record `registry:id`, if indexed (tests, consistency checks).
     pub fn stored(&self, registry: &str, id: i64) -> Result<Option<StoredDoc>, SearchError> {
         let searcher = self.searcher();
-        let q = TermQuery::new(Term::from_field_text(self.fields.uid, &crate::doc::uid(registry, id)), IndexRecordOption::Basic);
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.uid, &crate::doc::uid(registry, id)),
+            IndexRecordOption::Basic,
+        );
         let top = searcher.search(&q, &TopDocs::with_limit(2).order_by_score())?;
         let Some((_, addr)) = top.first() else { return Ok(None) };
         let d: TantivyDocument = searcher.doc(*addr)?;
@@ -390,7 +398,10 @@ impl SearchIndex {
             let store = segment.get_store_reader(64)?;
             for doc_id in segment.doc_ids_alive() {
                 let d: TantivyDocument = store.get(doc_id)?;
-                out.push((self.stored_text(&d, self.fields.registry), self.stored_i64(&d, self.fields.id).unwrap_or(-1)));
+                out.push((
+                    self.stored_text(&d, self.fields.registry),
+                    self.stored_i64(&d, self.fields.id).unwrap_or(-1),
+                ));
             }
         }
         out.sort();
@@ -407,11 +418,23 @@ pub struct StoredDoc {
     pub body: String,
 }
 
-fn marked(s: tantivy::snippet::Snippet, whole: &str) -> Marked {
-    if s.fragment().is_empty() && !whole.is_empty() {
-        return Marked { text: whole.to_string(), marks: vec![] };
+/// A snippet as text and marks, touching marks merged. With `whole`, the marks are placed
+/// in that whole text (a title is shown entire, not cut to its matched part).
+fn marked(s: tantivy::snippet::Snippet, whole: Option<&str>) -> Marked {
+    let (text, shift) = match whole {
+        Some(w) => (w.to_string(), s.fragment_range().start),
+        None => (s.fragment().to_string(), 0),
+    };
+    let mut marks: Vec<(usize, usize)> = Vec::new();
+    for r in s.highlighted() {
+        let (from, to) = (r.start + shift, r.end + shift);
+        match marks.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(to),
+            _ => marks.push((from, to)),
+        }
     }
-    Marked { text: s.fragment().to_string(), marks: s.highlighted().iter().map(|r| (r.start, r.end)).collect() }
+    marks.retain(|&(from, to)| to <= text.len() && text.is_char_boundary(from) && text.is_char_boundary(to));
+    Marked { text, marks }
 }
 
 /// Changes to the index, visible to searches once committed.
@@ -483,4 +506,3 @@ impl IndexUpdate<'_> {
         Ok(())
     }
 }
-

@@ -15,4 +15,4 @@ pub use tokenizer::Tokenizer;
 pub mod eval;
 pub mod matching;
 
-pub use matching::{Match, MatchRequest, Reason, Weights};
+pub use matching::{counterpart, Match, MatchRequest, Reason, Weights};

@@ -35,7 +35,15 @@ pub struct Weights {
 
 impl Default for Weights {
     fn default() -> Self {
-        Weights { title_repeat: 1.0, max_terms: 1000, same_domain: 0.25, maturity: 0.05, same_city: 0.05, candidates: 100, fields: [1.0, 1.0, 1.0] }
+        Weights {
+            title_repeat: 1.0,
+            max_terms: 1000,
+            same_domain: 0.25,
+            maturity: 0.05,
+            same_city: 0.05,
+            candidates: 100,
+            fields: [1.0, 1.0, 1.0],
+        }
     }
 }
 
@@ -49,7 +57,20 @@ pub struct MatchRequest {
     pub region: Option<String>,
     /// Registry URL name searched (`achievements`).
     pub target: String,
+    /// Only records with this tier (`expert`: the expert pool).
+    pub tier: Option<String>,
     pub limit: usize,
+}
+
+/// The registry whose records answer those of `spec`: a demand's achievements, an
+/// achievement's demands.
+pub fn counterpart(spec: &periclase_domain::RegistrySpec) -> Option<&'static periclase_domain::RegistrySpec> {
+    use periclase_domain::{registry, RegistryId};
+    match spec.id {
+        RegistryId::Demands => Some(registry(RegistryId::Achievements)),
+        RegistryId::Achievements => Some(registry(RegistryId::Demands)),
+        _ => None,
+    }
 }
 
 /// Why a record was matched.
@@ -57,12 +78,25 @@ pub struct MatchRequest {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reason {
     /// Words of the request found in a field of the record.
-    Words { field: &'static str, words: Vec<String> },
+    Words {
+        field: &'static str,
+        words: Vec<String>,
+    },
     /// The same concept under different names.
-    Synonym { concept: String, asked: String, found: String },
-    SameDomain { domain: String },
-    Maturity { label: String },
-    SameCity { region: String },
+    Synonym {
+        concept: String,
+        asked: String,
+        found: String,
+    },
+    SameDomain {
+        domain: String,
+    },
+    Maturity {
+        label: String,
+    },
+    SameCity {
+        region: String,
+    },
 }
 
 impl Reason {
@@ -70,7 +104,9 @@ impl Reason {
     pub fn describe(&self) -> String {
         match self {
             Reason::Words { field, words } => format!("{field}含「{}」", words.join("」「")),
-            Reason::Synonym { concept, asked, found } => format!("同义词：需求写「{asked}」，对方写「{found}」（均指{concept}）"),
+            Reason::Synonym { concept, asked, found } => {
+                format!("同义词：需求写「{asked}」，对方写「{found}」（均指{concept}）")
+            }
             Reason::SameDomain { domain } => format!("同属技术领域「{domain}」"),
             Reason::Maturity { label } => format!("成熟度：{label}"),
             Reason::SameCity { region } => format!("同一地市（{region}）"),
@@ -90,9 +126,7 @@ pub struct Match {
 
 fn stopwords() -> &'static std::collections::HashSet<&'static str> {
     static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
-    SET.get_or_init(|| {
-        STOPWORDS.lines().filter(|l| !l.starts_with('#')).flat_map(str::split_whitespace).collect()
-    })
+    SET.get_or_init(|| STOPWORDS.lines().filter(|l| !l.starts_with('#')).flat_map(str::split_whitespace).collect())
 }
 
 /// Readiness of a maturity code for an enterprise that wants to apply it.
@@ -151,13 +185,20 @@ impl SearchIndex {
     }
 
     /// BM25 candidates re-ranked with the features, best first.
-    fn rank(&self, req: &MatchRequest, w: &Weights, terms: &[(String, f32)]) -> Result<Vec<(f32, TantivyDocument)>, SearchError> {
+    fn rank(
+        &self,
+        req: &MatchRequest,
+        w: &Weights,
+        terms: &[(String, f32)],
+    ) -> Result<Vec<(f32, TantivyDocument)>, SearchError> {
         let boosts: Vec<(TextField, f32)> = BOOSTS.iter().zip(w.fields).map(|((f, _), b)| (*f, b)).collect();
         let words = BooleanQuery::new(self.term_clauses(terms, &boosts));
-        let query = BooleanQuery::new(vec![
-            (Occur::Must, Box::new(words) as Box<dyn Query>),
-            self.must_term(self.fields.registry, &req.target),
-        ]);
+        let mut clauses =
+            vec![(Occur::Must, Box::new(words) as Box<dyn Query>), self.must_term(self.fields.registry, &req.target)];
+        if let Some(t) = &req.tier {
+            clauses.push(self.must_term(self.fields.tiers, t));
+        }
+        let query = BooleanQuery::new(clauses);
         let searcher = self.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(w.candidates.max(req.limit)).order_by_score())?;
         let best = top.first().map(|(s, _)| *s).unwrap_or(1.0).max(f32::MIN_POSITIVE);
@@ -193,10 +234,13 @@ impl SearchIndex {
         let mut seen: Vec<String> = Vec::new();
         for (which, _) in BOOSTS {
             let text = self.stored_text(doc, f.text(which));
-            let have: std::collections::HashSet<String> =
-                self.tokenizer.analyze(&text).into_iter().filter(|t| !t.synonym).map(|t| t.text).collect();
+            // Each token with the text it was read from, to show words as written (MgO, not mgo).
+            let mut written: HashMap<String, &str> = HashMap::new();
+            for t in self.tokenizer.analyze(&text).into_iter().filter(|t| !t.synonym) {
+                written.entry(t.text).or_insert(&text[t.span]);
+            }
             // Longest first, and a word inside one already shown is not repeated.
-            let mut words: Vec<&String> = terms.iter().map(|(t, _)| t).filter(|t| have.contains(*t)).collect();
+            let mut words: Vec<&String> = terms.iter().map(|(t, _)| t).filter(|t| written.contains_key(*t)).collect();
             words.sort_by_key(|t| std::cmp::Reverse(t.chars().count()));
             let mut shown: Vec<String> = Vec::new();
             for t in words {
@@ -207,7 +251,8 @@ impl SearchIndex {
             shown.truncate(8);
             if !shown.is_empty() {
                 seen.extend(shown.iter().cloned());
-                reasons.push(Reason::Words { field: which.label(), words: shown });
+                let words = shown.iter().map(|t| written[t].to_string()).collect();
+                reasons.push(Reason::Words { field: which.label(), words });
             }
         }
         let lex = self.tokenizer.lexicon();
@@ -217,7 +262,11 @@ impl SearchIndex {
         let found = lex.concepts(&doc_text);
         for (concept, form) in &asked {
             if let Some((_, other)) = found.iter().find(|(c, o)| c == concept && o != form) {
-                reasons.push(Reason::Synonym { concept: concept.to_string(), asked: form.clone(), found: other.clone() });
+                reasons.push(Reason::Synonym {
+                    concept: concept.to_string(),
+                    asked: form.clone(),
+                    found: other.clone(),
+                });
             }
         }
         let domain = self.stored_text(doc, f.domain);

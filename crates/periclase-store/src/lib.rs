@@ -5,6 +5,7 @@ mod accounts;
 mod audit;
 mod error;
 mod query;
+mod search;
 mod sqlite;
 
 pub use accounts::{Account, Accounts, NewAccount};
@@ -12,6 +13,7 @@ pub use audit::{Actor, AuditEntry, AuditQuery, Channel};
 pub use error::StoreError;
 pub use periclase_domain::{ImportItem, ImportOptions, ImportOutcome, QualityIssue, RowIssue, RowLocation};
 pub use query::{sortable_fields, ListPage, ListQuery, Record, Sort, SortKey};
+pub use search::{Introduction, SearchPending, SearchRow, OUTCOMES as INTRODUCTION_OUTCOMES};
 pub use sqlite::SqliteStore;
 
 use periclase_domain::{Measure, RegistrySpec, Row, Scope};
@@ -153,4 +155,37 @@ pub trait Store: Send + Sync {
 
     /// The newest year any enterprise has reported figures for: the yardstick for "stale".
     fn latest_figure_year(&self) -> Result<Option<i64>, StoreError>;
+
+    /// Changes the search index has not applied yet, oldest first, at most `limit` entries.
+    fn search_pending(&self, limit: u32) -> Result<SearchPending, StoreError>;
+
+    /// The index has committed every change up to `upto`: they leave the outbox.
+    fn search_applied(&self, upto: i64) -> Result<(), StoreError>;
+
+    /// The newest outbox entry (0 when empty): where a full rebuild starts from.
+    fn search_outbox_end(&self) -> Result<i64, StoreError>;
+
+    /// Streams a searched registry's rows (all, or those with `ids`) to `each`.
+    fn search_rows(
+        &self,
+        spec: &'static RegistrySpec,
+        ids: Option<&[i64]>,
+        each: &mut dyn FnMut(SearchRow<'_>) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError>;
+
+    /// Records that an official put a demand and an achievement (by codes) in touch.
+    fn introduce(&self, demand: &str, achievement: &str, note: &str, actor: &Actor)
+        -> Result<Introduction, StoreError>;
+
+    /// Records how an introduction went; `None` when there is no such introduction.
+    fn set_introduction_outcome(
+        &self,
+        id: i64,
+        outcome: &str,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<Option<Introduction>, StoreError>;
+
+    /// Introductions of a demand, of an achievement, or (both `None`) the latest 500.
+    fn introductions(&self, demand: Option<&str>, achievement: Option<&str>) -> Result<Vec<Introduction>, StoreError>;
 }

@@ -10,6 +10,7 @@ mod pages;
 pub mod params;
 mod policy_jobs;
 pub mod routes;
+pub mod search_sync;
 
 use std::sync::Arc;
 
@@ -24,13 +25,31 @@ pub struct AppState {
     pub accounts: Arc<dyn Accounts>,
     pub chains: Arc<chain_cache::ChainCache>,
     pub policy_jobs: Arc<policy_jobs::Jobs>,
+    pub search: Arc<search_sync::SearchService>,
 }
 
 impl AppState {
     /// Both halves from one store (the SQLite store serves registries and accounts).
     pub fn new<S: Store + Accounts + 'static>(store: S) -> AppState {
         let shared = Arc::new(store);
-        AppState { store: shared.clone(), accounts: shared, chains: Arc::default(), policy_jobs: Arc::default() }
+        AppState {
+            store: shared.clone(),
+            accounts: shared,
+            chains: Arc::default(),
+            policy_jobs: Arc::default(),
+            search: search_sync::SearchService::in_memory(),
+        }
+    }
+
+    /// Searches the index in `dir` (made or rebuilt there if need be) instead of one in memory.
+    pub fn with_search_index(mut self, dir: &std::path::Path) -> Result<AppState, search_sync::SyncError> {
+        self.search = search_sync::SearchService::open(dir)?;
+        Ok(self)
+    }
+
+    /// Starts the thread keeping the search index in step with the store.
+    pub fn start_search_indexer(&self) {
+        self.search.spawn(self.store.clone());
     }
 
     /// Reads every chain's facts on a background thread, so the first chain map opened after

@@ -7,12 +7,25 @@ use std::process::ExitCode;
 use anyhow::Context;
 use periclase_domain::{registry, RegistryId};
 use periclase_search::eval::{parse_records, parse_run, rank_demands, score, Qrels};
-use periclase_search::Weights;
+use periclase_search::{counterpart, MatchRequest, Weights};
+use periclase_store::Store;
+use std::io::Write;
 
 use crate::config::Config;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
+    /// 为一条需求找成果，如 periclase match demand XQ000001
+    Demand(RecordArgs),
+    /// 为一项成果找需求
+    Achievement(RecordArgs),
+    /// 为课题或申报项目找专家（专家库成员）
+    Expert {
+        /// 课题名称或内容，如 "镁合金压铸件热裂控制"
+        topic: String,
+        #[command(flatten)]
+        out: OutArgs,
+    },
     /// 评测匹配质量：目录中需有 achievements.jsonl、demands.jsonl、qrels.tsv；
     /// 输出 nDCG@10、Recall@10、MRR
     Eval {
@@ -31,10 +44,73 @@ pub enum Command {
     },
 }
 
-pub fn run(_config: &Config, command: Command) -> anyhow::Result<ExitCode> {
+#[derive(Debug, clap::Args)]
+pub struct RecordArgs {
+    /// 编号
+    pub code: String,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct OutArgs {
+    /// 条数（默认 10）
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// 输出 JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
     match command {
+        Command::Demand(a) => record(config, RegistryId::Demands, a),
+        Command::Achievement(a) => record(config, RegistryId::Achievements, a),
+        Command::Expert { topic, out } => {
+            let req = MatchRequest {
+                title: topic,
+                target: registry(RegistryId::Talents).name.to_string(),
+                tier: Some(periclase_search::doc::EXPERT.to_string()),
+                limit: out.limit,
+                ..MatchRequest::default()
+            };
+            matches(config, &req, &out)
+        }
         Command::Eval { data, run, ablate, out } => eval(&data, run.as_deref(), ablate, out.as_deref()),
     }
+}
+
+fn record(config: &Config, id: RegistryId, a: RecordArgs) -> anyhow::Result<ExitCode> {
+    let spec = registry(id);
+    let store = super::open_store(config)?;
+    let Some(rec) = store.get(spec, &a.code, None)? else {
+        anyhow::bail!("{}中没有编号为「{}」的记录", spec.label, a.code);
+    };
+    let target = counterpart(spec).expect("demands and achievements have counterparts");
+    let req = MatchRequest::from_row(spec, &rec.row, target.name, a.out.limit);
+    matches(config, &req, &a.out)
+}
+
+fn matches(config: &Config, req: &MatchRequest, out: &OutArgs) -> anyhow::Result<ExitCode> {
+    let store = super::open_store(config)?;
+    let service = super::search::open_current(config, &store)?;
+    let found = service.index().matches(req, &Weights::default())?;
+    let mut w = std::io::stdout().lock();
+    if out.json {
+        serde_json::to_writer_pretty(&mut w, &found)?;
+        writeln!(w)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if found.is_empty() {
+        writeln!(w, "没有找到匹配的记录")?;
+    }
+    for (i, m) in found.iter().enumerate() {
+        writeln!(w, "{:>2}. {}  {}  （得分 {:.2}）", i + 1, m.key, m.title, m.score)?;
+        for r in &m.reasons {
+            writeln!(w, "      · {}", r.describe())?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read(dir: &Path, name: &str) -> anyhow::Result<String> {

@@ -4,6 +4,7 @@ pub mod export;
 pub mod import;
 pub mod matching;
 pub mod policy;
+pub mod search;
 pub mod serve;
 pub mod uscc;
 pub mod user;

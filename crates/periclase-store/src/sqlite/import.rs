@@ -91,6 +91,7 @@ fn run_in_transaction(
     };
     let summary = if bulk { summaries::of_table(spec.table) } else { None };
     let summary_trigger = summary.map(|t| summaries::suspend(&tx, t)).transpose()?;
+    let outbox_trigger = if bulk { super::search::suspend_outbox(&tx, spec.table)? } else { None };
     let now: String = tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| r.get(0))?;
     let now = Value::Text(now);
     let key_idx = spec.key_indices();
@@ -291,6 +292,9 @@ fn run_in_transaction(
         }
         if let (Some(summary), Some(trigger)) = (summary, &summary_trigger) {
             summaries::resume(&tx, summary, trigger)?;
+        }
+        if let Some(trigger) = &outbox_trigger {
+            super::search::resume_outbox(&tx, spec.table, trigger)?;
         }
         let note = format!(
             "导入{}{}：读取 {} 行，新增 {}，更新 {}，未变 {}，拒绝 {}{}",

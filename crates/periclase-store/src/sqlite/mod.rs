@@ -6,6 +6,7 @@ mod frame;
 mod import;
 mod measure;
 mod policy_run;
+mod search;
 mod sql;
 mod summaries;
 mod write;
@@ -38,6 +39,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_policy_runs.sql"),
     include_str!("../../migrations/0009_first_sets.sql"),
     include_str!("../../migrations/0010_policy_run_chain.sql"),
+    include_str!("../../migrations/0011_search_outbox.sql"),
+    include_str!("../../migrations/0012_introductions.sql"),
 ];
 
 const DEFAULT_PAGE: u32 = 50;
@@ -533,6 +536,55 @@ impl Store for SqliteStore {
 
     fn policy_run_lines(&self, run: i64) -> Result<Vec<RunLineRecord>, StoreError> {
         self.with(|c| policy_run::lines(c, run))
+    }
+
+    fn search_pending(&self, limit: u32) -> Result<crate::SearchPending, StoreError> {
+        self.with(|c| search::pending(c, limit))
+    }
+
+    fn search_applied(&self, upto: i64) -> Result<(), StoreError> {
+        self.with(|c| search::applied(c, upto))
+    }
+
+    fn search_outbox_end(&self) -> Result<i64, StoreError> {
+        self.with(|c| search::outbox_end(c))
+    }
+
+    fn search_rows(
+        &self,
+        spec: &'static RegistrySpec,
+        ids: Option<&[i64]>,
+        each: &mut dyn FnMut(crate::SearchRow<'_>) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        self.with(|c| search::rows(c, spec, ids, each))
+    }
+
+    fn introduce(
+        &self,
+        demand: &str,
+        achievement: &str,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<crate::Introduction, StoreError> {
+        self.with(|c| search::introduce(c, demand, achievement, note, actor))
+    }
+
+    fn set_introduction_outcome(
+        &self,
+        id: i64,
+        outcome: &str,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<Option<crate::Introduction>, StoreError> {
+        self.with(|c| search::set_outcome(c, id, outcome, note, actor))
+    }
+
+    fn introductions(
+        &self,
+        demand: Option<&str>,
+        achievement: Option<&str>,
+    ) -> Result<Vec<crate::Introduction>, StoreError> {
+        self.with(|c| search::introductions(c, demand, achievement))
     }
 
     fn latest_figure_year(&self) -> Result<Option<i64>, StoreError> {
