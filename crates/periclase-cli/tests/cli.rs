@@ -508,7 +508,7 @@ mod browser {
         let demo = periclase_demo::Demo::new(periclase_demo::DEFAULT_SEED, 200);
         let target = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
         c.goto(&format!("{base}/r/enterprises")).await.unwrap();
-        c.find(Locator::Css("input[name=q]")).await.unwrap().send_keys(&target.uscc).await.unwrap();
+        c.find(Locator::Css("form.filters input[name=q]")).await.unwrap().send_keys(&target.uscc).await.unwrap();
         c.find(Locator::Css("form.filters button")).await.unwrap().click().await.unwrap();
         // The unfiltered list may show the same link: wait for the search's own page.
         let start = Instant::now();

@@ -135,6 +135,8 @@ pub struct SearchQuery {
     /// A tier or honour code (enterprises).
     pub tier: Option<String>,
     pub year: Option<i64>,
+    /// What the asker may see: (registry, region prefix it is limited to). `None`: all.
+    pub allowed: Option<Vec<(String, Option<String>)>>,
     pub limit: usize,
     pub offset: usize,
 }
@@ -237,7 +239,8 @@ impl SearchIndex {
 
     /// A writer; one at a time per index, across processes.
     pub fn writer(&self, threads: usize) -> Result<IndexUpdate<'_>, SearchError> {
-        let budget = 48_000_000 * threads.max(1);
+        // Small buffers: a rebuild beside a million-row import must stay inside its memory bound.
+        let budget = 20_000_000 * threads.max(1);
         match self.index.writer_with_num_threads(threads.max(1), budget) {
             Ok(w) => Ok(IndexUpdate { index: self, writer: w }),
             Err(tantivy::TantivyError::LockFailure(..)) => Err(SearchError::Busy),
@@ -287,6 +290,20 @@ impl SearchIndex {
                 out.push((Occur::Must, Box::new(BooleanQuery::new(any))));
             }
         }
+        if let Some(allowed) = &q.allowed {
+            let any: Vec<(Occur, Box<dyn Query>)> = allowed
+                .iter()
+                .map(|(registry, region)| {
+                    let mut both = vec![self.must_term(self.fields.registry, registry)];
+                    if let Some(p) = region {
+                        both.push(self.must_term(self.fields.region, &region_filter(p)));
+                    }
+                    (Occur::Should, Box::new(BooleanQuery::new(both)) as Box<dyn Query>)
+                })
+                .collect();
+            // Nothing allowed: a clause nothing satisfies.
+            out.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
         if let Some(r) = q.region.as_deref().filter(|r| !r.trim().is_empty()) {
             out.push(self.must_term(self.fields.region, &region_filter(r)));
         }
@@ -320,6 +337,9 @@ impl SearchIndex {
         let terms = self.query_terms(&q.text);
         if terms.is_empty() {
             return Err(SearchError::BadQuery("请输入要检索的词（中文、英文或编号）".into()));
+        }
+        if q.allowed.as_ref().is_some_and(|a| a.is_empty()) {
+            return Ok(SearchResults { total: 0, hits: vec![] });
         }
         let words = BooleanQuery::new(self.term_clauses(&terms, &BOOSTS));
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(words))];

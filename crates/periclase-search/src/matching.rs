@@ -11,6 +11,7 @@ use tantivy::query::{BooleanQuery, Occur, Query};
 use tantivy::{TantivyDocument, Term};
 
 use crate::index::{SearchError, SearchIndex, TextField, BOOSTS};
+use crate::lexicon;
 
 pub const STOPWORDS: &str = include_str!("../../../data/lexicon/stopwords.txt");
 
@@ -109,7 +110,10 @@ impl Reason {
             }
             Reason::SameDomain { domain } => format!("同属技术领域「{domain}」"),
             Reason::Maturity { label } => format!("成熟度：{label}"),
-            Reason::SameCity { region } => format!("同一地市（{region}）"),
+            Reason::SameCity { region } => {
+                let name = periclase_domain::RegionTable::embedded().full_name(region);
+                format!("同一地市（{}）", name.unwrap_or_else(|| region.clone()))
+            }
         }
     }
 }
@@ -255,13 +259,14 @@ impl SearchIndex {
                 reasons.push(Reason::Words { field: which.label(), words });
             }
         }
-        let lex = self.tokenizer.lexicon();
-        let asked = lex.concepts(&format!("{}\n{}", req.title, req.text));
+        let asked = self.tokenizer.concepts_written(&format!("{}\n{}", req.title, req.text));
         let doc_text: String =
             BOOSTS.iter().map(|(w, _)| self.stored_text(doc, f.text(*w))).collect::<Vec<_>>().join("\n");
-        let found = lex.concepts(&doc_text);
+        let found = self.tokenizer.concepts_written(&doc_text);
         for (concept, form) in &asked {
-            if let Some((_, other)) = found.iter().find(|(c, o)| c == concept && o != form) {
+            if let Some((_, other)) =
+                found.iter().find(|(c, o)| c == concept && lexicon::fold(o) != lexicon::fold(form))
+            {
                 reasons.push(Reason::Synonym {
                     concept: concept.to_string(),
                     asked: form.clone(),

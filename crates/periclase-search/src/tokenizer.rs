@@ -59,14 +59,7 @@ impl Tokenizer {
 
     /// [`Tokenizer::tokens`] with where each token stands in `text`.
     pub fn analyze(&self, text: &str) -> Vec<Tok> {
-        // Folding maps each char to one char, so jieba's char positions translate back.
-        let mut folded = String::with_capacity(text.len());
-        let mut starts: Vec<usize> = Vec::with_capacity(text.len() + 1);
-        for (at, c) in text.char_indices() {
-            folded.push(fold_char(c));
-            starts.push(at);
-        }
-        starts.push(text.len());
+        let (folded, starts) = fold_with_starts(text);
         let mut out: Vec<Tok> = self
             .jieba
             .tokenize(&folded, TokenizeMode::Search, true)
@@ -83,6 +76,32 @@ impl Tokenizer {
         out.sort_by_key(|t| (t.span.start, t.span.end));
         out
     }
+
+    /// Each synonym group named in `text`, once: (standard name, the form as written).
+    pub fn concepts_written(&self, text: &str) -> Vec<(&'static str, String)> {
+        let (folded, starts) = fold_with_starts(text);
+        let mut out: Vec<(&'static str, String)> = Vec::new();
+        for (name, range) in self.lexicon.concept_spans(&folded) {
+            if !out.iter().any(|(n, _)| *n == name) {
+                let (from, to) = (folded[..range.start].chars().count(), folded[..range.end].chars().count());
+                out.push((name, text[starts[from]..starts[to]].to_string()));
+            }
+        }
+        out
+    }
+}
+
+/// `text` folded char by char, and where each char (and the end) starts in `text`: folding
+/// maps each char to one char, so positions in the folded text translate back.
+fn fold_with_starts(text: &str) -> (String, Vec<usize>) {
+    let mut folded = String::with_capacity(text.len());
+    let mut starts: Vec<usize> = Vec::with_capacity(text.len() + 1);
+    for (at, c) in text.char_indices() {
+        folded.push(fold_char(c));
+        starts.push(at);
+    }
+    starts.push(text.len());
+    (folded, starts)
 }
 
 #[cfg(test)]

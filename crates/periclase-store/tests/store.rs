@@ -2,9 +2,10 @@
 
 use periclase_demo::Demo;
 use periclase_domain::registries::{DEMANDS, ENTERPRISES, ENTERPRISE_FIGURES, ENTERPRISE_HONOURS, POLICIES, PROJECTS};
-use periclase_domain::{ImportItem, ImportOptions, RegistrySpec, Row, RowIssue, RowLocation, Value};
+use periclase_domain::{registries, ImportItem, ImportOptions, RegistrySpec, Row, RowIssue, RowLocation, Scope, Value};
 use periclase_store::{
-    Actor, Channel, ImportContext, ImportOutcome, ListQuery, QualityIssue, Sort, SqliteStore, Store, StoreError,
+    Actor, AuditQuery, Channel, ImportContext, ImportOutcome, ListQuery, QualityIssue, SaveMode, Sort, SqliteStore,
+    Store, StoreError,
 };
 
 fn items(rows: Vec<Row>) -> impl Iterator<Item = ImportItem> {
@@ -886,4 +887,67 @@ fn policy_runs_are_archived_and_the_ledger_never_pays_twice() {
     assert!(raw.execute("DELETE FROM award_ledger", []).is_err());
     let audit = store.audit(&periclase_store::AuditQuery::default()).unwrap();
     assert!(audit.iter().any(|a| a.note.as_deref().is_some_and(|n| n.contains("兑现入账 60 万元"))), "{audit:?}");
+}
+
+#[test]
+fn the_search_outbox_records_every_write_and_a_bulk_load_once() {
+    let (_dir, store, _) = demo_store(60);
+    let pending = store.search_pending(100_000).unwrap();
+    assert!(pending.rows.is_empty(), "a bulk load leaves whole-table entries only: {:?}", pending.rows.len());
+    let names: Vec<&str> = pending.whole.iter().map(|s| s.name).collect();
+    assert!(names.contains(&"enterprises") && names.contains(&"achievements"), "{names:?}");
+    store.search_applied(pending.upto).unwrap();
+    assert_eq!(store.search_pending(10).unwrap().upto, 0);
+
+    let actor = Actor::new("t", Channel::Cli);
+    let mut achievement = None;
+    store
+        .search_rows(&registries::ACHIEVEMENTS, None, &mut |r| {
+            achievement.get_or_insert((r.id, r.row.clone()));
+            Ok(())
+        })
+        .unwrap();
+    let (id, mut row) = achievement.unwrap();
+    row[1] = Value::Text("改过的成果名称".into());
+    store.save(&registries::ACHIEVEMENTS, &row, SaveMode::Update { id }, &actor, &Scope::All).unwrap();
+    let pending = store.search_pending(100).unwrap();
+    assert_eq!(pending.rows.len(), 1);
+    assert_eq!((pending.rows[0].0.name, pending.rows[0].1.clone()), ("achievements", vec![id]));
+    let mut seen = Vec::new();
+    store
+        .search_rows(&registries::ACHIEVEMENTS, Some(&[id, 999_999]), &mut |r| {
+            seen.push((r.id, r.row[1].clone()));
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(seen, vec![(id, Value::Text("改过的成果名称".into()))], "a missing id is simply absent");
+}
+
+#[test]
+fn introductions_are_recorded_checked_and_audited() {
+    let (_dir, store, _) = demo_store(60);
+    let code = |spec: &'static periclase_domain::RegistrySpec| {
+        let mut c = None;
+        store
+            .search_rows(spec, None, &mut |r| {
+                c.get_or_insert(r.row[0].to_string());
+                Ok(())
+            })
+            .unwrap();
+        c.unwrap()
+    };
+    let (d, a) = (code(&registries::DEMANDS), code(&registries::ACHIEVEMENTS));
+    let actor = Actor::new("official", Channel::Ui);
+    let made = store.introduce(&d, &a, "引荐", &actor).unwrap();
+    assert_eq!((made.outcome.as_str(), made.actor.as_str()), ("introduced", "official"));
+    let e = store.introduce("XQ-none", &a, "", &actor).unwrap_err();
+    assert_eq!(e.to_string(), "没有编号为「XQ-none」的需求");
+    let done = store.set_introduction_outcome(made.id, "signed", "签约", &actor).unwrap().unwrap();
+    assert_eq!((done.outcome.as_str(), done.note.as_str()), ("signed", "签约"));
+    assert!(store.set_introduction_outcome(made.id, "won", "", &actor).is_err());
+    assert!(store.set_introduction_outcome(9999, "signed", "", &actor).unwrap().is_none());
+    assert_eq!(store.introductions(Some(&d), None).unwrap(), vec![done.clone()]);
+    assert_eq!(store.introductions(None, Some(&a)).unwrap(), vec![done]);
+    let audit = store.audit(&AuditQuery { registry: Some("introductions".into()), ..AuditQuery::default() }).unwrap();
+    assert_eq!(audit.len(), 2, "introduction and outcome are audited");
 }

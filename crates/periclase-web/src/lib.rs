@@ -6,7 +6,7 @@ mod chain_cache;
 mod charts;
 mod error;
 mod json;
-mod pages;
+pub(crate) mod pages;
 pub mod params;
 mod policy_jobs;
 pub mod routes;
@@ -81,6 +81,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::session::router())
         .merge(routes::audit::router())
         .merge(routes::openapi::router())
+        .merge(routes::search::router())
         .merge(pages::router())
         .merge(routes::registries::router())
         .with_state(state)

@@ -986,3 +986,146 @@ async fn policy_pages_calculator_runs_and_sandbox() {
     assert_eq!(status, StatusCode::OK);
     assert!(refused.contains("结果应为是/否"), "{refused}");
 }
+
+/// Every searched record of the store, as (registry, row id), sorted.
+fn stored_ids(store: &dyn Store) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for spec in registries::ALL.iter().filter(|s| periclase_search::searched(s)) {
+        store
+            .search_rows(spec, None, &mut |r| {
+                out.push((spec.name.to_string(), r.id));
+                Ok(())
+            })
+            .unwrap();
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn the_search_index_follows_imports_and_edits() {
+    let (_dir, state, _) = state();
+    let store = state.store.clone();
+    let synced = state.search.catch_up(store.as_ref(), &mut |_, _| {}).unwrap();
+    assert!(synced.rebuilt && synced.indexed > 500, "{synced:?}");
+    assert_eq!(state.search.index().all_ids().unwrap(), stored_ids(store.as_ref()), "after the bulk import");
+    assert_eq!(store.search_pending(10).unwrap().upto, 0, "the outbox is emptied once applied");
+
+    // Edit one achievement, add a demand, delete a platform: each reaches the index.
+    let (cookie, csrf) = login(&state, "admin").await;
+    let (_, a) = get_as(&state, "/api/achievements?limit=1", &cookie).await;
+    let code = a["records"][0]["code"].as_str().unwrap().to_string();
+    let mut edited = a["records"][0].clone();
+    edited["title"] = json!("钛镁复合板爆炸焊接新工艺");
+    let (status, body) =
+        send(&state, "PUT", &format!("/api/achievements/{code}"), Some(&edited), &cookie, Some(&csrf)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let demand = json!({ "code": "XQ-T1", "title": "钛镁复合板分层", "enterprise": "示例复合材料有限公司",
+                         "description": "爆炸焊接后的钛镁复合板有分层，希望找到改进工艺。", "region": "210381" });
+    let (status, body) = send(&state, "POST", "/api/demands", Some(&demand), &cookie, Some(&csrf)).await;
+    assert!(status.is_success(), "{body}");
+    let (_, p) = get_as(&state, "/api/platforms?limit=1", &cookie).await;
+    let platform = p["records"][0]["code"].as_str().unwrap().to_string();
+    let (status, _) = send(&state, "DELETE", &format!("/api/platforms/{platform}"), None, &cookie, Some(&csrf)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let synced = state.search.catch_up(store.as_ref(), &mut |_, _| {}).unwrap();
+    assert_eq!((synced.rebuilt, synced.indexed, synced.removed), (false, 2, 1), "{synced:?}");
+    assert_eq!(state.search.index().all_ids().unwrap(), stored_ids(store.as_ref()), "after the edits");
+
+    let (status, found) = get_as(&state, "/api/search?q=钛镁复合板", &cookie).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    let keys: Vec<&str> = found["hits"].as_array().unwrap().iter().map(|h| h["key"].as_str().unwrap()).collect();
+    assert!(keys.contains(&code.as_str()) && keys.contains(&"XQ-T1"), "{keys:?}");
+    let (_, old) = get_as(
+        &state,
+        &format!("/api/search?q={}&registry=platforms", periclase_web::params::encode(&platform)),
+        &cookie,
+    )
+    .await;
+    assert_eq!(old["total"], 0, "the deleted platform is gone: {old}");
+
+    // The new demand's matches put the edited achievement first, with why.
+    let (status, m) = get_as(&state, "/api/match/demands/XQ-T1", &cookie).await;
+    assert_eq!(status, StatusCode::OK, "{m}");
+    assert_eq!(m["matches"][0]["key"], json!(code), "{m}");
+    let why = m["matches"][0]["explanation"].to_string();
+    assert!(why.contains("复合板"), "{why}");
+    let (status, _) = get_as(&state, "/api/match/enterprises/x", &cookie).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "only demands and achievements have counterparts");
+}
+
+#[tokio::test]
+async fn search_respects_scopes_and_officials_record_introductions() {
+    let (_dir, state, _) = state();
+    state.search.catch_up(state.store.as_ref(), &mut |_, _| {}).unwrap();
+    let (admin, _) = login(&state, "admin").await;
+    let (official, csrf) = login(&state, "haicheng").await;
+    let (all, _) = (get_as(&state, "/api/search?q=镁&registry=enterprises", &admin).await.1, ());
+    let (_, mine) = get_as(&state, "/api/search?q=镁&registry=enterprises", &official).await;
+    let all_total = all["total"].as_u64().unwrap();
+    let my_total = mine["total"].as_u64().unwrap();
+    assert!(my_total > 0 && my_total < all_total, "{my_total} of {all_total}");
+    for h in mine["hits"].as_array().unwrap() {
+        assert!(h["region"].as_str().unwrap().starts_with("210381"), "{h}");
+    }
+    let (status, page) = page_as(&state, "/search?q=%E7%94%B5%E7%86%94%E9%95%81%E7%A0%82", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<mark>") && page.contains("共 "), "{page}");
+    assert!(page.contains("action=\"/search\""), "the header carries the search box");
+
+    // A demand's page lists matches; an official records a 对接 and its outcome.
+    let (_, d) = get_as(&state, "/api/demands?limit=1&region=210381", &official).await;
+    let demand = d["records"][0]["code"].as_str().unwrap().to_string();
+    let (status, html) = page_as(&state, &format!("/r/demands/{demand}"), &official).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("匹配的成果") && html.contains("记录对接"), "{html}");
+    let (_, m) = get_as(&state, &format!("/api/match/demands/{demand}"), &official).await;
+    let achievement = m["matches"][0]["key"].as_str().unwrap().to_string();
+    let back = format!("/r/demands/{demand}");
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("demand", &demand),
+        ("achievement", &achievement),
+        ("note", "已电话联系"),
+        ("back", &back),
+    ];
+    let (status, location, _) = post_form(&state, "/introductions", &official, &form).await;
+    assert_eq!((status, location.as_deref()), (StatusCode::SEE_OTHER, Some(back.as_str())));
+    let (_, list) = get_as(&state, &format!("/api/introductions?demand={demand}"), &official).await;
+    assert_eq!(list[0]["outcome_label"], "已引荐", "{list}");
+    let id = list[0]["id"].as_i64().unwrap();
+    let (status, done) = send(
+        &state,
+        "PUT",
+        &format!("/api/introductions/{id}"),
+        Some(&json!({ "outcome": "signed", "note": "签约50万元" })),
+        &official,
+        Some(&csrf),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    let (_, html) = page_as(&state, &format!("/r/achievements/{achievement}"), &official).await;
+    assert!(html.contains("签约50万元") && html.contains("已签约"), "the achievement's page shows it too");
+    let (status, bad) = send(
+        &state,
+        "PUT",
+        &format!("/api/introductions/{id}"),
+        Some(&json!({ "outcome": "won" })),
+        &official,
+        Some(&csrf),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    assert!(bad["message"].as_str().unwrap().contains("对接结果「won」无效"), "{bad}");
+    let (qiye, qcsrf) = login(&state, "qiye").await;
+    let (status, _) = send(
+        &state,
+        "POST",
+        "/api/introductions",
+        Some(&json!({ "demand": demand, "achievement": achievement })),
+        &qiye,
+        Some(&qcsrf),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "enterprises do not record introductions");
+}

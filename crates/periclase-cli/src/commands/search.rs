@@ -1,6 +1,7 @@
 //! `periclase search` and `periclase index rebuild|status`: the full-text index from the
-//! command line. The index lives beside the database (`<db>.index`); the server keeps it
-//! current itself, and so does a CLI import when no server holds it.
+//! command line. The index lives beside the database (`<db>.index`). Every write leaves its
+//! change in the store's outbox, so whoever reads the index next applies it first: the
+//! server within a fraction of a second, a CLI search or match before it answers.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -96,6 +97,7 @@ pub fn search(config: &Config, a: SearchArgs) -> anyhow::Result<ExitCode> {
         region: a.region,
         tier: a.tier.as_deref().map(tier_code).transpose()?,
         year: a.year,
+        allowed: None,
         limit: a.limit,
         offset: 0,
     };

@@ -30,8 +30,13 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             config.db.display()
         );
     }
-    let state = periclase_web::AppState::new(store);
+    let index_dir = config.index_dir();
+    let state = periclase_web::AppState::new(store)
+        .with_search_index(&index_dir)
+        .with_context(|| format!("无法打开检索索引 {}", index_dir.display()))?;
     state.warm_chain_map();
+    // Builds the index on first start, then applies every change within a second.
+    state.start_search_indexer();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async {
         let listener =

@@ -168,7 +168,7 @@ pub(crate) fn introduce(
         &tx,
         actor,
         &AuditRecord {
-            action: "introduce",
+            action: "insert",
             registry: "introductions",
             key: Some(&key),
             before: None,
@@ -203,7 +203,7 @@ pub(crate) fn set_outcome(
         &tx,
         actor,
         &AuditRecord {
-            action: "introduction_outcome",
+            action: "update",
             registry: "introductions",
             key: Some(&key),
             before: None,

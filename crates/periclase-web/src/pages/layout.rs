@@ -45,6 +45,9 @@ pub fn page(title: &str, here: &str, who: &Principal, csrf: &str, body: Markup) 
                             a href="/audit" class=[(here == "audit").then_some("here")] { "审计日志" }
                         }
                     }
+                    form.search method="get" action="/search" role="search" {
+                        input type="search" name="q" placeholder="检索全部库：企业、成果、需求、政策……" aria-label="全文检索";
+                    }
                     div.who {
                         span { (who.display_name) "（" (who.role.label()) "）" }
                         form method="post" action="/logout" {

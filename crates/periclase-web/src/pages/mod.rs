@@ -12,6 +12,7 @@ mod monitor;
 mod policies;
 mod policy_runs;
 mod registry;
+pub(crate) mod search;
 mod transfer;
 
 use axum::extract::FromRequestParts;
@@ -51,6 +52,9 @@ pub fn router() -> Router<AppState> {
         .route("/policy-runs/jobs/{job}", get(policy_runs::job))
         .route("/policy-runs/{id}", get(policy_runs::show))
         .route("/policy-runs/{id}/list.xlsx", get(policy_runs::list_xlsx))
+        .route("/search", get(search::page))
+        .route("/introductions", axum::routing::post(search::introduce))
+        .route("/introductions/{id}", axum::routing::post(search::set_outcome))
         .route("/r/{registry}", get(registry::list))
         .route("/r/{registry}/new", get(forms::new_form).post(forms::create))
         .route("/r/{registry}/export", get(transfer::export))

@@ -193,9 +193,25 @@ pub async fn detail(
     let spec = registry(&name)?;
     let scope = s.0.may_read(spec)?;
     let store = state.store.clone();
-    let (rec, children, latest) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+    // Matches only for those who may read the other side (an institute sees demands, not
+    // other institutes' achievements).
+    let show_matches = periclase_search::counterpart(spec)
+        .is_some_and(|t| super::search::allowed(&s.0.principal).iter().any(|(n, _)| n == t.name));
+    let st = state.clone();
+    let (rec, children, latest, matched) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let Some(rec) = store.get(spec, &key, Some(&scope))? else {
             return Err(ApiError::NotFound(format!("{}中没有「{key}」", spec.label)));
+        };
+        let matched = if show_matches {
+            let code = rec.row[spec.key_indices()[0]].to_string();
+            let (d, a) = if spec.id == periclase_domain::RegistryId::Demands {
+                (Some(code.as_str()), None)
+            } else {
+                (None, Some(code.as_str()))
+            };
+            Some((code.clone(), super::search::matches_of(&st, spec, &rec, 10)?, store.introductions(d, a)?))
+        } else {
+            None
         };
         let mut children = Vec::new();
         for child in registries::ALL
@@ -207,7 +223,7 @@ pub async fn detail(
                 children.push((*child, rows));
             }
         }
-        Ok((rec, children, store.latest_figure_year()?))
+        Ok((rec, children, store.latest_figure_year()?, matched))
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
@@ -226,6 +242,9 @@ pub async fn detail(
                     @if !f.private && !v.is_null() { dt { (f.label) } dd { (shown(f, v)) } }
                 }
             }
+        }
+        @if let Some((code, matches, intros)) = &matched {
+            (super::search::matches_panel(spec, code, matches, intros, &s.0.principal, &s.0.csrf))
         }
         @if let Some(rows) = figures { (figure_panel(rows, latest)) }
         @for (child, rows) in children.iter().filter(|(c, _)| c.id != ENTERPRISE_FIGURES.id) {

@@ -158,6 +158,48 @@ pub fn document() -> Value {
     paths.insert("/api/logout".into(), json!({ "post": { "summary": "退出", "operationId": "logout", "parameters": [csrf], "responses": { "200": ok("已退出", json!({ "type": "object" })), "401": error("未登录"), "403": error("CSRF 令牌错误") } } }));
     paths.insert("/api/me".into(), json!({ "get": { "summary": "当前用户", "operationId": "me", "responses": { "200": ok("当前用户及 CSRF 令牌", json!({ "type": "object" })), "401": error("未登录") } } }));
     paths.insert("/api/registries".into(), json!({ "get": { "summary": "所有库及字段", "operationId": "registries", "responses": { "200": ok("库列表", json!({ "type": "array" })), "401": error("未登录") } } }));
+    let q = |name: &str, description: &str| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" }, "description": description });
+    paths.insert(
+        "/api/search".into(),
+        json!({ "get": {
+            "summary": "全文检索（所有可查看的库）", "operationId": "search",
+            "parameters": [
+                { "name": "q", "in": "query", "required": true, "schema": { "type": "string" }, "description": "检索词：中文、英文、化学式或编号" },
+                q("registry", "只检索此库（英文名）"), q("region", "行政区划代码前缀"), q("tier", "企业梯度代码，或 expert（专家库成员）"),
+                q("year", "年度"), q("page", "页码，从 0 起，每页 20 条")
+            ],
+            "responses": { "200": ok("total 与 hits（registry、key、title、snippet；marks 为高亮的字节区间）", json!({ "type": "object" })), "400": error("检索词或筛选有误"), "401": error("未登录") }
+        } }),
+    );
+    paths.insert(
+        "/api/match/{registry}/{key}".into(),
+        json!({ "get": {
+            "summary": "产需对接：需求的匹配成果，或成果的匹配需求，逐条说明依据", "operationId": "match",
+            "parameters": [
+                { "name": "registry", "in": "path", "required": true, "schema": { "type": "string", "enum": ["demands", "achievements"] } },
+                { "name": "key", "in": "path", "required": true, "schema": { "type": "string" }, "description": "需求或成果编号" },
+                q("limit", "条数（1–100，默认 10）")
+            ],
+            "responses": { "200": ok("matches：key、title、score、reasons（结构化依据）、explanation（中文说明）", json!({ "type": "object" })), "400": error("该库不可匹配"), "401": error("未登录"), "403": error("无权查看"), "404": error("不存在") }
+        } }),
+    );
+    paths.insert(
+        "/api/introductions".into(),
+        json!({
+            "get": { "summary": "对接记录（主管部门）", "operationId": "introductions", "parameters": [q("demand", "需求编号"), q("achievement", "成果编号")],
+                     "responses": { "200": ok("对接记录，新的在前", json!({ "type": "array" })), "401": error("未登录"), "403": error("非主管部门") } },
+            "post": { "summary": "记录一次对接（引荐）", "operationId": "introduce", "parameters": [csrf],
+                      "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["demand", "achievement"], "properties": { "demand": { "type": "string" }, "achievement": { "type": "string" }, "note": { "type": "string" } } } } } },
+                      "responses": { "200": ok("新的对接记录", json!({ "type": "object" })), "400": error("需求或成果不存在"), "401": error("未登录"), "403": error("非主管部门或 CSRF 令牌错误") } }
+        }),
+    );
+    paths.insert(
+        "/api/introductions/{id}".into(),
+        json!({ "put": { "summary": "更新对接结果", "operationId": "introduction_outcome",
+                         "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }, csrf],
+                         "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["outcome"], "properties": { "outcome": { "type": "string", "enum": ["introduced", "talking", "signed", "dropped"] }, "note": { "type": "string" } } } } } },
+                         "responses": { "200": ok("更新后的对接记录", json!({ "type": "object" })), "400": error("结果无效"), "401": error("未登录"), "403": error("非主管部门或 CSRF 令牌错误"), "404": error("不存在") } } }),
+    );
     let audit_params: Vec<Value> = ["registry", "actor", "key", "before", "limit"]
         .iter()
         .map(|n| json!({ "name": n, "in": "query", "required": false, "schema": { "type": "string" } }))

@@ -1,0 +1,364 @@
+//! The global search page (the box in every page's header leads here), the matches on a
+//! demand's or an achievement's page, and 对接 records made from them.
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use periclase_auth::{Principal, Role};
+use periclase_domain::{registries, RegionTable, RegistrySpec, Scope};
+use periclase_search::{counterpart, Marked, Match, MatchRequest, SearchQuery, SearchResults, Weights};
+use periclase_store::{Actor, Channel, Introduction, Record, INTRODUCTION_OUTCOMES};
+
+use super::{layout, PageSession};
+use crate::params::encode;
+use crate::{blocking, ApiError, AppState};
+
+const PAGE: usize = 20;
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub registry: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub tier: String,
+    #[serde(default)]
+    pub year: String,
+    #[serde(default)]
+    pub page: usize,
+}
+
+/// The registries (and, for officials, the region) `who` may search.
+pub(crate) fn allowed(who: &Principal) -> Vec<(String, Option<String>)> {
+    registries::ALL
+        .iter()
+        .filter(|s| periclase_search::searched(s))
+        .filter_map(|s| match who.read_scope(s) {
+            Scope::All => Some((s.name.to_string(), None)),
+            // Rows without a region of their own (capacities…) are read through the enterprise.
+            Scope::Region(p) if s.region_field.is_some() => Some((s.name.to_string(), Some(p))),
+            _ => None,
+        })
+        .collect()
+}
+
+impl SearchParams {
+    pub(crate) fn query(&self, who: &Principal) -> Result<SearchQuery, ApiError> {
+        let registries = match self.registry.trim() {
+            "" => vec![],
+            name => vec![crate::registry(name)?.name.to_string()],
+        };
+        let year = match self.year.trim() {
+            "" => None,
+            y => Some(y.parse().map_err(|_| ApiError::BadRequest(format!("年度「{y}」应为四位数字")))?),
+        };
+        let tier = match self.tier.trim() {
+            "" => None,
+            t => Some(
+                registries::HONOURS
+                    .iter()
+                    .find(|o| o.code == t || o.label == t)
+                    .map(|o| o.code.to_string())
+                    .or_else(|| (t == periclase_search::doc::EXPERT).then(|| t.to_string()))
+                    .ok_or_else(|| ApiError::BadRequest(format!("没有名为「{t}」的梯度或荣誉")))?,
+            ),
+        };
+        Ok(SearchQuery {
+            text: self.q.clone(),
+            registries,
+            region: Some(self.region.trim().to_string()).filter(|r| !r.is_empty()),
+            tier,
+            year,
+            allowed: Some(allowed(who)),
+            limit: PAGE,
+            offset: self.page * PAGE,
+        })
+    }
+}
+
+pub(crate) async fn run_search(state: &AppState, q: SearchQuery) -> Result<SearchResults, ApiError> {
+    let search = state.search.clone();
+    blocking(move || search.index().search(&q).map_err(search_error)).await
+}
+
+pub(crate) fn search_error(e: periclase_search::SearchError) -> ApiError {
+    match e {
+        periclase_search::SearchError::BadQuery(m) => ApiError::BadRequest(m),
+        e => ApiError::Internal(e.to_string()),
+    }
+}
+
+/// Text with its matched parts in `<mark>`.
+fn marked(m: &Marked) -> Markup {
+    let mut at = 0;
+    let mut parts: Vec<(bool, &str)> = Vec::new();
+    for &(from, to) in &m.marks {
+        if from < at || to > m.text.len() || !m.text.is_char_boundary(from) || !m.text.is_char_boundary(to) {
+            continue;
+        }
+        parts.push((false, &m.text[at..from]));
+        parts.push((true, &m.text[from..to]));
+        at = to;
+    }
+    parts.push((false, &m.text[at..]));
+    html! { @for (hit, t) in parts { @if hit { mark { (t) } } @else { (t) } } }
+}
+
+fn link(registry: &str, key: &str) -> String {
+    format!("/r/{registry}/{}", encode(key))
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    s: PageSession,
+    Query(p): Query<SearchParams>,
+) -> Result<Markup, ApiError> {
+    let who = &s.0.principal;
+    let searchable: Vec<&'static RegistrySpec> =
+        registries::ALL.iter().copied().filter(|spec| allowed(who).iter().any(|(n, _)| n == spec.name)).collect();
+    let (found, error) = if p.q.trim().is_empty() {
+        (None, None)
+    } else {
+        match run_search(&state, p.query(who)?).await {
+            Ok(r) => (Some(r), None),
+            Err(ApiError::BadRequest(m)) => (None, Some(m)),
+            Err(e) => return Err(e),
+        }
+    };
+    let progress = state.search.progress();
+    let regions = RegionTable::embedded();
+    let body = html! {
+        h1 { "全文检索" }
+        form.filters method="get" action="/search" {
+            input type="search" name="q" value=(p.q) placeholder="如：电熔镁砂、fused magnesia、AZ91D、揭榜挂帅" autofocus;
+            select name="registry" {
+                option value="" { "全部库" }
+                @for spec in &searchable {
+                    option value=(spec.name) selected[p.registry == spec.name] { (spec.label) }
+                }
+            }
+            input type="text" name="region" value=(p.region) placeholder="地区代码，如 2108" size="10";
+            select name="tier" {
+                option value="" { "不限梯度" }
+                @for o in registries::HONOURS { option value=(o.code) selected[p.tier == o.code] { (o.label) } }
+                option value="expert" selected[p.tier == "expert"] { "专家库成员" }
+            }
+            input type="text" name="year" value=(p.year) placeholder="年度" size="6";
+            button type="submit" { "检索" }
+        }
+        @if progress.busy {
+            div.alert { "检索索引正在建立：" (progress.done) " / " (progress.total) " 条，结果暂不完整。" }
+        }
+        @if let Some(e) = &progress.error { div.alert.warn { "检索索引更新出错：" (e) } }
+        @if let Some(m) = error { div.alert.warn { (m) } }
+        @if let Some(r) = &found {
+            p.muted { "共 " (r.total) " 条结果" }
+            ol.results start=(p.page * PAGE + 1) {
+                @for h in &r.hits {
+                    li {
+                        span.badge { (registries::by_name(&h.registry).map_or("", |s| s.label)) }
+                        " "
+                        a href=(link(&h.registry, &h.key)) { (marked(&h.title)) }
+                        @if let Some(code) = &h.region {
+                            " " span.muted { (regions.full_name(code).unwrap_or_else(|| code.clone())) }
+                        }
+                        @if !h.snippet.text.is_empty() { div.snippet { (marked(&h.snippet)) } }
+                    }
+                }
+            }
+            div.pager {
+                @if p.page > 0 { a href=(page_link(&p, p.page - 1)) { "上一页" } " " }
+                @if (p.page + 1) * PAGE < r.total { a href=(page_link(&p, p.page + 1)) { "下一页" } }
+            }
+        }
+    };
+    Ok(layout::page("全文检索", "search", who, &s.0.csrf, body))
+}
+
+fn page_link(p: &SearchParams, page: usize) -> String {
+    format!(
+        "/search?q={}&registry={}&region={}&tier={}&year={}&page={page}",
+        encode(&p.q),
+        encode(&p.registry),
+        encode(&p.region),
+        encode(&p.tier),
+        encode(&p.year)
+    )
+}
+
+/// Matches of a stored demand or achievement, as the matcher explains them.
+pub(crate) fn matches_of(
+    state: &AppState,
+    spec: &'static RegistrySpec,
+    rec: &Record,
+    limit: usize,
+) -> Result<Vec<Match>, ApiError> {
+    let Some(target) = counterpart(spec) else { return Ok(vec![]) };
+    let req = MatchRequest::from_row(spec, &rec.row, target.name, limit);
+    state.search.index().matches(&req, &Weights::default()).map_err(search_error)
+}
+
+fn may_introduce(who: &Principal) -> bool {
+    matches!(who.role, Role::Official | Role::Admin)
+}
+
+/// The panel on a demand's page (its achievements) or an achievement's (its demands), with
+/// the 对接 records of the record and, for officials, the forms to add and update them.
+pub(crate) fn matches_panel(
+    spec: &RegistrySpec,
+    code: &str,
+    matches: &[Match],
+    intros: &[Introduction],
+    who: &Principal,
+    csrf: &str,
+) -> Markup {
+    let Some(target) = counterpart(spec) else { return html! {} };
+    let is_demand = spec.id == periclase_domain::RegistryId::Demands;
+    let back = link(spec.name, code);
+    html! {
+        h2 { "匹配的" (target.label.trim_end_matches('库')) }
+        @if matches.is_empty() {
+            p.muted { "暂无匹配（检索索引可能仍在建立）。" }
+        } @else {
+            table.matches {
+                thead { tr { th { "#" } th { "名称" } th.num { "得分" } th { "匹配依据" } @if may_introduce(who) { th { "对接" } } } }
+                tbody {
+                    @for (i, m) in matches.iter().enumerate() {
+                        tr {
+                            td { (i + 1) }
+                            td { a href=(link(&m.registry, &m.key)) { (m.title) } br; span.muted { (m.key) } }
+                            td.num { (format!("{:.2}", m.score)) }
+                            td { ul.reasons { @for r in &m.reasons { li { (r.describe()) } } } }
+                            @if may_introduce(who) {
+                                td {
+                                    form method="post" action="/introductions" {
+                                        input type="hidden" name="csrf" value=(csrf);
+                                        input type="hidden" name="demand" value=(if is_demand { code } else { m.key.as_str() });
+                                        input type="hidden" name="achievement" value=(if is_demand { m.key.as_str() } else { code });
+                                        input type="hidden" name="back" value=(back);
+                                        input type="text" name="note" placeholder="备注（可空）" size="10";
+                                        button type="submit" { "记录对接" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "对接记录" }
+        @if intros.is_empty() {
+            p.muted { "尚无对接记录。" }
+        } @else {
+            table {
+                thead { tr { th { "需求" } th { "成果" } th { "结果" } th { "备注" } th { "记录人" } th { "更新时间" } } }
+                tbody {
+                    @for r in intros {
+                        tr {
+                            td { a href=(link("demands", &r.demand)) { (r.demand) } }
+                            td { a href=(link("achievements", &r.achievement)) { (r.achievement) } }
+                            td {
+                                @if may_introduce(who) {
+                                    form method="post" action={ "/introductions/" (r.id) } {
+                                        input type="hidden" name="csrf" value=(csrf);
+                                        input type="hidden" name="back" value=(back);
+                                        select name="outcome" {
+                                            @for o in INTRODUCTION_OUTCOMES { option value=(o.code) selected[o.code == r.outcome] { (o.label) } }
+                                        }
+                                        input type="text" name="note" value=(r.note) size="12";
+                                        button type="submit" { "更新" }
+                                    }
+                                } @else {
+                                    (outcome_label(&r.outcome))
+                                }
+                            }
+                            td { (r.note) }
+                            td { (r.actor) }
+                            td { (r.updated_at) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn outcome_label(code: &str) -> &str {
+    INTRODUCTION_OUTCOMES.iter().find(|o| o.code == code).map_or(code, |o| o.label)
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct IntroduceForm {
+    csrf: String,
+    demand: String,
+    achievement: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    back: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct OutcomeForm {
+    csrf: String,
+    outcome: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Only back to a page of this site.
+fn back_to(back: &str) -> String {
+    if back.starts_with("/r/") {
+        back.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+fn require_official(who: &Principal) -> Result<(), ApiError> {
+    if may_introduce(who) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!("{}不能记录对接，请由主管部门人员操作", who.role.label())))
+    }
+}
+
+pub async fn introduce(
+    State(state): State<AppState>,
+    s: PageSession,
+    Form(f): Form<IntroduceForm>,
+) -> Result<Response, ApiError> {
+    s.0.check_csrf_value(&f.csrf)?;
+    require_official(&s.0.principal)?;
+    let store = state.store.clone();
+    let actor = Actor::new(s.0.principal.username.clone(), Channel::Ui);
+    let (d, a, note) = (f.demand.clone(), f.achievement.clone(), f.note.clone());
+    blocking(move || Ok(store.introduce(d.trim(), a.trim(), note.trim(), &actor)?)).await?;
+    Ok(Redirect::to(&back_to(&f.back)).into_response())
+}
+
+pub async fn set_outcome(
+    State(state): State<AppState>,
+    s: PageSession,
+    Path(id): Path<i64>,
+    Form(f): Form<OutcomeForm>,
+) -> Result<Response, ApiError> {
+    s.0.check_csrf_value(&f.csrf)?;
+    require_official(&s.0.principal)?;
+    let store = state.store.clone();
+    let actor = Actor::new(s.0.principal.username.clone(), Channel::Ui);
+    let (outcome, note) = (f.outcome.clone(), f.note.clone());
+    blocking(move || {
+        store
+            .set_introduction_outcome(id, &outcome, note.trim(), &actor)?
+            .ok_or_else(|| ApiError::NotFound(format!("没有编号为 {id} 的对接记录")))
+    })
+    .await?;
+    Ok(Redirect::to(&back_to(&f.back)).into_response())
+}

@@ -1,0 +1,152 @@
+//! `GET /api/search` (every registry the caller may read), `GET /api/match/{registry}/{key}`
+//! (a demand's achievements or an achievement's demands, explained), and 对接 records:
+//! `GET|POST /api/introductions`, `PUT /api/introductions/{id}`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use periclase_store::{Actor, Channel};
+use serde_json::{json, Value};
+
+use crate::auth::Session;
+use crate::pages::search::{allowed, matches_of, outcome_label, run_search, SearchParams};
+use crate::{blocking, registry, ApiError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/search", get(search))
+        .route("/api/match/{registry}/{key}", get(matches))
+        .route("/api/introductions", get(list_introductions).post(introduce))
+        .route("/api/introductions/{id}", put(set_outcome))
+}
+
+async fn search(
+    State(state): State<AppState>,
+    session: Session,
+    Query(p): Query<SearchParams>,
+) -> Result<Json<Value>, ApiError> {
+    let found = run_search(&state, p.query(&session.principal)?).await?;
+    Ok(Json(serde_json::to_value(found).map_err(|e| ApiError::Internal(e.to_string()))?))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct MatchParams {
+    limit: Option<usize>,
+}
+
+async fn matches(
+    State(state): State<AppState>,
+    session: Session,
+    Path((name, key)): Path<(String, String)>,
+    Query(p): Query<MatchParams>,
+) -> Result<Json<Value>, ApiError> {
+    let spec = registry(&name)?;
+    let scope = session.may_read(spec)?;
+    let Some(target) = periclase_search::counterpart(spec) else {
+        return Err(ApiError::BadRequest(format!("{}没有可匹配的对象（可匹配：需求库、成果库）", spec.label)));
+    };
+    if !allowed(&session.principal).iter().any(|(n, _)| n == target.name) {
+        return Err(ApiError::Forbidden(format!("{}无权查看{}", session.principal.role.label(), target.label)));
+    }
+    let limit = p.limit.unwrap_or(10).clamp(1, 100);
+    let st = state.clone();
+    let found = blocking(move || {
+        let rec = st
+            .store
+            .get(spec, &key, Some(&scope))?
+            .ok_or_else(|| ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))?;
+        matches_of(&st, spec, &rec, limit)
+    })
+    .await?;
+    let items: Vec<Value> = found
+        .iter()
+        .map(|m| {
+            let why: Vec<String> = m.reasons.iter().map(|r| r.describe()).collect();
+            json!({ "registry": m.registry, "key": m.key, "title": m.title, "score": m.score,
+                    "reasons": m.reasons, "explanation": why })
+        })
+        .collect();
+    Ok(Json(json!({ "registry": spec.name, "target": target.name, "matches": items })))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct IntroFilter {
+    demand: Option<String>,
+    achievement: Option<String>,
+}
+
+fn intro_json(i: &periclase_store::Introduction) -> Value {
+    let mut v = serde_json::to_value(i).unwrap_or_default();
+    v["outcome_label"] = json!(outcome_label(&i.outcome));
+    v
+}
+
+fn officials_only(session: &Session) -> Result<(), ApiError> {
+    match session.principal.role {
+        periclase_auth::Role::Official | periclase_auth::Role::Admin => Ok(()),
+        r => Err(ApiError::Forbidden(format!("{}不能记录对接，请由主管部门人员操作", r.label()))),
+    }
+}
+
+async fn list_introductions(
+    State(state): State<AppState>,
+    session: Session,
+    Query(f): Query<IntroFilter>,
+) -> Result<Json<Value>, ApiError> {
+    officials_only(&session)?;
+    let store = state.store.clone();
+    let list = blocking(move || Ok(store.introductions(f.demand.as_deref(), f.achievement.as_deref())?)).await?;
+    Ok(Json(Value::Array(list.iter().map(intro_json).collect())))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct NewIntroduction {
+    demand: String,
+    achievement: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn introduce(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Json(body): Json<NewIntroduction>,
+) -> Result<Json<Value>, ApiError> {
+    session.check_csrf(&headers)?;
+    officials_only(&session)?;
+    let store = state.store.clone();
+    let actor = Actor::new(session.principal.username.clone(), Channel::Api);
+    let made =
+        blocking(move || Ok(store.introduce(body.demand.trim(), body.achievement.trim(), body.note.trim(), &actor)?))
+            .await?;
+    Ok(Json(intro_json(&made)))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Outcome {
+    outcome: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn set_outcome(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(body): Json<Outcome>,
+) -> Result<Json<Value>, ApiError> {
+    session.check_csrf(&headers)?;
+    officials_only(&session)?;
+    let store = state.store.clone();
+    let actor = Actor::new(session.principal.username.clone(), Channel::Api);
+    let done = blocking(move || {
+        store
+            .set_introduction_outcome(id, &body.outcome, body.note.trim(), &actor)?
+            .ok_or_else(|| ApiError::NotFound(format!("没有编号为 {id} 的对接记录")))
+    })
+    .await?;
+    Ok(Json(intro_json(&done)))
+}
