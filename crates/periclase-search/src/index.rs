@@ -17,7 +17,7 @@ use crate::doc::SearchDoc;
 use crate::tokenizer::Tokenizer;
 
 /// Bumped whenever the schema or the tokens change: an index of another version is rebuilt.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -95,11 +95,11 @@ fn schema() -> (Schema, Fields) {
         title: b.add_text_field("title", zh.clone()),
         keywords: b.add_text_field("keywords", zh.clone()),
         body: b.add_text_field("body", zh),
-        region: b.add_text_field("region", STRING | STORED),
+        region: b.add_text_field("region", STRING | STORED | FAST),
         tiers: b.add_text_field("tiers", STRING),
         year: b.add_i64_field("year", INDEXED | FAST | STORED),
-        domain: b.add_text_field("domain", STRING | STORED),
-        maturity: b.add_text_field("maturity", STRING | STORED),
+        domain: b.add_text_field("domain", STRING | STORED | FAST),
+        maturity: b.add_text_field("maturity", STRING | STORED | FAST),
     };
     (b.build(), f)
 }
@@ -110,6 +110,9 @@ pub struct SearchIndex {
     reader: IndexReader,
     pub(crate) fields: Fields,
     pub(crate) tokenizer: &'static Tokenizer,
+    /// One writer for the index's life: merges run in the background between commits (a
+    /// writer dropped after each commit would abandon them, and segments would pile up).
+    writer: std::sync::Mutex<Option<IndexWriter>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -218,7 +221,7 @@ impl SearchIndex {
         let tokenizer = Tokenizer::embedded();
         index.tokenizers().register(NAME, ZhTokenizer(tokenizer));
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(SearchIndex { index, reader, fields, tokenizer })
+        Ok(SearchIndex { index, reader, fields, tokenizer, writer: std::sync::Mutex::new(None) })
     }
 
     fn meta_of(index: &Index) -> Result<(u32, i64), SearchError> {
@@ -237,15 +240,20 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
-    /// A writer; one at a time per index, across processes.
+    /// The index's writer, made at first use with `threads` indexing threads; one at a time
+    /// per index, across processes ([`SearchError::Busy`] when another process holds it).
     pub fn writer(&self, threads: usize) -> Result<IndexUpdate<'_>, SearchError> {
-        // Small buffers: a rebuild beside a million-row import must stay inside its memory bound.
-        let budget = 20_000_000 * threads.max(1);
-        match self.index.writer_with_num_threads(threads.max(1), budget) {
-            Ok(w) => Ok(IndexUpdate { index: self, writer: w }),
-            Err(tantivy::TantivyError::LockFailure(..)) => Err(SearchError::Busy),
-            Err(e) => Err(e.into()),
+        let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            // Small buffers: memory stays low, at the price of more segments to merge.
+            let budget = 20_000_000 * threads.max(1);
+            *guard = Some(match self.index.writer_with_num_threads(threads.max(1), budget) {
+                Ok(w) => w,
+                Err(tantivy::TantivyError::LockFailure(..)) => return Err(SearchError::Busy),
+                Err(e) => return Err(e.into()),
+            });
         }
+        Ok(IndexUpdate { index: self, writer: guard, committed: false })
     }
 
     pub(crate) fn searcher(&self) -> Searcher {
@@ -460,7 +468,22 @@ fn marked(s: tantivy::snippet::Snippet, whole: Option<&str>) -> Marked {
 /// Changes to the index, visible to searches once committed.
 pub struct IndexUpdate<'a> {
     index: &'a SearchIndex,
-    writer: IndexWriter,
+    writer: std::sync::MutexGuard<'a, Option<IndexWriter>>,
+    committed: bool,
+}
+
+/// An update abandoned (an error part way) is rolled back, not left for the next commit.
+impl Drop for IndexUpdate<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            if let Some(w) = self.writer.as_mut() {
+                if w.rollback().is_err() {
+                    // The writer is unusable now; the next update makes a new one.
+                    *self.writer = None;
+                }
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for IndexUpdate<'_> {
@@ -472,9 +495,16 @@ impl std::fmt::Debug for IndexUpdate<'_> {
 impl IndexUpdate<'_> {
     /// Adds the record, replacing what the index held for it.
     pub fn put(&mut self, d: &SearchDoc) -> Result<(), SearchError> {
+        let term = Term::from_field_text(self.index.fields.uid, &d.uid());
+        self.w().delete_term(term);
+        self.add(d)
+    }
+
+    /// Adds a record the index does not hold (a rebuild, after [`IndexUpdate::clear`]):
+    /// no delete queued per record, which over a million records costs memory and time.
+    pub fn add(&mut self, d: &SearchDoc) -> Result<(), SearchError> {
         let f = &self.index.fields;
         let uid = d.uid();
-        self.writer.delete_term(Term::from_field_text(f.uid, &uid));
         let mut doc = TantivyDocument::default();
         doc.add_text(f.uid, &uid);
         doc.add_text(f.registry, d.registry);
@@ -498,31 +528,52 @@ impl IndexUpdate<'_> {
         if let Some(x) = &d.maturity {
             doc.add_text(f.maturity, x);
         }
-        self.writer.add_document(doc)?;
+        self.w().add_document(doc)?;
         Ok(())
     }
 
     pub fn remove(&mut self, registry: &str, id: i64) {
-        self.writer.delete_term(Term::from_field_text(self.index.fields.uid, &crate::doc::uid(registry, id)));
+        let term = Term::from_field_text(self.index.fields.uid, &crate::doc::uid(registry, id));
+        self.w().delete_term(term);
     }
 
     pub fn remove_registry(&mut self, registry: &str) {
-        self.writer.delete_term(Term::from_field_text(self.index.fields.registry, registry));
+        let term = Term::from_field_text(self.index.fields.registry, registry);
+        self.w().delete_term(term);
     }
 
     pub fn clear(&mut self) -> Result<(), SearchError> {
-        self.writer.delete_all_documents()?;
+        self.w().delete_all_documents()?;
         Ok(())
     }
 
     /// Makes the changes durable and visible, noting `applied` (the store's outbox number
     /// they bring the index up to).
     pub fn commit(mut self, applied: i64) -> Result<(), SearchError> {
-        let mut prepared = self.writer.prepare_commit()?;
+        let mut prepared = self.w().prepare_commit()?;
         prepared.set_payload(&format!("{SCHEMA_VERSION}:{applied}"));
         prepared.commit()?;
-        self.writer.wait_merging_threads()?;
+        self.committed = true;
         self.index.reader.reload()?;
         Ok(())
+    }
+
+    /// [`IndexUpdate::commit`], then every segment merged into one (after a rebuild: the
+    /// fastest index to search, and nothing left for a later merge to do).
+    pub fn commit_merged(mut self, applied: i64) -> Result<(), SearchError> {
+        let mut prepared = self.w().prepare_commit()?;
+        prepared.set_payload(&format!("{SCHEMA_VERSION}:{applied}"));
+        prepared.commit()?;
+        self.committed = true;
+        let segments = self.index.index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            self.w().merge(&segments).wait()?;
+        }
+        self.index.reader.reload()?;
+        Ok(())
+    }
+
+    fn w(&mut self) -> &mut IndexWriter {
+        self.writer.as_mut().expect("a writer is made before an update is handed out")
     }
 }

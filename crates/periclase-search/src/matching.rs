@@ -183,8 +183,7 @@ impl SearchIndex {
         if terms.is_empty() {
             return Ok(vec![]);
         }
-        let mut ranked = self.rank(req, w, &terms)?;
-        ranked.truncate(req.limit);
+        let ranked = self.rank(req, w, &terms)?;
         Ok(ranked.into_iter().map(|(score, doc)| self.explain(req, &terms, &doc, score)).collect())
     }
 
@@ -206,30 +205,32 @@ impl SearchIndex {
         let searcher = self.searcher();
         let top = searcher.search(&query, &TopDocs::with_limit(w.candidates.max(req.limit)).order_by_score())?;
         let best = top.first().map(|(s, _)| *s).unwrap_or(1.0).max(f32::MIN_POSITIVE);
-        let city = |r: &str| r.get(..4).map(str::to_string);
-        let mut out: Vec<(f32, TantivyDocument)> = Vec::with_capacity(top.len());
+        let asked_city = req.region.as_deref().and_then(|r| r.get(..4));
+        // The features come from columns, so only the records kept are read in full.
+        let mut columns: HashMap<u32, Features> = HashMap::new();
+        let mut scored: Vec<(f32, tantivy::DocAddress)> = Vec::with_capacity(top.len());
         for (bm25, addr) in top {
-            let doc: TantivyDocument = searcher.doc(addr)?;
+            let cols = match columns.entry(addr.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(Features::of(searcher.segment_reader(addr.segment_ord))?)
+                }
+            };
             let mut score = bm25 / best;
-            let domain = self.stored_text(&doc, self.fields.domain);
-            if req.domain.as_deref().is_some_and(|d| !d.is_empty() && d == domain) {
+            if req.domain.as_deref().is_some_and(|d| !d.is_empty() && cols.domain(addr.doc_id).as_deref() == Some(d)) {
                 score += w.same_domain;
             }
-            if let Some((r, _)) = readiness(&self.stored_text(&doc, self.fields.maturity)) {
+            if let Some((r, _)) = cols.maturity(addr.doc_id).as_deref().and_then(readiness) {
                 score += w.maturity * r;
             }
-            let region = doc
-                .get_all(self.fields.region)
-                .filter_map(|v| tantivy::schema::Value::as_str(&v))
-                .find(|r| r.len() == 4)
-                .map(str::to_string);
-            if region.is_some() && req.region.as_deref().and_then(city) == region {
+            if asked_city.is_some() && cols.city(addr.doc_id).as_deref() == asked_city {
                 score += w.same_city;
             }
-            out.push((score, doc));
+            scored.push((score, addr));
         }
-        out.sort_by(|a, b| b.0.total_cmp(&a.0));
-        Ok(out)
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        scored.truncate(req.limit);
+        scored.into_iter().map(|(score, addr)| Ok((score, searcher.doc(addr)?))).collect()
     }
 
     fn explain(&self, req: &MatchRequest, terms: &[(String, f32)], doc: &TantivyDocument, score: f32) -> Match {
@@ -295,5 +296,47 @@ impl SearchIndex {
             score,
             reasons,
         }
+    }
+}
+
+/// A segment's columns of the re-ranking features.
+struct Features {
+    domain: Option<tantivy::columnar::StrColumn>,
+    maturity: Option<tantivy::columnar::StrColumn>,
+    region: Option<tantivy::columnar::StrColumn>,
+}
+
+impl Features {
+    fn of(segment: &tantivy::SegmentReader) -> Result<Features, SearchError> {
+        let ff = segment.fast_fields();
+        Ok(Features { domain: ff.str("domain")?, maturity: ff.str("maturity")?, region: ff.str("region")? })
+    }
+
+    fn first(col: &Option<tantivy::columnar::StrColumn>, doc: u32) -> Option<String> {
+        let col = col.as_ref()?;
+        let ord = col.ords().first(doc)?;
+        let mut out = String::new();
+        col.ord_to_str(ord, &mut out).ok()?;
+        Some(out)
+    }
+
+    fn domain(&self, doc: u32) -> Option<String> {
+        Self::first(&self.domain, doc)
+    }
+
+    fn maturity(&self, doc: u32) -> Option<String> {
+        Self::first(&self.maturity, doc)
+    }
+
+    /// The record's city: its four-digit region prefix.
+    fn city(&self, doc: u32) -> Option<String> {
+        let col = self.region.as_ref()?;
+        let mut out = String::new();
+        for ord in col.ords().values_for_doc(doc) {
+            if col.ord_to_str(ord, &mut out).ok()? && out.len() == 4 {
+                return Some(out);
+            }
+        }
+        None
     }
 }

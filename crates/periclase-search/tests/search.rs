@@ -64,3 +64,19 @@ fn search_finds_synonyms_filters_and_highlights() {
     assert_eq!(nobody.total, 0, "nothing allowed, nothing found");
     assert!(index.search(&q("，。")).is_err(), "a query without words is refused");
 }
+
+#[test]
+fn an_abandoned_update_is_not_committed_by_the_next() {
+    let index = index_of_fixture();
+    let spec = registry(RegistryId::Achievements);
+    let records = parse_records(spec, &read("achievements.jsonl"), "a").unwrap();
+    {
+        let mut w = index.writer(1).unwrap();
+        w.clear().unwrap();
+        // Dropped here without a commit, as when a rebuild fails part way.
+    }
+    let mut w = index.writer(1).unwrap();
+    w.put(&SearchDoc::from_row(spec, 1, &records[0].1, vec![])).unwrap();
+    w.commit(8).unwrap();
+    assert_eq!(index.doc_count(), 4, "the abandoned clear did not ride along");
+}

@@ -114,9 +114,10 @@ impl SearchService {
             let mut w = self.index.writer(1)?;
             let mut done = 0;
             for spec in &pending.whole {
+                // Everything of the registry goes first, so each row is simply added.
                 w.remove_registry(spec.name);
                 out.indexed += store.search_rows(spec, None, &mut |r| {
-                    w.put(&SearchDoc::from_row(spec, r.id, r.row, r.tiers.iter().map(|t| t.to_string()).collect()))
+                    w.add(&SearchDoc::from_row(spec, r.id, r.row, r.tiers.iter().map(|t| t.to_string()).collect()))
                         .map_err(|e| StoreError::Sink(e.to_string()))
                 })?;
             }
@@ -150,13 +151,13 @@ impl SearchService {
             total += store.count(spec, &ListQuery::default())?;
         }
         self.set_progress(Progress { busy: true, done: 0, total, error: None });
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = std::env::var("PERICLASE_INDEX_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let mut w = self.index.writer(threads)?;
         w.clear()?;
         let mut done = 0;
         for spec in specs {
             store.search_rows(spec, None, &mut |r| {
-                w.put(&SearchDoc::from_row(spec, r.id, r.row, r.tiers.iter().map(|t| t.to_string()).collect()))
+                w.add(&SearchDoc::from_row(spec, r.id, r.row, r.tiers.iter().map(|t| t.to_string()).collect()))
                     .map_err(|e| StoreError::Sink(e.to_string()))?;
                 done += 1;
                 if done % 1000 == 0 {
@@ -166,7 +167,7 @@ impl SearchService {
                 Ok(())
             })?;
         }
-        w.commit(end)?;
+        w.commit_merged(end)?;
         store.search_applied(end)?;
         on_progress(done, total);
         self.set_progress(Progress { busy: false, done, total, error: None });
