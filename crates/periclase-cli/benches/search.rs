@@ -40,8 +40,22 @@ fn main() {
     let mut queries: Vec<SearchQuery> = Vec::new();
     let q = |text: &str| SearchQuery { text: text.into(), limit: 20, ..SearchQuery::default() };
     for text in [
-        "电熔镁砂", "fused magnesia", "轻烧氧化镁", "菱镁矿 浮选", "皮江法", "AZ91D 压铸", "镁合金", "耐火材料",
-        "揭榜挂帅", "首台套", "铜箔", "智能工厂", "余热回收", "氢氧化镁 阻燃", "镁渣 综合利用", "高纯镁砂",
+        "电熔镁砂",
+        "fused magnesia",
+        "轻烧氧化镁",
+        "菱镁矿 浮选",
+        "皮江法",
+        "AZ91D 压铸",
+        "镁合金",
+        "耐火材料",
+        "揭榜挂帅",
+        "首台套",
+        "铜箔",
+        "智能工厂",
+        "余热回收",
+        "氢氧化镁 阻燃",
+        "镁渣 综合利用",
+        "高纯镁砂",
     ] {
         queries.push(q(text));
         queries.push(SearchQuery { region: Some("2108".into()), ..q(text) });
@@ -77,7 +91,8 @@ fn main() {
     for spec in [&registries::DEMANDS, &registries::ACHIEVEMENTS] {
         let target = counterpart(spec).unwrap();
         let recs = store.list(spec, &ListQuery { limit: Some(200), ..ListQuery::default() }).unwrap().records;
-        let reqs: Vec<MatchRequest> = recs.iter().map(|r| MatchRequest::from_row(spec, &r.row, target.name, 10)).collect();
+        let reqs: Vec<MatchRequest> =
+            recs.iter().map(|r| MatchRequest::from_row(spec, &r.row, target.name, 10)).collect();
         let mut ms_all = Vec::new();
         for round in 0..2 {
             for req in &reqs {

@@ -151,7 +151,7 @@ impl SearchService {
             total += store.count(spec, &ListQuery::default())?;
         }
         self.set_progress(Progress { busy: true, done: 0, total, error: None });
-        let threads = std::env::var("PERICLASE_INDEX_THREADS").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut w = self.index.writer(threads)?;
         w.clear()?;
         let mut done = 0;
