@@ -16,3 +16,4 @@ pub mod eval;
 pub mod matching;
 
 pub use matching::{counterpart, Match, MatchRequest, Reason, Weights};
+pub mod finance;

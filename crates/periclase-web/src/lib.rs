@@ -5,6 +5,7 @@ pub mod auth;
 mod chain_cache;
 mod charts;
 mod error;
+pub mod finance_match;
 mod json;
 pub(crate) mod pages;
 pub mod params;

@@ -1050,8 +1050,8 @@ async fn the_search_index_follows_imports_and_edits() {
     assert_eq!(m["matches"][0]["key"], json!(code), "{m}");
     let why = m["matches"][0]["explanation"].to_string();
     assert!(why.contains("复合板"), "{why}");
-    let (status, _) = get_as(&state, "/api/match/enterprises/x", &cookie).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "only demands and achievements have counterparts");
+    let (status, _) = get_as(&state, "/api/match/projects/x", &cookie).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "projects have nothing to be matched with");
 }
 
 #[tokio::test]
@@ -1128,4 +1128,38 @@ async fn search_respects_scopes_and_officials_record_introductions() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "enterprises do not record introductions");
+}
+
+#[tokio::test]
+async fn an_enterprise_sees_the_financial_products_that_fit_it() {
+    let (_dir, state, _) = state();
+    let (qiye, _) = login(&state, "qiye").await;
+    let (_, me) = get_as(&state, "/api/me", &qiye).await;
+    let uscc = me["enterprise"].as_str().expect("the enterprise account has its USCC").to_string();
+    let (status, found) = get_as(&state, &format!("/api/match/enterprises/{uscc}"), &qiye).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    let matches = found["matches"].as_array().unwrap();
+    assert!(!matches.is_empty(), "{found}");
+    for m in matches {
+        assert!(
+            m["code"].is_string()
+                && (m["reasons"].as_array().unwrap().len() + m["to_confirm"].as_array().unwrap().len()) > 0,
+            "{m}"
+        );
+    }
+    let (status, html) = page_as(&state, &format!("/r/enterprises/{uscc}"), &qiye).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("适合的金融产品"), "{html}");
+    // Another enterprise is not theirs to look at.
+    let (_, all) = get(&state, "/api/enterprises?limit=5").await;
+    let other = all["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["uscc"].as_str().unwrap())
+        .find(|u| *u != uscc)
+        .unwrap()
+        .to_string();
+    let (status, _) = get_as(&state, &format!("/api/match/enterprises/{other}"), &qiye).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -19,6 +19,14 @@ pub enum Command {
     Demand(RecordArgs),
     /// 为一项成果找需求
     Achievement(RecordArgs),
+    /// 为企业找适合的金融产品（按适用对象、规模、专利等逐项判断）
+    Finance {
+        /// 企业统一社会信用代码
+        uscc: String,
+        /// 输出 JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// 为课题或申报项目找专家（专家库成员）
     Expert {
         /// 课题名称或内容，如 "镁合金压铸件热裂控制"
@@ -66,6 +74,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Demand(a) => record(config, RegistryId::Demands, a),
         Command::Achievement(a) => record(config, RegistryId::Achievements, a),
+        Command::Finance { uscc, json } => finance(config, &uscc, json),
         Command::Expert { topic, out } => {
             let req = MatchRequest {
                 title: topic,
@@ -89,6 +98,31 @@ fn record(config: &Config, id: RegistryId, a: RecordArgs) -> anyhow::Result<Exit
     let target = counterpart(spec).expect("demands and achievements have counterparts");
     let req = MatchRequest::from_row(spec, &rec.row, target.name, a.out.limit);
     matches(config, &req, &a.out)
+}
+
+fn finance(config: &Config, uscc: &str, json: bool) -> anyhow::Result<ExitCode> {
+    let store = super::open_store(config)?;
+    let Some((rec, found)) = periclase_web::finance_match::for_enterprise(&store, uscc, None)? else {
+        anyhow::bail!("企业库中没有统一社会信用代码为「{uscc}」的企业");
+    };
+    let mut w = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut w, &found)?;
+        writeln!(w)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(w, "{}：{} 个金融产品可能适合", rec.row[1], found.len())?;
+    for (i, m) in found.iter().enumerate() {
+        let mark = if m.fits { "符合" } else { "待核实" };
+        writeln!(w, "{:>2}. [{mark}] {}（{}，{}）{}", i + 1, m.name, m.institution, m.kind, m.terms)?;
+        for r in &m.reasons {
+            writeln!(w, "      · {r}")?;
+        }
+        for r in &m.to_confirm {
+            writeln!(w, "      ? 需核实：{r}")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn matches(config: &Config, req: &MatchRequest, out: &OutArgs) -> anyhow::Result<ExitCode> {

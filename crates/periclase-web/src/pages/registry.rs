@@ -198,7 +198,7 @@ pub async fn detail(
     let show_matches = periclase_search::counterpart(spec)
         .is_some_and(|t| super::search::allowed(&s.0.principal).iter().any(|(n, _)| n == t.name));
     let st = state.clone();
-    let (rec, children, latest, matched) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+    let (rec, children, latest, (matched, finance)) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let Some(rec) = store.get(spec, &key, Some(&scope))? else {
             return Err(ApiError::NotFound(format!("{}中没有「{key}」", spec.label)));
         };
@@ -223,7 +223,12 @@ pub async fn detail(
                 children.push((*child, rows));
             }
         }
-        Ok((rec, children, store.latest_figure_year()?, matched))
+        let finance = if spec.id == ENTERPRISES.id {
+            crate::finance_match::for_enterprise(store.as_ref(), &key, Some(&scope))?.map(|(_, f)| f)
+        } else {
+            None
+        };
+        Ok((rec, children, store.latest_figure_year()?, (matched, finance)))
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
@@ -247,6 +252,7 @@ pub async fn detail(
             (super::search::matches_panel(spec, code, matches, intros, &s.0.principal, &s.0.csrf))
         }
         @if let Some(rows) = figures { (figure_panel(rows, latest)) }
+        @if let Some(products) = &finance { (super::search::finance_panel(products)) }
         @for (child, rows) in children.iter().filter(|(c, _)| c.id != ENTERPRISE_FIGURES.id) {
             h2 { (child.label) }
             table {

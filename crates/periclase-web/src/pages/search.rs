@@ -362,3 +362,30 @@ pub async fn set_outcome(
     .await?;
     Ok(Redirect::to(&back_to(&f.back)).into_response())
 }
+
+/// 融资对接 on an enterprise's page: the products whose 适用对象 it meets, then those it may
+/// meet once the listed points are confirmed.
+pub(crate) fn finance_panel(products: &[periclase_search::finance::FinanceMatch]) -> Markup {
+    html! {
+        h2 { "适合的金融产品" }
+        @if products.is_empty() {
+            p.muted { "暂无符合条件的金融产品。" }
+        } @else {
+            table.matches {
+                thead { tr { th { "产品" } th { "机构" } th { "类型" } th { "额度与期限" } th { "依据" } th { "需核实" } } }
+                tbody {
+                    @for m in products {
+                        tr {
+                            td { a href=(link("financial-products", &m.code)) { (m.name) } @if m.fits { " " span.badge { "符合" } } }
+                            td { (m.institution) }
+                            td { (m.kind) }
+                            td { (m.terms) }
+                            td { ul.reasons { @for r in &m.reasons { li { (r) } } } }
+                            td { ul.reasons { @for r in &m.to_confirm { li { (r) } } } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -174,10 +174,10 @@ pub fn document() -> Value {
     paths.insert(
         "/api/match/{registry}/{key}".into(),
         json!({ "get": {
-            "summary": "产需对接：需求的匹配成果，或成果的匹配需求，逐条说明依据", "operationId": "match",
+            "summary": "产需对接：需求的匹配成果、成果的匹配需求，或企业适合的金融产品，逐条说明依据", "operationId": "match",
             "parameters": [
-                { "name": "registry", "in": "path", "required": true, "schema": { "type": "string", "enum": ["demands", "achievements"] } },
-                { "name": "key", "in": "path", "required": true, "schema": { "type": "string" }, "description": "需求或成果编号" },
+                { "name": "registry", "in": "path", "required": true, "schema": { "type": "string", "enum": ["demands", "achievements", "enterprises"] } },
+                { "name": "key", "in": "path", "required": true, "schema": { "type": "string" }, "description": "需求或成果编号，或企业统一社会信用代码" },
                 q("limit", "条数（1–100，默认 10）")
             ],
             "responses": { "200": ok("matches：key、title、score、reasons（结构化依据）、explanation（中文说明）", json!({ "type": "object" })), "400": error("该库不可匹配"), "401": error("未登录"), "403": error("无权查看"), "404": error("不存在") }

@@ -43,6 +43,16 @@ async fn matches(
 ) -> Result<Json<Value>, ApiError> {
     let spec = registry(&name)?;
     let scope = session.may_read(spec)?;
+    if spec.id == periclase_domain::RegistryId::Enterprises {
+        let store = state.store.clone();
+        let found = blocking(move || {
+            crate::finance_match::for_enterprise(store.as_ref(), &key, Some(&scope))?
+                .map(|(_, f)| f)
+                .ok_or_else(|| ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))
+        })
+        .await?;
+        return Ok(Json(json!({ "registry": spec.name, "target": "financial-products", "matches": found })));
+    }
     let Some(target) = periclase_search::counterpart(spec) else {
         return Err(ApiError::BadRequest(format!("{}没有可匹配的对象（可匹配：需求库、成果库）", spec.label)));
     };
