@@ -1,6 +1,6 @@
 //! Search and matching at provincial scale, on an index `periclase index rebuild` made of a
 //! demo database (bench/search_bench.sh): query latency of the global search (words,
-//! synonyms, codes, with and without filters) and of matching (a demand's achievements, an
+//! synonyms, pinyin and initials, codes, with and without filters) and of matching (a demand's achievements, an
 //! achievement's demands), one query at a time, p50/p99 over every query; then how long an
 //! edit takes to become searchable with the server's indexer thread running.
 //! Usage: `cargo bench -p periclase-cli --bench search -- <database>`. Prints Markdown.
@@ -49,6 +49,9 @@ fn main() {
         "镁合金",
         "耐火材料",
         "揭榜挂帅",
+        "drms",
+        "dianrong meisha",
+        "lmk",
         "首台套",
         "铜箔",
         "智能工厂",

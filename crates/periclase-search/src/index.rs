@@ -17,7 +17,7 @@ use crate::doc::SearchDoc;
 use crate::tokenizer::Tokenizer;
 
 /// Bumped whenever the schema or the tokens change: an index of another version is rebuilt.
-const SCHEMA_VERSION: u32 = 3;
+const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -47,6 +47,8 @@ pub(crate) struct Fields {
     pub year: Field,
     pub domain: Field,
     pub maturity: Field,
+    /// Pinyin and initials of the title's words.
+    pub pinyin: Field,
 }
 
 /// How much each text field weighs in a score.
@@ -100,6 +102,7 @@ fn schema() -> (Schema, Fields) {
         year: b.add_i64_field("year", INDEXED | FAST | STORED),
         domain: b.add_text_field("domain", STRING | STORED | FAST),
         maturity: b.add_text_field("maturity", STRING | STORED | FAST),
+        pinyin: b.add_text_field("pinyin", STRING),
     };
     (b.build(), f)
 }
@@ -277,6 +280,24 @@ impl SearchIndex {
         out
     }
 
+    /// A query of Latin letters only may be pinyin ("dianrong meisha") or initials ("drms"):
+    /// each word is also looked up among the titles' pinyin keys.
+    fn pinyin_clauses(&self, text: &str) -> Vec<(Occur, Box<dyn Query>)> {
+        if !text.chars().all(|c| c.is_ascii_alphabetic() || c.is_whitespace()) {
+            return vec![];
+        }
+        text.split_whitespace()
+            .filter(|w| w.len() >= 2)
+            .map(|w| {
+                let t = TermQuery::new(
+                    Term::from_field_text(self.fields.pinyin, &w.to_ascii_lowercase()),
+                    IndexRecordOption::Basic,
+                );
+                (Occur::Should, Box::new(BoostQuery::new(Box::new(t), 2.0)) as Box<dyn Query>)
+            })
+            .collect()
+    }
+
     pub(crate) fn must_term(&self, field: Field, value: &str) -> (Occur, Box<dyn Query>) {
         (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic)))
     }
@@ -349,7 +370,9 @@ impl SearchIndex {
         if q.allowed.as_ref().is_some_and(|a| a.is_empty()) {
             return Ok(SearchResults { total: 0, hits: vec![] });
         }
-        let words = BooleanQuery::new(self.term_clauses(&terms, &BOOSTS));
+        let mut words = self.term_clauses(&terms, &BOOSTS);
+        words.extend(self.pinyin_clauses(&q.text));
+        let words = BooleanQuery::new(words);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(words))];
         clauses.extend(self.filters(q));
         let query = BooleanQuery::new(clauses);
@@ -527,6 +550,9 @@ impl IndexUpdate<'_> {
         }
         if let Some(x) = &d.maturity {
             doc.add_text(f.maturity, x);
+        }
+        for key in self.index.tokenizer.pinyin_keys(&d.title) {
+            doc.add_text(f.pinyin, &key);
         }
         self.w().add_document(doc)?;
         Ok(())

@@ -77,6 +77,33 @@ impl Tokenizer {
         out
     }
 
+    /// Pinyin keys of the Chinese words of `text`, for those who type pinyin or its initials:
+    /// 电熔镁砂 gives "dianrongmeisha" and "drms" (and its parts 电熔 "dianrong", "dr"…).
+    pub fn pinyin_keys(&self, text: &str) -> Vec<String> {
+        use pinyin::ToPinyin;
+        let mut out: Vec<String> = Vec::new();
+        for t in self.analyze(text).into_iter().filter(|t| !t.synonym) {
+            if t.text.chars().count() < 2 {
+                continue;
+            }
+            let (mut full, mut initials) = (String::new(), String::new());
+            for p in t.text.as_str().to_pinyin() {
+                let Some(p) = p else {
+                    full.clear();
+                    break;
+                };
+                full.push_str(p.plain());
+                initials.push_str(&p.plain()[..1]);
+            }
+            for key in [full, initials] {
+                if !key.is_empty() && !out.contains(&key) {
+                    out.push(key);
+                }
+            }
+        }
+        out
+    }
+
     /// Each synonym group named in `text`, once: (standard name, the form as written).
     pub fn concepts_written(&self, text: &str) -> Vec<(&'static str, String)> {
         let (folded, starts) = fold_with_starts(text);
@@ -136,5 +163,14 @@ mod tests {
         let fused = t.analyze("Fused Magnesia");
         assert!(fused.iter().any(|x| x.text == "电熔镁砂" && x.span == (0..14)), "{fused:?}");
         assert!(!t.analyze("电熔镁砂").iter().any(|x| x.synonym), "the standard name is not repeated");
+    }
+
+    #[test]
+    fn chinese_words_have_pinyin_and_initials() {
+        let keys = Tokenizer::embedded().pinyin_keys("电熔镁砂AZ91D");
+        for k in ["dianrongmeisha", "drms", "dianrong", "meisha"] {
+            assert!(keys.contains(&k.to_string()), "{k} in {keys:?}");
+        }
+        assert!(!keys.iter().any(|k| k.contains("az")), "only Chinese words: {keys:?}");
     }
 }

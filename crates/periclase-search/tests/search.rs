@@ -80,3 +80,12 @@ fn an_abandoned_update_is_not_committed_by_the_next() {
     w.commit(8).unwrap();
     assert_eq!(index.doc_count(), 4, "the abandoned clear did not ride along");
 }
+
+#[test]
+fn pinyin_and_initials_find_chinese_titles() {
+    let index = index_of_fixture();
+    for text in ["lmk", "lingmeikuang", "Lingmeikuang tichun"] {
+        let found = index.search(&SearchQuery { text: text.into(), limit: 3, ..SearchQuery::default() }).unwrap();
+        assert_eq!(found.hits.first().map(|h| h.key.as_str()), Some("T02"), "{text}");
+    }
+}
