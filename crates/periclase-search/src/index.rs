@@ -575,25 +575,26 @@ impl IndexUpdate<'_> {
 
     /// Makes the changes durable and visible, noting `applied` (the store's outbox number
     /// they bring the index up to).
-    pub fn commit(mut self, applied: i64) -> Result<(), SearchError> {
-        let mut prepared = self.w().prepare_commit()?;
-        prepared.set_payload(&format!("{SCHEMA_VERSION}:{applied}"));
-        prepared.commit()?;
-        self.committed = true;
-        self.index.reader.reload()?;
-        Ok(())
+    pub fn commit(self, applied: i64) -> Result<(), SearchError> {
+        self.finish(applied, false)
     }
 
     /// [`IndexUpdate::commit`], then every segment merged into one (after a rebuild: the
     /// fastest index to search, and nothing left for a later merge to do).
-    pub fn commit_merged(mut self, applied: i64) -> Result<(), SearchError> {
+    pub fn commit_merged(self, applied: i64) -> Result<(), SearchError> {
+        self.finish(applied, true)
+    }
+
+    fn finish(mut self, applied: i64, merge: bool) -> Result<(), SearchError> {
         let mut prepared = self.w().prepare_commit()?;
         prepared.set_payload(&format!("{SCHEMA_VERSION}:{applied}"));
         prepared.commit()?;
         self.committed = true;
-        let segments = self.index.index.searchable_segment_ids()?;
-        if segments.len() > 1 {
-            self.w().merge(&segments).wait()?;
+        if merge {
+            let segments = self.index.index.searchable_segment_ids()?;
+            if segments.len() > 1 {
+                self.w().merge(&segments).wait()?;
+            }
         }
         self.index.reader.reload()?;
         Ok(())

@@ -38,6 +38,10 @@ pub struct Progress {
     pub error: Option<String>,
 }
 
+fn doc_of(spec: &'static periclase_domain::RegistrySpec, r: &periclase_store::SearchRow<'_>) -> SearchDoc {
+    SearchDoc::from_row(spec, r.id, r.row, r.tiers.iter().map(|t| t.to_string()).collect())
+}
+
 /// Outbox entries applied per commit.
 const BATCH: u32 = 50_000;
 /// How often the server looks at the outbox when nothing nudged it.
@@ -117,16 +121,14 @@ impl SearchService {
                 // Everything of the registry goes first, so each row is simply added.
                 w.remove_registry(spec.name);
                 out.indexed += store.search_rows(spec, None, &mut |r| {
-                    w.add(&SearchDoc::from_row(spec, r.id, r.row, r.tiers.iter().map(|t| t.to_string()).collect()))
-                        .map_err(|e| StoreError::Sink(e.to_string()))
+                    w.add(&doc_of(spec, &r)).map_err(|e| StoreError::Sink(e.to_string()))
                 })?;
             }
             for (spec, ids) in &pending.rows {
                 let mut found: Vec<i64> = Vec::with_capacity(ids.len());
                 store.search_rows(spec, Some(ids), &mut |r| {
                     found.push(r.id);
-                    w.put(&SearchDoc::from_row(spec, r.id, r.row, r.tiers.iter().map(|t| t.to_string()).collect()))
-                        .map_err(|e| StoreError::Sink(e.to_string()))
+                    w.put(&doc_of(spec, &r)).map_err(|e| StoreError::Sink(e.to_string()))
                 })?;
                 found.sort_unstable();
                 for id in ids.iter().filter(|id| found.binary_search(id).is_err()) {
@@ -157,8 +159,7 @@ impl SearchService {
         let mut done = 0;
         for spec in specs {
             store.search_rows(spec, None, &mut |r| {
-                w.add(&SearchDoc::from_row(spec, r.id, r.row, r.tiers.iter().map(|t| t.to_string()).collect()))
-                    .map_err(|e| StoreError::Sink(e.to_string()))?;
+                w.add(&doc_of(spec, &r)).map_err(|e| StoreError::Sink(e.to_string()))?;
                 done += 1;
                 if done % 1000 == 0 {
                     on_progress(done, total);
