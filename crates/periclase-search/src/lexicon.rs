@@ -125,19 +125,6 @@ impl Lexicon {
         self.by_surface.get(&fold(term)).map(|&g| self.groups[g].0.as_str())
     }
 
-    /// Every concept the text names, by any of its surface forms, as (canonical name, the
-    /// form found), in order of appearance: what a match explains as "同义词".
-    pub fn concepts(&self, text: &str) -> Vec<(&str, String)> {
-        let folded = fold(text);
-        let mut out: Vec<(&str, String)> = Vec::new();
-        for (name, range) in self.concept_spans(&folded) {
-            if !out.iter().any(|(n, _)| *n == name) {
-                out.push((name, folded[range].to_string()));
-            }
-        }
-        out
-    }
-
     /// Every synonym occurring in already folded text: its group's standard name and where.
     pub fn concept_spans(&self, folded: &str) -> Vec<(&str, std::ops::Range<usize>)> {
         // A Latin form counts only as a whole word: CaO, not the "cao" inside another word.
@@ -165,10 +152,12 @@ mod tests {
         assert_eq!(lex.canonical("ＦＵＳＥＤ ＭＡＧＮＥＳＩＡ"), Some("电熔镁砂"), "full-width and upper case fold");
         assert_eq!(lex.canonical("首台（套）"), Some("首台套"));
         assert_eq!(lex.canonical("镁"), None);
-        let found = lex.concepts("求购电熔MgO及死烧镁砂，用于镁碳砖；了解Pidgeon工艺");
+        let text = fold("求购电熔MgO及死烧镁砂，用于镁碳砖；了解Pidgeon工艺，CaO含量低");
+        let found = lex.concept_spans(&text);
         let names: Vec<&str> = found.iter().map(|(n, _)| *n).collect();
-        assert_eq!(names, ["电熔镁砂", "重烧镁砂", "皮江法"]);
-        assert_eq!(found[0].1, "电熔mgo");
+        assert_eq!(names, ["电熔镁砂", "重烧镁砂", "皮江法", "氧化钙"]);
+        assert_eq!(&text[found[0].1.clone()], "电熔mgo");
+        assert!(lex.concept_spans("caoliao").is_empty(), "a Latin form only as a whole word");
     }
 
     #[test]

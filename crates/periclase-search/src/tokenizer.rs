@@ -46,10 +46,6 @@ impl Tokenizer {
         TOK.get_or_init(|| Tokenizer::new(Lexicon::embedded()))
     }
 
-    pub fn lexicon(&self) -> &'static Lexicon {
-        self.lexicon
-    }
-
     /// Search tokens of `text`, in order: words and, for long words, their two- and
     /// three-character dictionary parts too (jieba's search mode), so a text on 镁质耐火材料
     /// shares 耐火 and 材料 with a query for 耐火材料; then synonyms' standard names.

@@ -14,10 +14,6 @@ pub struct SearchPending {
 }
 
 impl SearchPending {
-    pub fn is_empty(&self) -> bool {
-        self.whole.is_empty() && self.rows.is_empty()
-    }
-
     pub fn row_count(&self) -> usize {
         self.rows.iter().map(|(_, ids)| ids.len()).sum()
     }
