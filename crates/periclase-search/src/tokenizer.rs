@@ -144,6 +144,8 @@ mod tests {
             assert!(parts.contains(&p.to_string()), "{p} in {parts:?}");
         }
         assert!(t.tokens("电熔MgO").contains(&"电熔mgo".to_string()), "a synonym's form is one token");
+        // Regression: 轻烧 alone found no 轻烧氧化镁 title, its parts not being dictionary words.
+        assert!(t.tokens("轻烧氧化镁").contains(&"轻烧".to_string()));
     }
 
     #[test]
