@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Search and matching at provincial scale: about 1,000,000 demo records across the searched
-# registries (290,000 enterprises with their capacities, energy and certifications, and the
+# registries (293,000 enterprises with their capacities, energy and certifications, and the
 # projects, talents, platforms, achievements, demands, policies, financial products,
 # catalogue and 首台套 rows the generator scales with them).
 # 1. `periclase index rebuild`: build time, index size, peak memory.
@@ -10,7 +10,7 @@
 # Usage: bash bench/search_bench.sh [enterprises]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${1:-290000}
+N=${1:-293000}
 cargo build --release -q -p periclase-cli
 BIN=$PWD/target/release/periclase
 DB="$PWD/bench/out/search-$N.db"

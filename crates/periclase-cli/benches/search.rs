@@ -28,7 +28,8 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
 }
 
 fn main() {
-    let db = std::env::args().skip(1).find(|a| !a.starts_with("--")).unwrap_or_else(|| "bench/out/search-1m.db".into());
+    let db =
+        std::env::args().skip(1).find(|a| !a.starts_with("--")).unwrap_or_else(|| "bench/out/search-293000.db".into());
     let store = SqliteStore::open(&db).expect("open the benchmark database");
     let service = SearchService::open(std::path::Path::new(&format!("{db}.index"))).expect("open the index");
     let index = service.index();
