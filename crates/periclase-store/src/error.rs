@@ -16,9 +16,31 @@ pub enum StoreError {
     Conflict(String),
     #[error("数据库版本 {found} 比本程序支持的 {supported} 更新，请升级 Periclase")]
     TooNew { found: i64, supported: i64 },
+    /// Another writer (a long import, say) held the database past the busy timeout: nothing
+    /// was written, and the same request may simply be sent again a little later.
+    #[error("数据库正忙（另一项写入，例如大批量导入，正在进行），本次操作未执行，请稍后重试")]
+    Busy,
     #[error("数据库错误：{0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     /// Raised by an export callback (e.g. a failed file write) to stop the stream.
     #[error("{0}")]
     Sink(String),
+}
+
+impl StoreError {
+    /// The database was busy: worth retrying later, not a fault.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, StoreError::Busy)
+    }
+}
+
+/// SQLite's "busy" and "locked" (a writer held the lock past the busy timeout) become
+/// [`StoreError::Busy`]; everything else stays an SQLite error.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => StoreError::Busy,
+            _ => StoreError::Sqlite(e),
+        }
+    }
 }

@@ -951,3 +951,88 @@ fn introductions_are_recorded_checked_and_audited() {
     let audit = store.audit(&AuditQuery { registry: Some("introductions".into()), ..AuditQuery::default() }).unwrap();
     assert_eq!(audit.len(), 2, "introduction and outcome are audited");
 }
+
+/// Regression (probe): one achievement saved without a region made every achievement list
+/// answer 500 ("Invalid column type Null" in the region breakdown).
+#[test]
+fn one_record_without_a_region_does_not_break_the_list_or_its_region_breakdown() {
+    use periclase_domain::registries::ACHIEVEMENTS;
+    let (_dir, store, demo) = demo_store(20);
+    let mut row = demo_rows(&demo, &ACHIEVEMENTS).remove(0);
+    let region = ACHIEVEMENTS.fields.iter().position(|f| f.key == "region").unwrap();
+    row[0] = Value::Text("NO-REGION-1".into());
+    row[region] = Value::Null;
+    let actor = Actor::new("admin", Channel::Api);
+    store.save(&ACHIEVEMENTS, &row, SaveMode::Create, &actor, &Scope::All).unwrap();
+    let total = store.list(&ACHIEVEMENTS, &ListQuery::default()).unwrap().total;
+    for len in [2, 4, 6] {
+        let counts = store.count_by_region(&ACHIEVEMENTS, &ListQuery::default(), len).unwrap();
+        assert!(counts.iter().all(|(p, n)| p.len() == len && *n > 0), "{counts:?}");
+        assert_eq!(counts.iter().map(|(_, n)| n).sum::<u64>(), total - 1, "the row without a region is in none");
+    }
+    let rows = all_pages(&store, &ACHIEVEMENTS, ListQuery { limit: Some(7), ..Default::default() });
+    assert_eq!(rows.len() as u64, total);
+    assert!(rows.iter().any(|r| r.row[region].is_null()));
+    // Sorted by region, the row without one comes first (NULLs sort first) and paging holds.
+    let sort = periclase_store::Sort::parse(&ACHIEVEMENTS, "region").unwrap();
+    let sorted = all_pages(&store, &ACHIEVEMENTS, ListQuery { sort, limit: Some(7), ..Default::default() });
+    assert_eq!(sorted.len() as u64, total);
+    assert!(sorted[0].row[region].is_null());
+}
+
+/// Regression (probe): during a long CLI import, API writes failed with "database is locked"
+/// and answered 500. A write that cannot get the lock in time is `Busy` (the web answers 503
+/// with Retry-After), and an import preview (a dry run) does not need the lock at all.
+#[test]
+fn writes_during_a_long_import_are_busy_and_a_preview_does_not_take_the_write_lock() {
+    use periclase_domain::registries::ACHIEVEMENTS;
+    let (dir, store, demo) = demo_store(20);
+    let store = store.with_busy_timeout(std::time::Duration::from_millis(100)).unwrap();
+    let mut row = demo_rows(&demo, &ACHIEVEMENTS).remove(0);
+    row[0] = Value::Text("BUSY-1".into());
+    let actor = Actor::new("admin", Channel::Api);
+    // Another process's import: a write transaction held open on its own connection.
+    let mut other = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    let tx = other.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).unwrap();
+    tx.execute("UPDATE achievement SET title = title || '' WHERE id = 1", []).unwrap();
+    let err = store.save(&ACHIEVEMENTS, &row, SaveMode::Create, &actor, &Scope::All).unwrap_err();
+    assert!(err.is_busy(), "{err:?}");
+    assert!(err.to_string().contains("数据库正忙"), "{err}");
+    // The preview reads only: it runs beside the import.
+    let rows = demo_rows(&demo, &ACHIEVEMENTS);
+    let n = rows.len() as u64;
+    let (out, issues) = import(&store, &ACHIEVEMENTS, rows, ImportOptions { partial: true, dry_run: true });
+    assert!(issues.is_empty() && !out.committed && out.unchanged == n, "{out:?} {issues:?}");
+    // Reads go on, and once the import commits the same write succeeds.
+    assert!(store.list(&ACHIEVEMENTS, &ListQuery::default()).unwrap().total > 0);
+    tx.commit().unwrap();
+    store.save(&ACHIEVEMENTS, &row, SaveMode::Create, &actor, &Scope::All).unwrap();
+}
+
+/// Regression (probe): re-creating an existing figure or talent link answered 500 instead of
+/// 409: the key lookup compared the parent's natural key (a USCC) with the stored row id.
+#[test]
+fn recreating_an_existing_figure_or_talent_link_is_a_conflict() {
+    use periclase_domain::registries::TALENT_LINKS;
+    let (_dir, store, demo) = demo_store(40);
+    let actor = Actor::new("admin", Channel::Api);
+    for spec in [&ENTERPRISE_FIGURES, &ENTERPRISE_HONOURS, &TALENT_LINKS] {
+        let rows = demo_rows(&demo, spec);
+        assert!(!rows.is_empty(), "{}", spec.name);
+        let err = store.save(spec, &rows[0], SaveMode::Create, &actor, &Scope::All).unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{}: {err:?}", spec.name);
+        if rows.len() < 2 {
+            continue;
+        }
+        // Changing one record into another's key is a conflict too.
+        let total = store.count(spec, &ListQuery::default()).unwrap();
+        let all = all_pages(&store, spec, ListQuery { limit: Some(1000), ..Default::default() });
+        assert_eq!(all.len() as u64, total);
+        let second = all.iter().find(|r| r.row == rows[1]).expect("stored as imported");
+        let err = store.save(spec, &rows[0], SaveMode::Update { id: second.id }, &actor, &Scope::All).unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{}: {err:?}", spec.name);
+        // An unchanged save of its own row is still fine.
+        let same = store.save(spec, &rows[1], SaveMode::Update { id: second.id }, &actor, &Scope::All).unwrap();
+        assert_eq!(same, periclase_store::SaveOutcome::Unchanged);
+    }
+}

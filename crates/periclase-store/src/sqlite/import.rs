@@ -68,7 +68,10 @@ fn run_in_transaction(
     // Scoped importers (an official uploading their county's file) may only touch rows inside
     // their scope; each such row is written under a savepoint and checked.
     let scope = ctx.scope.filter(|s| **s != Scope::All);
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // A dry run (the web's preview) only reads: a read transaction, which never takes the
+    // write lock, so a preview neither waits for a long import nor holds up other writers.
+    let behavior = if opts.dry_run { TransactionBehavior::Deferred } else { TransactionBehavior::Immediate };
+    let tx = conn.transaction_with_behavior(behavior)?;
     // Into an empty table nothing can already exist (duplicates inside the file are caught
     // below), so the per-row lookup is skipped and the table's indexes, natural key included,
     // are dropped and rebuilt once at the end, by sorting, instead of updated row by row.

@@ -14,6 +14,7 @@ mod write;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use periclase_domain::frame::{FrameRequest, SubjectFrame};
 use periclase_domain::policy_run::{PolicyRunRecord, RunLineRecord, SavedRun, StoredRun};
@@ -69,7 +70,14 @@ pub struct SqliteStore {
     pool: Mutex<Pool>,
     /// Signalled when a connection comes back to the pool.
     returned: Condvar,
+    /// How long a statement waits for another writer (a long import) before giving up with
+    /// [`StoreError::Busy`].
+    busy_timeout: Duration,
 }
+
+/// How long a write waits for the lock by default: long enough for ordinary writes queued
+/// behind one another, short enough that a user is told to retry rather than left hanging.
+const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Idle connections and how many exist in all. Requests beyond the limit wait for one to
 /// come back rather than opening more: on two cores a handful of SQLite connections does
@@ -126,7 +134,7 @@ impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let mut conn = connect(&path)?;
+        let mut conn = connect(&path, DEFAULT_BUSY_TIMEOUT)?;
         migrate(&mut conn)?;
         let store = SqliteStore {
             watch: Mutex::new(None),
@@ -136,6 +144,7 @@ impl SqliteStore {
             computing: Mutex::new(()),
             pool: Mutex::new(Pool { idle: Vec::new(), open: 1 }),
             returned: Condvar::new(),
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
         };
         store.release(conn);
         Ok(store)
@@ -143,6 +152,16 @@ impl SqliteStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The same store with statements waiting at most `timeout` for another writer.
+    pub fn with_busy_timeout(mut self, timeout: Duration) -> Result<Self, StoreError> {
+        self.busy_timeout = timeout;
+        let pool = self.pool.get_mut().unwrap_or_else(|e| e.into_inner());
+        for c in &pool.idle {
+            c.busy_timeout(timeout)?;
+        }
+        Ok(self)
     }
 
     fn take(&self) -> Result<Connection, StoreError> {
@@ -154,7 +173,7 @@ impl SqliteStore {
             if pool.open < MAX_CONNECTIONS {
                 pool.open += 1;
                 drop(pool);
-                return connect(&self.path).inspect_err(|_| {
+                return connect(&self.path, self.busy_timeout).inspect_err(|_| {
                     if let Ok(mut p) = self.pool.lock() {
                         p.open -= 1;
                     }
@@ -183,7 +202,7 @@ impl SqliteStore {
         let mut watch = self.watch.lock().unwrap_or_else(|e| e.into_inner());
         let conn = match watch.as_mut() {
             Some(conn) => conn,
-            None => watch.insert(connect(&self.path)?),
+            None => watch.insert(connect(&self.path, self.busy_timeout)?),
         };
         Ok(conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
     }
@@ -246,9 +265,10 @@ impl SqliteStore {
             Some(tally) => (tally, "sum(t.n)"),
             None => (spec.table, "count(*)"),
         };
+        // Rows without a region (an achievement may have none) lie in no region's count.
         let q = format!(
-            "SELECT substr(t.{column}, 1, {n}) AS p, {rows} AS k FROM {table} t {} GROUP BY p HAVING k > 0 \
-             ORDER BY k DESC, p",
+            "SELECT substr(t.{column}, 1, {n}) AS p, {rows} AS k FROM {table} t {} GROUP BY p \
+             HAVING k > 0 AND p IS NOT NULL ORDER BY k DESC, p",
             sql::where_clause(&filter.where_sql),
             n = prefix_len.clamp(2, 6)
         );
@@ -304,7 +324,7 @@ impl SqliteStore {
     }
 }
 
-fn connect(path: &Path) -> Result<Connection, StoreError> {
+fn connect(path: &Path, busy_timeout: Duration) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -312,7 +332,7 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "busy_timeout", 10_000)?;
+    conn.busy_timeout(busy_timeout)?;
     // Plans must not depend on bound values: otherwise SQLite re-parses a cached statement
     // whenever a parameter it looked at changes, and a busy list endpoint spends a tenth of
     // its time in the parser. Our queries steer the planner explicitly (`+column`) instead.

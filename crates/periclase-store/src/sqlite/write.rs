@@ -58,12 +58,28 @@ pub(crate) fn read_in_scope(
     Ok(tx.query_row(&q, rusqlite::params_from_iter(binds.iter()), |r| read_row(spec, r, 1)).optional()?)
 }
 
+/// The id of the record holding `row`'s natural key. A key field that references another
+/// registry (a figure's enterprise) is stored as the parent's row id, so the parent is looked
+/// up first; with no such parent, no record can hold the key.
 fn find_id(tx: &Transaction<'_>, spec: &RegistrySpec, row: &Row) -> Result<Option<i64>, StoreError> {
     let keys = spec.key_indices();
+    let mut values = Vec::with_capacity(keys.len());
+    for &i in &keys {
+        match (parent_of(spec.fields[i].kind), &row[i]) {
+            (Some(parent), Value::Text(key)) => {
+                let q = format!("SELECT id FROM {} WHERE {} = ?1", parent.table, parent_key_column(parent));
+                match tx.query_row(&q, [key], |r| r.get::<_, i64>(0)).optional()? {
+                    Some(id) => values.push(Value::Int(id)),
+                    None => return Ok(None),
+                }
+            }
+            (_, v) => values.push(v.clone()),
+        }
+    }
     let conds: Vec<String> =
         keys.iter().enumerate().map(|(n, &i)| format!("{} = ?{}", spec.fields[i].column, n + 1)).collect();
     let q = format!("SELECT id FROM {} WHERE {}", spec.table, conds.join(" AND "));
-    let binds: Vec<Bind> = keys.iter().map(|&i| Bind(&row[i])).collect();
+    let binds: Vec<Bind> = values.iter().map(Bind).collect();
     Ok(tx.query_row(&q, rusqlite::params_from_iter(binds.iter()), |r| r.get(0)).optional()?)
 }
 
