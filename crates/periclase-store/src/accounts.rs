@@ -1,4 +1,4 @@
-//! Accounts, sessions and login throttling.
+//! Accounts, sessions and login throttling (by account and client address).
 
 use crate::StoreError;
 
@@ -42,7 +42,8 @@ pub trait Accounts: Send + Sync {
     fn accounts(&self) -> Result<Vec<Account>, StoreError>;
     /// The account and its password hash.
     fn account_for_login(&self, username: &str) -> Result<Option<(Account, String)>, StoreError>;
-    /// Returns false when there is no such account. Ends the account's sessions.
+    /// Returns false when there is no such account. Ends the account's sessions and forgets
+    /// its failed logins (an administrator's reset lifts any back-off).
     fn set_password(&self, username: &str, password_hash: &str) -> Result<bool, StoreError>;
     /// Returns false when there is no such account. Disabling ends the account's sessions.
     fn set_disabled(&self, username: &str, disabled: bool) -> Result<bool, StoreError>;
@@ -58,8 +59,126 @@ pub trait Accounts: Send + Sync {
     fn session(&self, token_digest: &str) -> Result<Option<(Account, String)>, StoreError>;
     fn delete_session(&self, token_digest: &str) -> Result<(), StoreError>;
 
-    fn record_login_failure(&self, username: &str) -> Result<(), StoreError>;
-    /// Failed logins for `username` in the last `minutes`.
-    fn recent_login_failures(&self, username: &str, minutes: u32) -> Result<u32, StoreError>;
-    fn clear_login_failures(&self, username: &str) -> Result<(), StoreError>;
+    /// One login attempt of `username` from `address`, throttled and recorded in one
+    /// transaction: forgets failures older than the throttle's window, then either answers
+    /// [`LoginGate::Wait`] (nothing recorded) or records the attempt as a failure and answers
+    /// [`LoginGate::Go`]. The caller checks the password only on `Go`, and calls
+    /// [`Accounts::login_succeeded`] when it matched. Because the check and the record are
+    /// one write transaction, N parallel attempts cannot all pass the check.
+    fn begin_login(&self, username: &str, address: &str, throttle: &LoginThrottle) -> Result<LoginGate, StoreError>;
+    /// The password matched: forgets the failures of `username` from `address` (those from
+    /// other addresses stay, so an attacker elsewhere stays slowed).
+    fn login_succeeded(&self, username: &str, address: &str) -> Result<(), StoreError>;
+}
+
+/// How login attempts are throttled (the web layer chooses the numbers; see
+/// `periclase_web::throttle`). Three rules, each over the failures of the last
+/// `window_secs`; an attempt waits for the longest of them:
+///
+/// - per account and address: `pair_free` failures, then exponential back-off starting at
+///   `pair_delay_secs` after the last failure and doubling with each further one (capped at
+///   the window). Only that address is slowed, so the owner elsewhere is not locked out.
+/// - per address: `address_max` failures over all usernames, then nothing from that address
+///   until its oldest failure leaves the window (stops trying many usernames from one place).
+/// - per account: `account_max` failures from all addresses, then at most one attempt on the
+///   account per `account_spacing_secs` (slows a guesser spread over many addresses; only a
+///   delay for the owner, never a lock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginThrottle {
+    pub window_secs: i64,
+    pub pair_free: u32,
+    pub pair_delay_secs: i64,
+    pub address_max: u32,
+    pub account_max: u32,
+    pub account_spacing_secs: i64,
+}
+
+/// The failures within the window that concern one attempt; times are Unix seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoginHistory {
+    /// Failures of this username from this address, and the latest.
+    pub pair_failures: u32,
+    pub pair_last: Option<i64>,
+    /// Failures from this address for any username, and the oldest.
+    pub address_failures: u32,
+    pub address_oldest: Option<i64>,
+    /// Failures of this username from any address, and the latest.
+    pub account_failures: u32,
+    pub account_last: Option<i64>,
+}
+
+/// Whether a login attempt may check its password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginGate {
+    Go,
+    /// Refused without checking: try again in this many seconds (at least 1).
+    Wait {
+        seconds: i64,
+    },
+}
+
+impl LoginThrottle {
+    /// The delay before the next failure-free attempt of a pair with `failures` failures.
+    pub fn pair_delay(&self, failures: u32) -> i64 {
+        if failures < self.pair_free {
+            return 0;
+        }
+        let doublings = (failures - self.pair_free).min(32);
+        self.pair_delay_secs.saturating_mul(1_i64 << doublings).min(self.window_secs)
+    }
+
+    /// Seconds the attempt must wait at `now`, or `None` when it may go ahead.
+    pub fn wait(&self, h: &LoginHistory, now: i64) -> Option<i64> {
+        let mut until = i64::MIN;
+        if let (true, Some(last)) = (h.pair_failures >= self.pair_free, h.pair_last) {
+            until = until.max(last + self.pair_delay(h.pair_failures));
+        }
+        if let (true, Some(oldest)) = (h.address_failures >= self.address_max, h.address_oldest) {
+            until = until.max(oldest + self.window_secs);
+        }
+        if let (true, Some(last)) = (h.account_failures >= self.account_max, h.account_last) {
+            until = until.max(last + self.account_spacing_secs);
+        }
+        (until > now).then(|| until - now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: LoginThrottle = LoginThrottle {
+        window_secs: 900,
+        pair_free: 5,
+        pair_delay_secs: 30,
+        address_max: 30,
+        account_max: 50,
+        account_spacing_secs: 2,
+    };
+
+    #[test]
+    fn pair_back_off_doubles_up_to_the_window() {
+        assert_eq!(T.pair_delay(4), 0);
+        assert_eq!(T.pair_delay(5), 30);
+        assert_eq!(T.pair_delay(6), 60);
+        assert_eq!(T.pair_delay(9), 480);
+        assert_eq!(T.pair_delay(10), 900);
+        assert_eq!(T.pair_delay(u32::MAX), 900);
+    }
+
+    #[test]
+    fn each_rule_makes_the_attempt_wait() {
+        let now = 10_000;
+        assert_eq!(T.wait(&LoginHistory::default(), now), None);
+        let pair = LoginHistory { pair_failures: 5, pair_last: Some(now - 10), ..Default::default() };
+        assert_eq!(T.wait(&pair, now), Some(20));
+        let pair = LoginHistory { pair_failures: 5, pair_last: Some(now - 30), ..Default::default() };
+        assert_eq!(T.wait(&pair, now), None, "the back-off has passed");
+        let address = LoginHistory { address_failures: 30, address_oldest: Some(now - 800), ..Default::default() };
+        assert_eq!(T.wait(&address, now), Some(100));
+        let account = LoginHistory { account_failures: 50, account_last: Some(now - 1), ..Default::default() };
+        assert_eq!(T.wait(&account, now), Some(1));
+        let all = LoginHistory { pair_failures: 6, pair_last: Some(now), ..address };
+        assert_eq!(T.wait(&all, now), Some(100), "the longest wait wins");
+    }
 }

@@ -8,7 +8,7 @@ mod query;
 mod search;
 mod sqlite;
 
-pub use accounts::{Account, Accounts, NewAccount};
+pub use accounts::{Account, Accounts, LoginGate, LoginHistory, LoginThrottle, NewAccount};
 pub use audit::{Actor, AuditEntry, AuditQuery, Channel};
 pub use error::StoreError;
 pub use periclase_domain::{ImportItem, ImportOptions, ImportOutcome, QualityIssue, RowIssue, RowLocation};

@@ -14,9 +14,7 @@ pub const COOKIE: &str = "periclase_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// Sessions last one working day.
 pub const SESSION_MINUTES: u32 = 8 * 60;
-/// Failed logins allowed per username in [`THROTTLE_MINUTES`].
-pub const MAX_FAILURES: u32 = 5;
-pub const THROTTLE_MINUTES: u32 = 15;
+// Login throttling (per account and client address) lives in `crate::throttle`.
 
 pub fn principal(a: &Account) -> Option<Principal> {
     Some(Principal {

@@ -1,6 +1,7 @@
 //! The one HTTP error type: a stable `code`, a Chinese `message`; internals logged once,
 //! never shown.
 
+use axum::http::header::RETRY_AFTER;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,7 +14,10 @@ pub enum ApiError {
     Unauthenticated,
     /// Logged in, but this is not yours to see or do (or the CSRF token is missing).
     Forbidden(String),
-    TooManyAttempts,
+    /// Login throttled: try again in this many seconds (sent as `Retry-After`).
+    TooManyAttempts {
+        retry_after_secs: i64,
+    },
     NotFound(String),
     BadRequest(String),
     /// The record already exists.
@@ -30,8 +34,11 @@ impl IntoResponse for ApiError {
                 (StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录（会话不存在或已过期）".to_string())
             }
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m),
-            ApiError::TooManyAttempts => {
-                (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "登录失败次数过多，请15分钟后再试".to_string())
+            ApiError::TooManyAttempts { retry_after_secs } => {
+                let secs = retry_after_secs.max(1);
+                let body =
+                    serde_json::json!({ "code": "too_many_attempts", "message": crate::throttle::message(secs) });
+                return (StatusCode::TOO_MANY_REQUESTS, [(RETRY_AFTER, secs.to_string())], Json(body)).into_response();
             }
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m),
             ApiError::Invalid(errors) => {

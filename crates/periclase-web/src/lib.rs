@@ -12,6 +12,7 @@ pub mod params;
 mod policy_jobs;
 pub mod routes;
 pub mod search_sync;
+pub mod throttle;
 
 use std::sync::Arc;
 
@@ -104,11 +105,14 @@ pub(crate) fn registry(name: &str) -> Result<&'static periclase_domain::Registry
         .ok_or_else(|| ApiError::NotFound(format!("没有名为「{name}」的库")))
 }
 
-/// Serves the platform on `listener` until `shutdown` completes.
+/// Serves the platform on `listener` until `shutdown` completes. Each request carries its
+/// peer address (`ConnectInfo<SocketAddr>`), which login throttling counts attempts under.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -296,10 +296,12 @@ async fn wrong_passwords_are_refused_and_then_throttled() {
         assert!(cookie.is_none());
         assert_eq!(body["message"], "用户名或密码错误");
     }
-    // Even the right password is refused while throttled.
-    let (status, _, body) = post_json(&s, "/api/login", &json!({ "username": "haicheng", "password": PW }), None).await;
+    // Even the right password is refused while this address backs off (30 s after the 5th).
+    let (status, retry, body) = login_from(&s, None, "haicheng", PW).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(body["code"], "too_many_attempts");
+    assert!(body["message"].as_str().unwrap().starts_with("登录尝试过于频繁，请"), "{body}");
+    assert!((1..=30).contains(&retry.unwrap()));
     // Unknown users get the same answer as wrong passwords.
     let (status, _, body) = post_json(&s, "/api/login", &json!({ "username": "nobody", "password": PW }), None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -316,7 +318,147 @@ async fn disabled_accounts_lose_their_sessions() {
     let (status, _, body) =
         post_json(&s, "/api/login", &json!({ "username": "dashiqiao", "password": PW }), None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(body["message"].as_str().unwrap().contains("停用"));
+    assert_eq!(body, json!({ "code": "forbidden", "message": "用户名或密码错误" }));
+}
+
+/// POST /api/login as a client at `ip` (the peer address `serve` passes as `ConnectInfo`;
+/// `None` sends none, like every other `oneshot` here): status, `Retry-After`, body.
+async fn login_from(
+    state: &AppState,
+    ip: Option<&str>,
+    username: &str,
+    password: &str,
+) -> (StatusCode, Option<u64>, Value) {
+    let body = json!({ "username": username, "password": password }).to_string();
+    let mut req =
+        Request::post("/api/login").header("content-type", "application/json").body(Body::from(body)).unwrap();
+    if let Some(ip) = ip {
+        let peer = std::net::SocketAddr::new(ip.parse().unwrap(), 40_000);
+        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    }
+    let res = app(state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let retry = res.headers().get("retry-after").map(|v| v.to_str().unwrap().parse().unwrap());
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (status, retry, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+/// `n` wrong passwords for `username` from `ip`, all at once: how many were checked (403)
+/// and how many refused unchecked (429).
+async fn wrong_password_burst(state: &AppState, ip: &'static str, username: &'static str, n: usize) -> (usize, usize) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let s = state.clone();
+        tasks.spawn(async move { login_from(&s, Some(ip), username, "Wrong12345").await.0 });
+    }
+    let (mut checked, mut refused) = (0, 0);
+    while let Some(status) = tasks.join_next().await {
+        match status.unwrap() {
+            StatusCode::FORBIDDEN => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    (checked, refused)
+}
+
+const ATTACKER: &str = "203.0.113.9";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_throttle_parallel_burst_is_atomic() {
+    let (_d, s, _) = state();
+    // Finding: 50 parallel wrong passwords were 47 checked, 3 throttled. Now the check and the
+    // record are one transaction: exactly the 5 free attempts are checked.
+    let (checked, refused) = wrong_password_burst(&s, ATTACKER, "haicheng", 50).await;
+    assert_eq!((checked, refused), (5, 45));
+    // The right password from the attacker's address is refused unchecked, in Chinese, with
+    // how long to wait.
+    let (status, retry, body) = login_from(&s, Some(ATTACKER), "haicheng", PW).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["code"], "too_many_attempts");
+    assert!(body["message"].as_str().unwrap().contains("秒后再试"), "{body}");
+    assert!((1..=30).contains(&retry.expect("Retry-After")), "{retry:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_lockout_is_not_a_dos_against_the_owner() {
+    let (_d, s, _) = state();
+    // Finding: 5 failures locked the real user out for 15 minutes even with the right password.
+    let (checked, _) = wrong_password_burst(&s, ATTACKER, "haicheng", 50).await;
+    assert_eq!(checked, 5);
+    // The owner, elsewhere, right after: signed in.
+    let (status, retry, body) = login_from(&s, Some("198.51.100.20"), "haicheng", PW).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(retry, None);
+    // …and an IPv6 owner counted apart from the attacker too.
+    let (status, _, _) = login_from(&s, Some("2001:db8::20"), "haicheng", PW).await;
+    assert_eq!(status, StatusCode::OK);
+    // The attacker is still waiting.
+    let (status, _, _) = login_from(&s, Some(ATTACKER), "haicheng", PW).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn login_other_usernames_from_one_address_are_throttled() {
+    let (_d, s, _) = state();
+    // Finding: other usernames from one address were never slowed. 30 failures per address.
+    for i in 0..30 {
+        let (status, _, body) = login_from(&s, Some(ATTACKER), &format!("guess{i}"), "Wrong12345").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{i}: {body}");
+    }
+    let (status, retry, _) = login_from(&s, Some(ATTACKER), "admin", PW).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(retry.unwrap() > 60, "until the oldest failure leaves the 15-minute window: {retry:?}");
+    let (status, _, _) = login_from(&s, Some("198.51.100.20"), "admin", PW).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn login_disabled_account_answers_like_a_wrong_password() {
+    let (_d, s, _) = state();
+    assert!(s.accounts.set_disabled("dashiqiao", true).unwrap());
+    let disabled = login_from(&s, None, "dashiqiao", PW).await;
+    let wrong = login_from(&s, None, "haicheng", "Wrong12345").await;
+    let unknown = login_from(&s, None, "nobody", PW).await;
+    assert_eq!(disabled, wrong);
+    assert_eq!(disabled, unknown);
+    assert_eq!(disabled.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn login_huge_username_grows_nothing() {
+    let (dir, s, _) = state();
+    let size = || -> u64 { std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum() };
+    let before = size();
+    // Finding: 20 logins with 2 MB usernames grew the database by 76 MB. A username over 64
+    // characters (or a password over 1024 bytes) is refused before anything is written.
+    let huge = "用".repeat(600_000);
+    for i in 0..20 {
+        let (status, _, body) = login_from(&s, Some(ATTACKER), &format!("{i}{huge}"), "Wrong12345").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["message"], "用户名过长：最多 64 个字符");
+    }
+    let (status, _, body) = login_from(&s, Some(ATTACKER), "haicheng", &"x".repeat(1025)).await;
+    assert_eq!((status, body["message"].as_str()), (StatusCode::BAD_REQUEST, Some("密码过长：最多 1024 字节")));
+    // A body over the 2 MB limit is refused by the framework, still in Chinese.
+    let (status, _, body) = login_from(&s, Some(ATTACKER), &"a".repeat(3 << 20), "x").await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body["code"], "bad_request");
+    assert_eq!(size(), before, "nothing stored");
+    // None of it counted against the address: the owner there still signs in.
+    let (status, _, _) = login_from(&s, Some(ATTACKER), "haicheng", PW).await;
+    assert_eq!(status, StatusCode::OK);
+    // Bodies axum cannot read answer {code, message} in Chinese too.
+    for (body, expected) in [
+        ("{\"username\": \"haicheng\"", "登录请求不是合法的 JSON"),
+        ("{\"username\": \"haicheng\"}", "登录请求须含字符串字段 username 和 password"),
+    ] {
+        let req =
+            Request::post("/api/login").header("content-type", "application/json").body(Body::from(body)).unwrap();
+        let res = app(s.clone()).oneshot(req).await.unwrap();
+        let json: Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+        assert_eq!(json["message"], expected);
+    }
 }
 
 async fn send(

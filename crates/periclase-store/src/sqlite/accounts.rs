@@ -1,7 +1,7 @@
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::SqliteStore;
-use crate::{Account, Accounts, NewAccount, StoreError};
+use crate::{Account, Accounts, LoginGate, LoginHistory, LoginThrottle, NewAccount, StoreError};
 
 const COLUMNS: &str =
     "a.id, a.username, a.display_name, a.role, a.region, a.enterprise, a.institution, a.talent, a.disabled";
@@ -64,6 +64,8 @@ impl Accounts for SqliteStore {
                 "DELETE FROM session WHERE account_id = (SELECT id FROM account WHERE username = ?1)",
                 [username],
             )?;
+            // A new password lifts any back-off on the account (the administrator's unlock).
+            tx.execute("DELETE FROM login_failure WHERE username = ?1", [username])?;
             tx.commit()?;
             Ok(n == 1)
         })
@@ -121,27 +123,112 @@ impl Accounts for SqliteStore {
         })
     }
 
-    fn record_login_failure(&self, username: &str) -> Result<(), StoreError> {
+    fn begin_login(&self, username: &str, address: &str, t: &LoginThrottle) -> Result<LoginGate, StoreError> {
         self.with(|c| {
-            c.execute("INSERT INTO login_failure (username) VALUES (?1)", [username])?;
-            Ok(())
+            // IMMEDIATE: the write lock is taken before the counts are read, so parallel
+            // attempts check and record one after another.
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now: i64 = tx.query_row("SELECT unixepoch()", [], |r| r.get(0))?;
+            tx.prepare_cached("DELETE FROM login_failure WHERE at <= ?1")?.execute([now - t.window_secs])?;
+            let count = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<(u32, Option<i64>)> {
+                tx.prepare_cached(sql)?.query_row(args, |r| Ok((r.get(0)?, r.get(1)?)))
+            };
+            let (pair_failures, pair_last) = count(
+                "SELECT count(*), max(at) FROM login_failure WHERE username = ?1 AND address = ?2",
+                &[&username, &address],
+            )?;
+            let (address_failures, address_oldest) =
+                count("SELECT count(*), min(at) FROM login_failure WHERE address = ?1", &[&address])?;
+            let (account_failures, account_last) =
+                count("SELECT count(*), max(at) FROM login_failure WHERE username = ?1", &[&username])?;
+            let history = LoginHistory {
+                pair_failures,
+                pair_last,
+                address_failures,
+                address_oldest,
+                account_failures,
+                account_last,
+            };
+            let gate = match t.wait(&history, now) {
+                Some(seconds) => LoginGate::Wait { seconds },
+                None => {
+                    tx.prepare_cached("INSERT INTO login_failure (username, address, at) VALUES (?1, ?2, ?3)")?
+                        .execute(params![username, address, now])?;
+                    LoginGate::Go
+                }
+            };
+            tx.commit()?;
+            Ok(gate)
         })
     }
 
-    fn recent_login_failures(&self, username: &str, minutes: u32) -> Result<u32, StoreError> {
+    fn login_succeeded(&self, username: &str, address: &str) -> Result<(), StoreError> {
         self.with(|c| {
-            Ok(c.query_row(
-                "SELECT count(*) FROM login_failure WHERE username = ?1 AND at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?2)",
-                params![username, format!("-{minutes} minutes")],
-                |r| r.get(0),
-            )?)
-        })
-    }
-
-    fn clear_login_failures(&self, username: &str) -> Result<(), StoreError> {
-        self.with(|c| {
-            c.execute("DELETE FROM login_failure WHERE username = ?1", [username])?;
+            c.execute("DELETE FROM login_failure WHERE username = ?1 AND address = ?2", [username, address])?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: LoginThrottle = LoginThrottle {
+        window_secs: 900,
+        pair_free: 3,
+        pair_delay_secs: 60,
+        address_max: 5,
+        account_max: 8,
+        account_spacing_secs: 60,
+    };
+
+    fn rows(s: &SqliteStore) -> i64 {
+        s.with(|c| Ok(c.query_row("SELECT count(*) FROM login_failure", [], |r| r.get(0))?)).unwrap()
+    }
+
+    #[test]
+    fn attempts_are_throttled_by_pair_address_and_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(dir.path().join("t.db")).unwrap();
+        for _ in 0..3 {
+            assert_eq!(s.begin_login("alice", "10.0.0.1", &T).unwrap(), LoginGate::Go);
+        }
+        let LoginGate::Wait { seconds } = s.begin_login("alice", "10.0.0.1", &T).unwrap() else { panic!() };
+        assert!((59..=60).contains(&seconds), "{seconds}");
+        assert_eq!(rows(&s), 3, "a refused attempt records nothing");
+        // Another address is not slowed by the first one's failures.
+        assert_eq!(s.begin_login("alice", "10.0.0.2", &T).unwrap(), LoginGate::Go);
+        // One address trying many usernames hits its own limit.
+        assert_eq!(s.begin_login("bob", "10.0.0.1", &T).unwrap(), LoginGate::Go);
+        assert_eq!(s.begin_login("carol", "10.0.0.1", &T).unwrap(), LoginGate::Go);
+        assert!(matches!(s.begin_login("dave", "10.0.0.1", &T).unwrap(), LoginGate::Wait { .. }));
+        // Success forgets that pair's failures only.
+        s.login_succeeded("alice", "10.0.0.1").unwrap();
+        assert_eq!(rows(&s), 3);
+        assert_eq!(s.begin_login("alice", "10.0.0.1", &T).unwrap(), LoginGate::Go);
+        // Many addresses against one account: past account_max, one attempt per spacing.
+        for i in 3..8 {
+            assert_eq!(s.begin_login("erin", &format!("10.0.1.{i}"), &T).unwrap(), LoginGate::Go);
+        }
+        s.with(|c| Ok(c.execute("UPDATE login_failure SET at = at - 120 WHERE username = 'erin'", [])?)).unwrap();
+        for i in 0..3 {
+            assert_eq!(s.begin_login("erin", &format!("10.0.2.{i}"), &T).unwrap(), LoginGate::Go);
+        }
+        assert!(matches!(s.begin_login("erin", "10.0.3.1", &T).unwrap(), LoginGate::Wait { .. }));
+    }
+
+    #[test]
+    fn failures_expire_with_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(dir.path().join("t.db")).unwrap();
+        for i in 0..5 {
+            assert_eq!(s.begin_login(&format!("user{i}"), "10.0.0.1", &T).unwrap(), LoginGate::Go);
+        }
+        assert!(matches!(s.begin_login("user9", "10.0.0.1", &T).unwrap(), LoginGate::Wait { .. }));
+        s.with(|c| Ok(c.execute("UPDATE login_failure SET at = at - 901", [])?)).unwrap();
+        // The next attempt (from anywhere) deletes them; the address may try again.
+        assert_eq!(s.begin_login("user9", "10.0.0.1", &T).unwrap(), LoginGate::Go);
+        assert_eq!(rows(&s), 1);
     }
 }

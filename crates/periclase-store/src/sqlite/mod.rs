@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0010_policy_run_chain.sql"),
     include_str!("../../migrations/0011_search_outbox.sql"),
     include_str!("../../migrations/0012_introductions.sql"),
+    include_str!("../../migrations/0014_login_throttle.sql"),
 ];
 
 const DEFAULT_PAGE: u32 = 50;

@@ -2,7 +2,7 @@
 //! cross-site login.
 
 use axum::extract::State;
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{RETRY_AFTER, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::Form;
@@ -14,6 +14,7 @@ use super::layout;
 use super::PageSession;
 use crate::auth::{self, Session};
 use crate::routes::session::authenticate;
+use crate::throttle::{self, ClientAddress};
 use crate::{ApiError, AppState};
 
 const LOGIN_COOKIE: &str = "periclase_login";
@@ -51,13 +52,19 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn submit(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    address: ClientAddress,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     if auth::cookie(&headers, LOGIN_COOKIE).is_none_or(|c| !token::same(&c, &f.guard)) {
         return render(StatusCode::FORBIDDEN, Some("登录页面已过期，请重新输入"), &f.username);
     }
     let accounts = state.accounts.clone();
     let (username, password) = (f.username.clone(), f.password);
-    let result = tokio::task::spawn_blocking(move || authenticate(accounts.as_ref(), &username, &password)).await;
+    let result =
+        tokio::task::spawn_blocking(move || authenticate(accounts.as_ref(), &address, &username, &password)).await;
     match result {
         Ok(Ok((_, session_token, _))) => (
             AppendHeaders([
@@ -68,9 +75,13 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, Form(f): 
         )
             .into_response(),
         Ok(Err(ApiError::Forbidden(m))) => render(StatusCode::FORBIDDEN, Some(&m), &f.username),
-        Ok(Err(ApiError::TooManyAttempts)) => {
-            render(StatusCode::TOO_MANY_REQUESTS, Some("登录失败次数过多，请15分钟后再试"), &f.username)
+        Ok(Err(ApiError::TooManyAttempts { retry_after_secs })) => {
+            let secs = retry_after_secs.max(1);
+            let page = render(StatusCode::TOO_MANY_REQUESTS, Some(&throttle::message(secs)), &f.username);
+            (AppendHeaders([(RETRY_AFTER, secs.to_string())]), page).into_response()
         }
+        // Oversized fields: the form again, without echoing a huge username back.
+        Ok(Err(ApiError::BadRequest(m))) => render(StatusCode::BAD_REQUEST, Some(&m), ""),
         Ok(Err(e)) => e.into_response(),
         Err(e) => ApiError::Internal(e.to_string()).into_response(),
     }

@@ -1,5 +1,6 @@
 //! `POST /api/login`, `POST /api/logout`, `GET /api/me`.
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::HeaderMap;
@@ -7,11 +8,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use periclase_auth::{password, token, Principal};
-use periclase_store::Accounts;
+use periclase_store::{Accounts, LoginGate};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::auth::{self, Session, MAX_FAILURES, SESSION_MINUTES, THROTTLE_MINUTES};
+use crate::auth::{self, Session, SESSION_MINUTES};
+use crate::throttle::{self, ClientAddress, LOGIN_THROTTLE};
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -38,29 +40,38 @@ fn who(p: &Principal, csrf: &str) -> Value {
     })
 }
 
-/// Checks a username and password (throttled, timing-safe for unknown users) and starts a
-/// session: the principal, the session token and its CSRF token. Blocking (Argon2).
+/// Checks a username and password (throttled by account and client address, see
+/// [`crate::throttle`]; timing-safe for unknown users) and starts a session: the principal,
+/// the session token and its CSRF token. Unknown users and disabled accounts answer exactly
+/// like a wrong password. Blocking (Argon2).
 pub(crate) fn authenticate(
     accounts: &dyn Accounts,
+    address: &ClientAddress,
     username: &str,
     pass: &str,
 ) -> Result<(Principal, String, String), ApiError> {
     let username = username.trim();
-    if accounts.recent_login_failures(username, THROTTLE_MINUTES)? >= MAX_FAILURES {
-        return Err(ApiError::TooManyAttempts);
+    // Refused before anything is written or hashed.
+    if let Some(m) = throttle::oversized(username, pass) {
+        return Err(ApiError::BadRequest(m));
     }
+    // Recorded as a failure now, in the same transaction as the check, and forgotten below
+    // if the password matches.
+    if let LoginGate::Wait { seconds } = accounts.begin_login(username, &address.0, &LOGIN_THROTTLE)? {
+        return Err(ApiError::TooManyAttempts { retry_after_secs: seconds });
+    }
+    let wrong = || ApiError::Forbidden("用户名或密码错误".to_string());
     let Some((account, hash)) = accounts.account_for_login(username)? else {
         // Verify against a hash even for unknown users, so timing does not reveal them.
         password::verify(pass, password::dummy_hash());
-        accounts.record_login_failure(username)?;
-        return Err(ApiError::Forbidden("用户名或密码错误".to_string()));
+        return Err(wrong());
     };
-    if account.disabled || !password::verify(pass, &hash) {
-        accounts.record_login_failure(username)?;
-        let msg = if account.disabled { "该账号已停用，请联系管理员" } else { "用户名或密码错误" };
-        return Err(ApiError::Forbidden(msg.to_string()));
+    // A disabled account is checked like any other, so neither the answer nor its timing
+    // tells a guesser that the account exists or that the password was right.
+    if !password::verify(pass, &hash) || account.disabled {
+        return Err(wrong());
     }
-    accounts.clear_login_failures(username)?;
+    accounts.login_succeeded(username, &address.0)?;
     let principal =
         auth::principal(&account).ok_or_else(|| ApiError::Internal(format!("unknown role {}", account.role)))?;
     let session_token = token::new_token();
@@ -69,13 +80,33 @@ pub(crate) fn authenticate(
     Ok((principal, session_token, csrf))
 }
 
-async fn login(State(state): State<AppState>, Json(c): Json<Credentials>) -> Result<Response, ApiError> {
+async fn login(
+    State(state): State<AppState>,
+    address: ClientAddress,
+    body: Result<Json<Credentials>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let c = match body {
+        Ok(Json(c)) => c,
+        Err(rejection) => return Ok(body_refused(&rejection)),
+    };
     let accounts = state.accounts.clone();
     let (principal, session_token, csrf) =
-        tokio::task::spawn_blocking(move || authenticate(accounts.as_ref(), &c.username, &c.password))
+        tokio::task::spawn_blocking(move || authenticate(accounts.as_ref(), &address, &c.username, &c.password))
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))??;
     Ok(([(SET_COOKIE, auth::session_cookie(&session_token))], Json(who(&principal, &csrf))).into_response())
+}
+
+/// A login body axum could not read, answered like every other error: `{code, message}` in
+/// Chinese, with the rejection's status.
+fn body_refused(rejection: &JsonRejection) -> Response {
+    let message = match rejection {
+        JsonRejection::MissingJsonContentType(_) => "登录请求须为 JSON（Content-Type: application/json）",
+        JsonRejection::JsonSyntaxError(_) => "登录请求不是合法的 JSON",
+        JsonRejection::JsonDataError(_) => "登录请求须含字符串字段 username 和 password",
+        _ => "无法读取登录请求（请求体过大或不完整）",
+    };
+    (rejection.status(), Json(json!({ "code": "bad_request", "message": message }))).into_response()
 }
 
 async fn logout(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Result<Response, ApiError> {
