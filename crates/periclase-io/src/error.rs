@@ -30,4 +30,16 @@ pub enum IoError {
     Write { path: PathBuf, message: String },
     #[error("{0}")]
     CellTooLong(String),
+    /// A workbook refused before it is opened: it would cost unbounded memory or time.
+    #[error("Excel 文件超出安全上限，未导入：{0}")]
+    WorkbookLimit(String),
+    /// One row (a CSV record, a spreadsheet row) longer than all its columns may be.
+    #[error("{place}超过单行长度上限 {limit} 字节（按各列的字数上限计算）；请检查是否缺少换行、引号未闭合，或有单元格内容过长")]
+    RowTooLong { place: String, limit: usize },
+    /// A spreadsheet cell beyond the last column Excel has.
+    #[error("工作表「{sheet}」第{row}行有单元格位于第 {column} 列之后，超出 Excel 的列数上限")]
+    TooManyColumns { sheet: String, row: u64, column: usize },
+    /// .xls, .ods and .xlsb are read whole, so their size is bounded.
+    #[error("{kind} 文件超过 {limit_mb} MB 的上限（这类文件只能整个读入内存）；请另存为 .xlsx 或 .csv 再导入")]
+    WholeFileTooLarge { kind: String, limit_mb: u64 },
 }

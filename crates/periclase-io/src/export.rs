@@ -13,6 +13,32 @@ use crate::IoError;
 const XLSX_MAX_ROWS: u32 = 1_048_576;
 const XLSX_MAX_CELL_CHARS: usize = 32_767;
 
+/// First characters that make a spreadsheet read a CSV cell as a formula (OWASP's list).
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A CSV cell as written: one starting like a formula is prefixed with `'`, which Excel and
+/// LibreOffice show as text (OWASP "CSV injection"). A cell already starting with `'` is
+/// prefixed too, so that [`csv_cell_in`] undoes exactly this and export → import stays the
+/// identity. Numbers need no exception: the numeric kinds (Count, Amount, Percent, Year) are
+/// non-negative, so only text can start with `-`, and text is prefixed.
+/// xlsx cells are typed (strings are written as strings), so xlsx needs none of this.
+pub(crate) fn csv_cell_out(text: String) -> String {
+    if text.starts_with(FORMULA_START) || text.starts_with('\'') {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+/// A CSV cell as read: one `'` before a formula character or another `'` is removed (what
+/// [`csv_cell_out`] added). A lone `'` before anything else is the user's own and is kept.
+pub(crate) fn csv_cell_in(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_START) || rest.starts_with('\'') => rest,
+        _ => text,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Csv,
@@ -119,9 +145,11 @@ impl Exporter {
         let data_row = self.rows - 1;
         match &mut self.sink {
             Sink::Csv(w) => {
-                let texts = row.iter().enumerate().map(|(i, v)| match spec {
-                    Some(s) => display_cell(&s.fields[i], v),
-                    None => v.to_string(),
+                let texts = row.iter().enumerate().map(|(i, v)| {
+                    csv_cell_out(match spec {
+                        Some(s) => display_cell(&s.fields[i], v),
+                        None => v.to_string(),
+                    })
                 });
                 w.write_record(texts).map_err(|e| IoError::Write { path: self.path.clone(), message: e.to_string() })
             }
@@ -215,4 +243,31 @@ pub fn write_table(
         e.write_values(row, None)?;
     }
     e.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_export_neutralises_formulas_and_import_undoes_it_exactly() {
+        for (value, written) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1", "'+1"),
+            ("-5", "'-5"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("'=kept", "''=kept"),
+            ("'70年代", "''70年代"),
+            ("''", "'''"),
+            ("'", "''"),
+            ("营口", "营口"),
+            ("", ""),
+        ] {
+            assert_eq!(csv_cell_out(value.to_string()), written);
+            assert_eq!(csv_cell_in(written), value);
+        }
+        // Typed by a user (not exported by us): a quote before plain text stays.
+        assert_eq!(csv_cell_in("'70年代"), "'70年代");
+    }
 }

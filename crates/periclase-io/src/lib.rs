@@ -14,6 +14,7 @@ mod export;
 mod report;
 mod source;
 mod table;
+mod zip_guard;
 
 pub use encoding::{detect_encoding, encoding_from_label};
 pub use error::IoError;

@@ -2,18 +2,62 @@
 //! a reader thread and handed over through a bounded channel (so reading and writing the
 //! database overlap, and memory stays flat however large the file).
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::thread::JoinHandle;
 
 use encoding_rs::Encoding;
-use periclase_domain::{validate_row, FieldError, ImportItem, RegistrySpec, RowLocation};
+use periclase_domain::{validate_row, FieldError, FieldKind, FieldSpec, ImportItem, RegistrySpec, RowLocation};
 
-use crate::table::{read_rows, RawRow, EXCEL_ERROR};
+use crate::export::csv_cell_in;
+use crate::table::{read_rows, RawRow, EXCEL_ERROR, HEADER_ROW_BYTES};
 use crate::IoError;
 
 const BATCH: usize = 512;
+/// A batch is also sent once its cells hold this many bytes, so rows of long text do not
+/// multiply the memory in flight.
+const BATCH_BYTES: usize = 1 << 20;
 const BATCHES_IN_FLIGHT: usize = 8;
+
+/// `FieldKind::LongText`'s limit in characters (checked by `periclase_domain::validate_cell`;
+/// a test below keeps the two equal).
+const LONG_TEXT_CHARS: usize = 100_000;
+/// Room for blanks around a value (they are trimmed before the field's limit is checked).
+const PADDING_CHARS: usize = 1_000;
+/// A rejected value is echoed (in the report, on the preview page) up to this many characters.
+pub(crate) const ECHO_CHARS: usize = 200;
+
+/// The most characters a cell of this field may hold as read, blanks included: its own
+/// limit plus [`PADDING_CHARS`]. Kinds without a stated limit (codes, dates, numbers…) are
+/// short by nature; lists and long text share the long-text limit.
+fn raw_chars(field: &FieldSpec) -> usize {
+    let own = match field.kind {
+        FieldKind::Text(n) => n,
+        FieldKind::LongText | FieldKind::List => LONG_TEXT_CHARS,
+        _ => 200,
+    };
+    own + PADDING_CHARS
+}
+
+/// The longest a row may be, in bytes, once the header is known: each column's limit at
+/// four bytes a character, doubled for CSV quoting, plus room for stray cells past the header.
+fn row_bytes(spec: &RegistrySpec, mapping: &Mapping) -> usize {
+    let columns: usize = mapping
+        .columns
+        .iter()
+        .map(|c| c.map_or(LONG_TEXT_CHARS + PADDING_CHARS, |f| raw_chars(&spec.fields[f])) * 4 + 3)
+        .sum();
+    2 * columns + HEADER_ROW_BYTES
+}
+
+/// At most [`ECHO_CHARS`] characters of a rejected value, saying how long it was if cut.
+pub(crate) fn echo(value: &str) -> String {
+    match value.char_indices().nth(ECHO_CHARS) {
+        None => value.to_string(),
+        Some((cut, _)) => format!("{}……（共{}字，仅显示前{ECHO_CHARS}字）", &value[..cut], value.chars().count()),
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
@@ -183,6 +227,8 @@ fn to_item(spec: &'static RegistrySpec, mapping: &Mapping, raw: &RawRow<'_>) -> 
     let mut cells: Vec<Option<&str>> = vec![None; spec.fields.len()];
     let mut errors = Vec::new();
     for (i, text) in raw.cells.iter().enumerate() {
+        // CSV (no sheet): undo the quote an export put before formula-like text.
+        let text = if raw.sheet.is_none() { csv_cell_in(text) } else { text };
         if let Some(rest) = text.strip_prefix(EXCEL_ERROR) {
             errors.push(FieldError {
                 field: "",
@@ -193,6 +239,20 @@ fn to_item(spec: &'static RegistrySpec, mapping: &Mapping, raw: &RawRow<'_>) -> 
             continue;
         }
         match mapping.columns.get(i).copied().flatten() {
+            Some(f) if text.len() > raw_chars(&spec.fields[f]) && text.chars().count() > raw_chars(&spec.fields[f]) => {
+                let field = &spec.fields[f];
+                errors.push(FieldError {
+                    field: field.key,
+                    label: field.label,
+                    value: text.to_string(),
+                    message: format!(
+                        "「{}」长达{}字（含空白），超过该列上限{}字，未导入",
+                        field.label,
+                        text.chars().count(),
+                        raw_chars(field) - PADDING_CHARS
+                    ),
+                });
+            }
             Some(f) => cells[f] = Some(text),
             None if i >= mapping.width && !text.trim().is_empty() => errors.push(FieldError {
                 field: "",
@@ -207,10 +267,20 @@ fn to_item(spec: &'static RegistrySpec, mapping: &Mapping, raw: &RawRow<'_>) -> 
         Ok(row) if errors.is_empty() => Ok(row),
         Ok(_) => Err(errors),
         Err(mut field_errors) => {
+            // A field already refused as too long was left empty: no second error for it.
+            field_errors.retain(|e| !errors.iter().any(|x| !x.field.is_empty() && x.field == e.field));
             errors.append(&mut field_errors);
             Err(errors)
         }
     };
+    let row = row.map_err(|mut errors| {
+        for e in &mut errors {
+            if e.value.len() > ECHO_CHARS {
+                e.value = echo(&e.value);
+            }
+        }
+        errors
+    });
     ImportItem { location, row }
 }
 
@@ -226,7 +296,9 @@ fn reader_thread(
     let mut blank = 0u64;
     let mut last = RowLocation { sheet: None, row: 1 };
     let mut header_error = None;
-    let result = read_rows(path, opts.encoding, opts.sheet.as_deref(), &mut |raw| {
+    let max_row = Cell::new(HEADER_ROW_BYTES);
+    let mut batch_bytes = 0usize;
+    let result = read_rows(path, opts.encoding, opts.sheet.as_deref(), &max_row, &mut |raw| {
         if raw.cells.iter().all(|c| c.trim().is_empty()) {
             blank += 1;
             return true;
@@ -239,6 +311,7 @@ fn reader_thread(
             let header: Vec<String> = raw.cells.iter().map(str::to_string).collect();
             match map_header(spec, &header, opts.ignore_unknown_columns) {
                 Ok(m) => {
+                    max_row.set(row_bytes(spec, &m));
                     mapping = Some(m);
                     return tx.send(Msg::Header(Ok(()))).is_ok();
                 }
@@ -249,7 +322,9 @@ fn reader_thread(
             }
         };
         batch.push(to_item(spec, m, &raw));
-        if batch.len() == BATCH {
+        batch_bytes += raw.cells.as_slice().len();
+        if batch.len() == BATCH || batch_bytes >= BATCH_BYTES {
+            batch_bytes = 0;
             return tx.send(Msg::Rows(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))).is_ok();
         }
         true
@@ -270,4 +345,42 @@ fn reader_thread(
         }
     }
     blank
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use periclase_domain::registries::ENTERPRISES;
+    use periclase_domain::validate_cell;
+
+    #[test]
+    fn long_text_limit_matches_the_domains() {
+        let field = FieldSpec::new("x", "说明", FieldKind::LongText);
+        assert!(validate_cell(&field, &"镁".repeat(LONG_TEXT_CHARS)).is_ok());
+        assert!(validate_cell(&field, &"镁".repeat(LONG_TEXT_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn rejected_values_are_echoed_as_a_prefix() {
+        assert_eq!(echo("短"), "短");
+        let long = "镁".repeat(ECHO_CHARS + 5);
+        let shown = echo(&long);
+        assert!(shown.starts_with(&"镁".repeat(ECHO_CHARS)));
+        assert!(shown.ends_with(&format!("（共{}字，仅显示前{ECHO_CHARS}字）", ECHO_CHARS + 5)), "{shown}");
+    }
+
+    #[test]
+    fn a_padded_cell_is_refused_by_its_fields_own_limit_and_echoed_short() {
+        let header: Vec<String> = ["统一社会信用代码", "企业名称", "所属地区"].map(String::from).to_vec();
+        let mapping = map_header(&ENTERPRISES, &header, false).unwrap();
+        let name_field = &ENTERPRISES.fields[mapping.columns[1].unwrap()];
+        let padded = format!("示例公司{}", " ".repeat(raw_chars(name_field)));
+        let cells = csv::StringRecord::from(vec!["91350100M000100Y43", padded.as_str(), "210381"]);
+        let item = to_item(&ENTERPRISES, &mapping, &RawRow { sheet: None, row: 2, cells: &cells });
+        let errors = item.row.unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].message.contains("超过该列上限"), "{}", errors[0].message);
+        assert!(errors[0].value.chars().count() < ECHO_CHARS + 40);
+        assert!(row_bytes(&ENTERPRISES, &mapping) < 4 << 20);
+    }
 }

@@ -15,7 +15,7 @@ const INDUSTRIES: &[&str] = &["C3089", "B1099", "C3217", "I6513"];
 /// Text as users type it, already normalised: no surrounding space, no full-width letters
 /// or digits; commas, quotes, newlines and Chinese punctuation included on purpose.
 fn text(max: usize) -> impl Strategy<Value = String> {
-    proptest::string::string_regex(&format!("[示例镁砂耐火材料有限公司（）“”\",\n'a-zA-Z0-9#=+ -]{{1,{max}}}"))
+    proptest::string::string_regex(&format!("[示例镁砂耐火材料有限公司（）“”\",\n'a-zA-Z0-9#=+@ -]{{1,{max}}}"))
         .unwrap()
         .prop_map(|s| s.trim().to_string())
         .prop_filter("non-empty", |s| !s.is_empty())
