@@ -240,10 +240,15 @@ fn validate_uscc_command() {
 }
 
 /// Peak resident set of a finished child, in KiB (Linux `wait4` rusage).
-#[allow(unsafe_code)]
 fn run_measuring_peak_kib(mut cmd: Command) -> (std::process::ExitStatus, i64) {
+    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    run_measuring_peak_kib_with(cmd)
+}
+
+#[allow(unsafe_code)]
+fn run_measuring_peak_kib_with(mut cmd: Command) -> (std::process::ExitStatus, i64) {
     use std::os::unix::process::ExitStatusExt;
-    let child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let child = cmd.spawn().unwrap();
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
     // SAFETY: zeroed rusage is a valid value; wait4 fills it for our own child `pid`.
@@ -279,6 +284,152 @@ fn fifty_megabyte_cell_heavy_file_streams_within_the_memory_bound() {
     assert!(peak_kib < 200 * 1024, "peak RSS {} MiB exceeds 200 MiB", peak_kib / 1024);
     let db_rows = env.count("enterprises");
     assert!(db_rows > 40_000, "{db_rows}");
+}
+
+/// Imports `file` into enterprises in a child process; returns its peak RSS (KiB) and
+/// what it printed.
+fn import_measuring(env: &Env, file: &Path) -> (std::process::ExitStatus, i64, String) {
+    let out = env.path("import.out");
+    let mut cmd = bin();
+    cmd.arg("--db").arg(env.db()).args(["import", "enterprises"]).arg(file);
+    cmd.stdout(std::fs::File::create(&out).unwrap()).stderr(std::fs::File::create(env.path("import.err")).unwrap());
+    let (status, peak) = run_measuring_peak_kib_with(cmd);
+    let printed = std::fs::read_to_string(out).unwrap() + &std::fs::read_to_string(env.path("import.err")).unwrap();
+    (status, peak, printed)
+}
+
+/// An xlsx made by rust_xlsxwriter (header and one row, shared strings), with one part
+/// replaced by `part`'s output: a few hundred KB on disk however much `part` writes.
+fn hostile_xlsx(path: &Path, replace: &str, part: &dyn Fn(&mut dyn std::io::Write)) {
+    use std::io::{Read, Write};
+    let plain = path.with_extension("plain.xlsx");
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    for (c, v) in ["统一社会信用代码", "企业名称", "所属地区"].iter().enumerate() {
+        ws.write_string(0, c as u16, *v).unwrap();
+    }
+    for (c, v) in [haicheng(1).as_str(), "海城示例有限公司", "210381"].iter().enumerate() {
+        ws.write_string(1, c as u16, *v).unwrap();
+    }
+    book.save(&plain).unwrap();
+    let mut src = zip::ZipArchive::new(std::fs::File::open(&plain).unwrap()).unwrap();
+    let mut out = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(9))
+        .large_file(true);
+    let mut replaced = false;
+    for i in 0..src.len() {
+        let mut entry = src.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        out.start_file(name.as_str(), opts).unwrap();
+        if name == replace {
+            replaced = true;
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut out);
+            part(&mut w);
+            w.flush().unwrap();
+        } else {
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            out.write_all(&bytes).unwrap();
+        }
+    }
+    assert!(replaced, "{replace} not in the workbook");
+    out.finish().unwrap();
+}
+
+/// `n` bytes of `byte`, written in 1 MiB blocks.
+fn repeat(w: &mut dyn std::io::Write, byte: u8, n: usize) {
+    let block = vec![byte; 1 << 20];
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(block.len());
+        w.write_all(&block[..k]).unwrap();
+        left -= k;
+    }
+}
+
+/// Shared strings as rust_xlsxwriter writes them for the file above, with `middle` written
+/// into the company name.
+fn shared_strings(w: &mut dyn std::io::Write, middle: &dyn Fn(&mut dyn std::io::Write)) {
+    let head = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="6" uniqueCount="6">"#;
+    w.write_all(head.as_bytes()).unwrap();
+    for s in ["统一社会信用代码", "企业名称", "所属地区", &haicheng(1)] {
+        write!(w, "<si><t>{s}</t></si>").unwrap();
+    }
+    w.write_all(r#"<si><t xml:space="preserve">海城示例"#.as_bytes()).unwrap();
+    middle(w);
+    w.write_all("有限公司</t></si><si><t>210381</t></si></sst>".as_bytes()).unwrap();
+}
+
+fn assert_refused_within_memory(env: &Env, file: &Path, message: &str) {
+    let started = std::time::Instant::now();
+    let (status, peak_kib, printed) = import_measuring(env, file);
+    assert!(!status.success(), "{printed}");
+    assert!(printed.contains(message), "expected 「{message}」 in: {printed}");
+    assert!(peak_kib < 200 * 1024, "peak RSS {} MiB exceeds 200 MiB: {printed}", peak_kib / 1024);
+    eprintln!("{}: peak {} MiB in {:?}", file.display(), peak_kib / 1024, started.elapsed());
+}
+
+#[test]
+fn hostile_xlsx_with_a_huge_shared_string_is_refused_in_bounded_memory() {
+    // Finding: a 1.25 MB xlsx holding a 1.2 GB shared string peaked at 9.7 GB.
+    let env = Env::new();
+    let file = env.path("huge-string.xlsx");
+    hostile_xlsx(&file, "xl/sharedStrings.xml", &|w| shared_strings(w, &|w| repeat(w, b'a', 300 << 20)));
+    assert!(std::fs::metadata(&file).unwrap().len() < 1 << 20);
+    assert_refused_within_memory(&env, &file, "Excel 文件超出安全上限");
+}
+
+#[test]
+fn hostile_xlsx_padded_with_whitespace_is_refused_in_bounded_memory() {
+    // Finding: whitespace padding between a sheet's elements peaked at 2.3 GB.
+    let env = Env::new();
+    let file = env.path("padding.xlsx");
+    hostile_xlsx(&file, "xl/worksheets/sheet1.xml", &|w| {
+        w.write_all(br#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#).unwrap();
+        repeat(w, b' ', 300 << 20);
+        w.write_all(br#"<row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>"#).unwrap();
+    });
+    assert_refused_within_memory(&env, &file, "Excel 文件超出安全上限");
+}
+
+#[test]
+fn hostile_xlsx_with_millions_of_shared_strings_is_refused_in_bounded_memory() {
+    // Finding: many small shared strings peaked at 3.8 GB.
+    let env = Env::new();
+    let file = env.path("many-strings.xlsx");
+    // 1.5 million short strings (22 MB of XML, well under the table's size limit), each a
+    // heap entry in calamine's table.
+    hostile_xlsx(&file, "xl/sharedStrings.xml", &|w| {
+        w.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#).unwrap();
+        for i in 0..1_500_000u32 {
+            write!(w, "<si><t>{i}</t></si>").unwrap();
+        }
+        w.write_all(b"</sst>").unwrap();
+    });
+    assert_refused_within_memory(&env, &file, "共享字符串超过");
+}
+
+#[test]
+fn hostile_csv_line_without_a_newline_is_refused_in_bounded_memory() {
+    // Finding: a 201 MB CSV line without a newline peaked at 1.0–1.2 GB.
+    let env = Env::new();
+    for (name, header) in
+        [("no-newline-header.csv", ""), ("no-newline-row.csv", "统一社会信用代码,企业名称,所属地区\n")]
+    {
+        let file = env.path(name);
+        {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
+            use std::io::Write;
+            w.write_all(header.as_bytes()).unwrap();
+            write!(w, "{},海城示例", haicheng(1)).unwrap();
+            repeat(&mut w, b'a', 201 << 20);
+            w.flush().unwrap();
+        }
+        assert_refused_within_memory(&env, &file, "超过单行长度上限");
+        let _ = std::fs::remove_file(&file);
+    }
 }
 
 #[test]

@@ -27,7 +27,7 @@ pub(crate) const MAX_TOTAL_BYTES: u64 = 4 << 30;
 pub(crate) const MAX_RATIO: u64 = 200;
 const RATIO_FREE_BYTES: u64 = 1 << 20;
 /// The shared-string table, held whole by calamine: its XML size and its entries.
-pub(crate) const MAX_SHARED_STRINGS_BYTES: u64 = 48 << 20;
+pub(crate) const MAX_SHARED_STRINGS_BYTES: u64 = 64 << 20;
 pub(crate) const MAX_SHARED_STRINGS: u64 = 1_000_000;
 /// Any XML part other than a worksheet (workbook, styles, relationships…), read whole.
 const MAX_OTHER_PART_BYTES: u64 = 32 << 20;
@@ -61,7 +61,8 @@ pub(crate) fn check_workbook(path: &Path) -> Result<(), IoError> {
         if part.is_dir() {
             continue;
         }
-        let name = String::from_utf8_lossy(part.name_raw()).replace('\\', "/").to_ascii_lowercase();
+        let shown = String::from_utf8_lossy(part.name_raw()).chars().take(100).collect::<String>();
+        let name = shown.replace('\\', "/").to_ascii_lowercase();
         let compressed = part.compressed_size().max(1);
         let xml = name.ends_with(".xml") || name.ends_with(".rels");
         let shared = name.ends_with("sharedstrings.xml");
@@ -89,7 +90,7 @@ pub(crate) fn check_workbook(path: &Path) -> Result<(), IoError> {
                         mib(MAX_SHARED_STRINGS_BYTES)
                     )
                 } else {
-                    format!("部件「{name}」解压后超过 {} MB 的上限", mib(part_cap))
+                    format!("部件「{shown}」解压后超过 {} MB 的上限", mib(part_cap))
                 }));
             }
             if total > MAX_TOTAL_BYTES {
@@ -102,7 +103,7 @@ pub(crate) fn check_workbook(path: &Path) -> Result<(), IoError> {
                 return Err(limit(format!("部件「{name}」的压缩比超过 {MAX_RATIO} 倍（解压炸弹的特征），已拒绝读取")));
             }
             if xml {
-                scan.feed(&buf[..n]).map_err(|m| limit(format!("部件「{name}」{m}")))?;
+                scan.feed(&buf[..n]).map_err(|m| limit(format!("部件「{shown}」{m}")))?;
             }
         }
     }
