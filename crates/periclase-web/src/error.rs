@@ -25,7 +25,13 @@ pub enum ApiError {
     /// Field-level validation failures, each naming its field and value.
     Invalid(Vec<FieldError>),
     Internal(String),
+    /// Another writer (a long import) holds the database: nothing was done, retry shortly
+    /// (503 with `Retry-After`).
+    Busy,
 }
+
+/// Seconds a client is asked to wait before retrying when the database is busy.
+pub const BUSY_RETRY_SECS: u32 = 5;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -48,6 +54,12 @@ impl IntoResponse for ApiError {
             }
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
+            ApiError::Busy => {
+                let message = format!("{}（约 {BUSY_RETRY_SECS} 秒后）", StoreError::Busy);
+                let body = serde_json::json!({ "code": "busy", "message": message });
+                let retry = [(axum::http::header::RETRY_AFTER, BUSY_RETRY_SECS.to_string())];
+                return (StatusCode::SERVICE_UNAVAILABLE, retry, Json(body)).into_response();
+            }
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后重试或联系管理员".to_string())
@@ -65,6 +77,7 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(errors) => ApiError::Invalid(errors),
             StoreError::Forbidden(m) => ApiError::Forbidden(m),
             StoreError::NotFound(m) => ApiError::NotFound(m),
+            StoreError::Busy => ApiError::Busy,
             other => ApiError::Internal(other.to_string()),
         }
     }

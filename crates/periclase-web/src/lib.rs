@@ -7,6 +7,7 @@ mod charts;
 mod error;
 pub mod finance_match;
 mod json;
+pub mod layers;
 pub(crate) mod pages;
 pub mod params;
 mod policy_jobs;
@@ -28,6 +29,9 @@ pub struct AppState {
     pub chains: Arc<chain_cache::ChainCache>,
     pub policy_jobs: Arc<policy_jobs::Jobs>,
     pub search: Arc<search_sync::SearchService>,
+    /// Served over TLS (directly or behind a proxy): every cookie is marked `Secure`, so a
+    /// browser never sends the session over plain HTTP. Off by default (plain-HTTP intranets).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -40,7 +44,14 @@ impl AppState {
             chains: Arc::default(),
             policy_jobs: Arc::default(),
             search: search_sync::SearchService::in_memory(),
+            secure_cookies: false,
         }
+    }
+
+    /// Marks every cookie `Secure` (see [`AppState::secure_cookies`]).
+    pub fn with_secure_cookies(mut self, on: bool) -> AppState {
+        self.secure_cookies = on;
+        self
     }
 
     /// Searches the index in `dir` (made or rebuilt there if need be) instead of one in memory.
@@ -86,6 +97,11 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::search::router())
         .merge(pages::router())
         .merge(routes::registries::router())
+        .merge(layers::router())
+        // Inner: axum's own refusals in Chinese (HTML for a page); outer: security headers
+        // on everything, error pages included.
+        .layer(axum::middleware::from_fn(layers::chinese_errors))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::security_headers))
         .with_state(state)
 }
 

@@ -46,6 +46,15 @@ fn doc_of(spec: &'static periclase_domain::RegistrySpec, r: &periclase_store::Se
 const BATCH: u32 = 50_000;
 /// How often the server looks at the outbox when nothing nudged it.
 const POLL: Duration = Duration::from_millis(200);
+/// Longest pause between retries while the database is busy (a long import holds it).
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+impl SyncError {
+    /// Another writer held the database: retry later, nothing is wrong.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, SyncError::Store(e) if e.is_busy())
+    }
+}
 
 pub struct SearchService {
     index: SearchIndex,
@@ -169,7 +178,12 @@ impl SearchService {
             })?;
         }
         w.commit_merged(end)?;
-        store.search_applied(end)?;
+        // The index is complete up to `end`. Should a long import hold the database, the
+        // outbox keeps those entries for now; the next catch-up re-applies them, harmlessly.
+        match store.search_applied(end) {
+            Err(e) if e.is_busy() => tracing::warn!("数据库正忙，检索索引已重建，变更记录稍后清理"),
+            other => other?,
+        }
         on_progress(done, total);
         self.set_progress(Progress { busy: false, done, total, error: None });
         Ok(Synced { rebuilt: true, indexed: done, removed: 0 })
@@ -179,28 +193,43 @@ impl SearchService {
         *self.progress.lock().unwrap() = p;
     }
 
-    /// The server's indexer: catches up now, then whenever nudged or every [`POLL`].
+    /// The server's indexer: catches up now, then whenever nudged or every [`POLL`]; while
+    /// the database is busy (a long import beside the server), again after a growing pause.
     pub fn spawn(self: &Arc<Self>, store: Arc<dyn Store>) {
         let me = self.clone();
         std::thread::Builder::new()
             .name("search-index".into())
-            .spawn(move || loop {
-                match me.catch_up(store.as_ref(), &mut |_, _| {}) {
-                    Ok(s) if s.rebuilt => tracing::info!(records = s.indexed, "search index built"),
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::error!(error = %e, "updating the search index failed");
-                        let mut p = me.progress.lock().unwrap();
-                        p.busy = false;
-                        p.error = Some(e.to_string());
+            .spawn(move || {
+                let mut backoff = POLL;
+                loop {
+                    match me.catch_up(store.as_ref(), &mut |_, _| {}) {
+                        Ok(s) => {
+                            if s.rebuilt {
+                                tracing::info!(records = s.indexed, "search index built");
+                            }
+                            backoff = POLL;
+                        }
+                        // Nothing failed: the changes are applied once the import commits.
+                        Err(e) if e.is_busy() => {
+                            tracing::warn!(retry_in_ms = backoff.as_millis() as u64, "数据库正忙，检索索引稍后再更新");
+                            std::thread::sleep(backoff);
+                            backoff = (backoff * 2).min(MAX_BACKOFF);
+                            continue;
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "updating the search index failed");
+                            let mut p = me.progress.lock().unwrap();
+                            p.busy = false;
+                            p.error = Some(e.to_string());
+                        }
                     }
+                    let (lock, cv) = &me.wake;
+                    let mut woken = lock.lock().unwrap();
+                    if !*woken {
+                        woken = cv.wait_timeout(woken, POLL).unwrap().0;
+                    }
+                    *woken = false;
                 }
-                let (lock, cv) = &me.wake;
-                let mut woken = lock.lock().unwrap();
-                if !*woken {
-                    woken = cv.wait_timeout(woken, POLL).unwrap().0;
-                }
-                *woken = false;
             })
             .expect("spawning the indexer thread");
     }

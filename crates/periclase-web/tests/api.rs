@@ -1305,3 +1305,369 @@ async fn an_enterprise_sees_the_financial_products_that_fit_it() {
     let (status, _) = get_as(&state, &format!("/api/match/enterprises/{other}"), &qiye).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// Sends `req` through the app; the status, headers and body text.
+async fn raw(state: &AppState, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let res = app(state.clone()).oneshot(req).await.unwrap();
+    let (status, headers) = (res.status(), res.headers().clone());
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Regression (probe): an achievement saved with an empty region made `/r/achievements` answer
+/// 500 for every role ("Invalid column type Null" in the region breakdown).
+#[tokio::test]
+async fn one_record_without_a_region_does_not_break_a_list_for_anyone() {
+    let (_d, s, _) = state();
+    let (admin, csrf) = login(&s, "admin").await;
+    let body = json!({ "code": "CG-NOREGION", "title": "无地区的成果", "institution": "示例大学",
+                       "summary": "一条没有填写地区的成果。", "region": "" });
+    let (status, created) = send(&s, "POST", "/api/achievements", Some(&body), &admin, Some(&csrf)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["region"], Value::Null);
+    for who in ["admin", "haicheng", "qiye"] {
+        let (cookie, _) = login(&s, who).await;
+        for uri in ["/r/achievements", "/r/achievements?sort=region", "/r/achievements?province=21", "/"] {
+            let (status, page) = page_as(&s, uri, &cookie).await;
+            assert!(status == StatusCode::OK || status == StatusCode::FORBIDDEN, "{who} {uri}: {status} {page}");
+        }
+        let (status, list) = get_as(&s, "/api/achievements?limit=1000", &cookie).await;
+        assert!(status == StatusCode::OK || status == StatusCode::FORBIDDEN, "{who}: {status} {list}");
+    }
+    let (_, list) = get_as(&s, "/api/achievements?limit=1000", &admin).await;
+    assert!(list["records"].as_array().unwrap().iter().any(|r| r["code"] == "CG-NOREGION"), "{list}");
+}
+
+/// The rest of a CLI import: yields its rows, then holds its transaction open (with the
+/// write lock) until released.
+struct HeldImport {
+    rows: Vec<periclase_domain::Row>,
+    started: std::sync::mpsc::Sender<()>,
+    release: std::sync::mpsc::Receiver<()>,
+}
+
+impl Iterator for HeldImport {
+    type Item = ImportItem;
+    fn next(&mut self) -> Option<ImportItem> {
+        if let Some(row) = self.rows.pop() {
+            return Some(ImportItem { location: RowLocation { sheet: None, row: 2 }, row: Ok(row) });
+        }
+        let _ = self.started.send(());
+        let _ = self.release.recv();
+        None
+    }
+}
+
+/// Regression (probe): during a long CLI import, API writes failed with "database is locked"
+/// after the busy timeout and answered 500, and the search updater gave up. Now a write that
+/// cannot get the lock answers 503 with Retry-After and a Chinese message (an HTML page for a
+/// browser), an import preview runs beside the import, and the search updater catches up
+/// once the import commits.
+#[tokio::test]
+async fn writes_during_a_long_import_answer_503_previews_run_and_the_search_updater_retries() {
+    use periclase_domain::registries::ACHIEVEMENTS;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let store = SqliteStore::open(&db).unwrap().with_busy_timeout(std::time::Duration::from_millis(200)).unwrap();
+    let demo = Demo::new(5, 40);
+    let mut rows = Vec::new();
+    demo.for_each(ACHIEVEMENTS.id, &mut |r| rows.push(r));
+    let actor = Actor::new("test", Channel::Cli);
+    let ctx = ImportContext { opts: ImportOptions::default(), actor: &actor, scope: None, source: None };
+    let mut items = rows
+        .clone()
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| ImportItem { location: RowLocation { sheet: None, row: i as u64 + 2 }, row: Ok(r) });
+    store.import(&ACHIEVEMENTS, &mut items, &ctx, &mut |i| panic!("{i:?}"), &mut |_| {}).unwrap();
+    store
+        .create_account(&NewAccount {
+            username: "admin".into(),
+            display_name: "admin".into(),
+            role: "admin".into(),
+            region: None,
+            enterprise: None,
+            institution: None,
+            talent: None,
+            password_hash: periclase_auth::password::hash(PW).unwrap(),
+        })
+        .unwrap();
+    let s = AppState::new(store);
+    let (cookie, csrf) = login(&s, "admin").await;
+
+    // The CLI's import, on its own connection to the same file, holding its transaction.
+    let (started, started_rx) = std::sync::mpsc::channel();
+    let (release, release_rx) = std::sync::mpsc::channel();
+    let mut cli_row = rows[0].clone();
+    cli_row[0] = periclase_domain::Value::Text("CG-CLI-1".into());
+    cli_row[1] = periclase_domain::Value::Text("导入中写入的镁钙砖成果".into());
+    let cli_db = db.clone();
+    let cli = std::thread::spawn(move || {
+        let cli = SqliteStore::open(&cli_db).unwrap();
+        let actor = Actor::new("cli", Channel::Cli);
+        let ctx = ImportContext { opts: ImportOptions::default(), actor: &actor, scope: None, source: None };
+        let mut held = HeldImport { rows: vec![cli_row], started, release: release_rx };
+        cli.import(&ACHIEVEMENTS, &mut held, &ctx, &mut |i| panic!("{i:?}"), &mut |_| {}).unwrap()
+    });
+    started_rx.recv().unwrap();
+    s.start_search_indexer();
+
+    let new = json!({ "code": "CG-API-1", "title": "接口写入的成果", "institution": "示例大学", "summary": "导入进行中写入。" });
+    let req = |accept: &str| {
+        Request::post("/api/achievements")
+            .header("cookie", cookie.as_str())
+            .header("x-csrf-token", csrf.as_str())
+            .header("content-type", "application/json")
+            .header("accept", accept)
+            .body(Body::from(new.to_string()))
+            .unwrap()
+    };
+    let (status, headers, body) = raw(&s, req("application/json")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(headers.get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["code"], "busy");
+    assert!(body["message"].as_str().unwrap().contains("数据库正忙"), "{body}");
+    // A browser's form submission gets the same answer as a page.
+    let form = format!(
+        "csrf={}&code=CG-FORM-1&title=%E8%A1%A8%E5%8D%95&institution=%E5%A4%A7%E5%AD%A6&summary=%E7%AE%80%E4%BB%8B",
+        csrf
+    );
+    let page = Request::post("/r/achievements/new")
+        .header("cookie", cookie.as_str())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "text/html,application/xhtml+xml")
+        .body(Body::from(form))
+        .unwrap();
+    let (status, headers, html) = raw(&s, page).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{html}");
+    assert!(headers.get("retry-after").is_some());
+    assert!(html.contains("数据库正忙") && html.contains("返回首页") && html.contains("<html"), "{html}");
+    // The upload preview is a dry run: it reads, and runs beside the import.
+    let csv = "成果编号,成果名称,完成单位,成果简介\nCG-UP-1,预览成果,示例大学,预览时导入仍在进行。\n";
+    let (ctype, body) = multipart(&csrf, "up.csv", csv.as_bytes());
+    let upload = Request::post("/r/achievements/import")
+        .header("cookie", cookie.as_str())
+        .header("content-type", ctype)
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, preview) = raw(&s, upload).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert!(preview.contains("导入预览"), "{preview}");
+    // The search updater waits instead of failing.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert_eq!(s.search.progress().error, None);
+
+    release.send(()).unwrap();
+    assert!(tokio::task::spawn_blocking(move || cli.join().unwrap()).await.unwrap().committed);
+    let (status, body) = send(&s, "POST", "/api/achievements", Some(&new), &cookie, Some(&csrf)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // Within a few back-offs the index holds everything, the import's record included.
+    let store = s.store.clone();
+    let mut caught_up = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let pending = store.search_pending(10).unwrap().upto;
+        if pending == 0 && s.search.index().all_ids().unwrap() == stored_ids(store.as_ref()) {
+            caught_up = true;
+            break;
+        }
+    }
+    assert!(caught_up && s.search.progress().error.is_none(), "{:?}", s.search.progress());
+    let (status, found) = get_as(&s, "/api/search?q=%E9%95%81%E9%92%99%E7%A0%96", &cookie).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert!(found.to_string().contains("CG-CLI-1"), "{found}");
+}
+
+/// Regression (probe): `region=中` panicked the list handler (byte slicing of the parameter).
+#[tokio::test]
+async fn non_ascii_region_parameters_are_refused_in_chinese_not_a_panic() {
+    let (_d, s, _) = state();
+    let (cookie, _) = login(&s, "admin").await;
+    for uri in [
+        "/r/enterprises?region=%E4%B8%AD",
+        "/r/enterprises?region=2%E4%B8%AD",
+        "/r/enterprises?province=%E4%B8%AD",
+        "/r/enterprises?province=21&city=21%E4%B8%AD",
+        "/r/achievements?region=%E4%B8%AD%E5%9B%BD",
+    ] {
+        let (status, page) = page_as(&s, uri, &cookie).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {page}");
+        assert!(page.contains("行政区划代码"), "{uri}: {page}");
+    }
+    let (status, body) = get_as(&s, "/api/enterprises?region=%E4%B8%AD", &cookie).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["message"].as_str().unwrap().contains("地区「中」"), "{body}");
+    let (status, body) = get_as(&s, "/api/achievements?region=%E4%B8%AD", &cookie).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
+/// Regression (probe): re-creating an existing figure or talent link answered 500 (the key
+/// lookup compared a USCC with the parent's row id) instead of 409.
+#[tokio::test]
+async fn recreating_an_existing_figure_or_talent_link_answers_409() {
+    let (_d, s, _) = state();
+    let (cookie, csrf) = login(&s, "admin").await;
+    for registry in ["enterprise-figures", "talent-links", "enterprise-honours"] {
+        let (status, list) = get_as(&s, &format!("/api/{registry}?limit=1"), &cookie).await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        let existing = list["records"][0].clone();
+        assert!(existing.is_object(), "{registry}: {list}");
+        let (status, body) = send(&s, "POST", &format!("/api/{registry}"), Some(&existing), &cookie, Some(&csrf)).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{registry}: {body}");
+        assert_eq!(body["code"], "conflict");
+        assert!(body["message"].as_str().unwrap().contains("已有"), "{body}");
+    }
+}
+
+/// Regression (probe): what axum itself refuses (bad JSON, wrong Content-Type, oversized
+/// bodies, missing form fields, unknown routes, wrong methods) answered in English. The API
+/// answers `{code, message}` in Chinese; a browser gets a Chinese error page with a way back.
+#[tokio::test]
+async fn framework_rejections_answer_in_chinese_json_for_the_api_and_html_for_pages() {
+    let (_d, s, _) = state();
+    let (cookie, csrf) = login(&s, "admin").await;
+    let api = |body: Body, ctype: Option<&str>| {
+        let mut r =
+            Request::post("/api/achievements").header("cookie", cookie.as_str()).header("x-csrf-token", csrf.as_str());
+        if let Some(c) = ctype {
+            r = r.header("content-type", c);
+        }
+        r.body(body).unwrap()
+    };
+    let cases = [
+        (
+            api(Body::from("{\"code\": "), Some("application/json")),
+            StatusCode::BAD_REQUEST,
+            "内容在中途结束，不完整（第 1 行第 9 列）",
+        ),
+        (
+            api(Body::from("{code: 1}"), Some("application/json")),
+            StatusCode::BAD_REQUEST,
+            "对象的键必须是带引号的字符串（第 1 行第 2 列）",
+        ),
+        (api(Body::from("{}"), None), StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type 应为 application/json"),
+        (
+            api(Body::from(vec![b' '; 3 * 1024 * 1024]), Some("application/json")),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "超过服务器允许的大小",
+        ),
+        (
+            Request::get("/api/no/such/route").body(Body::empty()).unwrap(),
+            StatusCode::NOT_FOUND,
+            "没有这个页面或接口：/api/no/such/route",
+        ),
+        (
+            Request::delete("/api/registries").header("cookie", cookie.as_str()).body(Body::empty()).unwrap(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "/api/registries 不接受 DELETE 请求",
+        ),
+    ];
+    for (req, status, message) in cases {
+        let (got, headers, body) = raw(&s, req).await;
+        assert_eq!(got, status, "{body}");
+        assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"), "{body}");
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert!(body["code"].is_string() && body["message"].as_str().unwrap().contains(message), "{body}");
+    }
+
+    // Pages: HTML in the site's look, what happened, what to do, and the way back.
+    let page = |method: &str, uri: &str, form: Option<&str>| {
+        let r = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("cookie", cookie.as_str())
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .header("referer", "http://localhost/r/achievements?region=21");
+        match form {
+            Some(f) => r.header("content-type", "application/x-www-form-urlencoded").body(Body::from(f.to_string())),
+            None => r.body(Body::empty()),
+        }
+        .unwrap()
+    };
+    let cases = [
+        (
+            page("POST", "/r/achievements/import/confirm", Some("upload=x")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "表单内容有误：缺少字段「csrf」",
+        ),
+        (page("GET", "/no-such-page", None), StatusCode::NOT_FOUND, "没有这个页面或接口：/no-such-page"),
+        (page("GET", "/policy-runs/abc", None), StatusCode::BAD_REQUEST, "「abc」应为整数"),
+        (page("GET", "/r/no-such-registry", None), StatusCode::NOT_FOUND, "没有名为「no-such-registry」的库"),
+        (page("DELETE", "/login", None), StatusCode::METHOD_NOT_ALLOWED, "/login 不接受 DELETE 请求"),
+    ];
+    for (req, status, message) in cases {
+        let (got, headers, html) = raw(&s, req).await;
+        assert_eq!(got, status, "{html}");
+        assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"), "{html}");
+        assert!(html.contains(message), "{message}: {html}");
+        assert!(html.contains("<html lang=\"zh-CN\"") && html.contains("/assets/app.css"), "{html}");
+        assert!(html.contains("href=\"/\"") && html.contains("返回首页"), "{html}");
+        assert!(html.contains("href=\"/r/achievements?region=21\"") && html.contains("返回上一页"), "{html}");
+        assert!(!html.contains("Failed") && !html.contains("missing field"), "{html}");
+    }
+}
+
+/// Regression (probe): no security headers, and the session cookie never `Secure`.
+#[tokio::test]
+async fn responses_carry_security_headers_pages_need_no_inline_script_and_cookies_can_be_secure() {
+    let (_d, s, demo) = state();
+    let (cookie, _) = login(&s, "admin").await;
+    let e = demo.enterprise(0);
+    for uri in [
+        "/login".to_string(),
+        "/".to_string(),
+        "/r/enterprises".to_string(),
+        "/r/enterprises?province=21".to_string(),
+        format!("/r/enterprises/{}", e.uscc),
+        "/monitor".to_string(),
+        "/chains/magnesia".to_string(),
+        "/policies".to_string(),
+        "/search?q=%E9%95%81".to_string(),
+        "/api/enterprises?limit=1".to_string(),
+        "/no-such-page".to_string(),
+    ] {
+        let req = Request::get(uri.as_str()).header("cookie", cookie.as_str()).body(Body::empty()).unwrap();
+        let (status, headers, body) = raw(&s, req).await;
+        assert!(status != StatusCode::INTERNAL_SERVER_ERROR, "{uri}: {body}");
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        for part in [
+            "default-src 'self'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+        ] {
+            assert!(csp.contains(part), "{uri}: {csp}");
+        }
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["referrer-policy"], "same-origin");
+        assert_eq!(headers["x-frame-options"], "DENY");
+        // Nothing the policy would block: no inline scripts, handlers or style attributes.
+        let lower = body.to_ascii_lowercase();
+        assert!(!lower.contains(" style=\"") && !lower.contains("<style"), "{uri}: inline style");
+        assert!(!lower.contains("<script>") && !lower.contains("javascript:"), "{uri}: inline script");
+        for handler in [" onchange=", " onclick=", " onsubmit=", " onload=", " oninput="] {
+            assert!(!lower.contains(handler), "{uri}: {handler}");
+        }
+    }
+    let (status, headers, js) = raw(&s, Request::get("/assets/app.js").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/javascript") && js.contains("data-autosubmit"));
+    let (_, list) = page_as(&s, "/r/enterprises", &cookie).await;
+    assert!(list.contains("data-autosubmit") && list.contains("src=\"/assets/app.js\""), "{list}");
+
+    // The session cookie: not Secure by default (plain-HTTP intranets), Secure when configured.
+    let (_, plain, _) = post_json(&s, "/api/login", &json!({ "username": "admin", "password": PW }), None).await;
+    assert!(!plain.unwrap().contains("Secure"));
+    let tls = s.clone().with_secure_cookies(true);
+    let (status, secure, body) =
+        post_json(&tls, "/api/login", &json!({ "username": "admin", "password": PW }), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let secure = secure.unwrap();
+    assert!(
+        secure.contains("; Secure") && secure.contains("HttpOnly") && secure.contains("SameSite=Strict"),
+        "{secure}"
+    );
+}

@@ -391,6 +391,8 @@ pub async fn review(
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let region = p.region.unwrap_or_default();
+    // Encoded: the parameter is user input, and a raw one (`中`, a line break) is not a valid
+    // `Location` header (Redirect::to panics on it).
+    let region = crate::params::encode(&p.region.unwrap_or_default());
     Ok(Redirect::to(&format!("/chains/{}/nodes/{}?region={region}", chain.id, n.id)).into_response())
 }

@@ -13,6 +13,7 @@ fn head(title: &str) -> Markup {
             meta name="viewport" content="width=device-width, initial-scale=1";
             title { (title) " · Periclase 产业大脑" }
             link rel="stylesheet" href="/assets/app.css";
+            script src="/assets/app.js" defer {}
         }
     }
 }
@@ -57,6 +58,35 @@ pub fn page(title: &str, here: &str, who: &Principal, csrf: &str, body: Markup) 
                     }
                 }
                 main { (body) }
+            }
+        }
+    }
+}
+
+/// The page a browser sees when a request fails (`layers::chinese_errors`): what happened,
+/// what to do, and the way back — to the home page and to the page before.
+pub fn error_page(
+    status: axum::http::StatusCode,
+    title: &str,
+    message: &str,
+    advice: &str,
+    back: Option<&str>,
+) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            (head(title))
+            body {
+                header.top { a.brand href="/" { "Periclase 产业大脑" } }
+                main {
+                    h1 { (title) " " span.muted { "（" (status.as_u16()) "）" } }
+                    div.alert.bad role="alert" { (message) }
+                    p { (advice) }
+                    p {
+                        a.button href="/" { "返回首页" }
+                        @if let Some(back) = back { " " a.button href=(back) { "返回上一页" } }
+                    }
+                }
             }
         }
     }

@@ -25,6 +25,8 @@ use axum::Router;
 use crate::auth::Session;
 use crate::{ApiError, AppState};
 
+pub(crate) use layout::error_page;
+
 const CSS: &str = include_str!("../../assets/app.css");
 /// The region an administrator's chain map opens on (the demo province, Liaoning).
 pub(crate) const DEFAULT_CHAIN_REGION: &str = "21";

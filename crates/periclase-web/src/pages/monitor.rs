@@ -96,7 +96,7 @@ pub async fn page(State(state): State<AppState>, s: PageSession, Query(p): Query
                         None => { "；" span.stale { "暂无现值，需统计部门报送" } },
                     }
                     @match r.progress.on_track {
-                        Some(true) => { " · " span style="color: var(--ok)" { "进度符合预期" } },
+                        Some(true) => { " · " span.ok { "进度符合预期" } },
                         Some(false) => { " · " span.stale { "进度落后于直线推进" } },
                         None => {},
                     }

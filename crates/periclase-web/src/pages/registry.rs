@@ -53,12 +53,11 @@ pub async fn list(
     let store = state.store.clone();
     // The cascade: provinces in view, the cities of the chosen province, the counties of the
     // chosen city — each with how many rows it holds.
+    // Prefixes by `get`, never by byte slicing: the parameter is whatever the user typed
+    // (`region=中` panicked here).
     let chosen = p.region().unwrap_or_default();
-    let levels: Vec<(usize, Option<String>)> = vec![
-        (2, None),
-        (4, (chosen.len() >= 2).then(|| chosen[..2].to_string())),
-        (6, (chosen.len() >= 4).then(|| chosen[..4].to_string())),
-    ];
+    let levels: Vec<(usize, Option<String>)> =
+        vec![(2, None), (4, chosen.get(..2).map(str::to_string)), (6, chosen.get(..4).map(str::to_string))];
     let (page, cascade) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let page = store.list(spec, &query)?;
         let mut cascade = Vec::new();
@@ -93,11 +92,12 @@ pub async fn list(
             label { "关键词" input name="q" value=[p.q.as_deref()] placeholder="名称、代码……"; }
             @for (level, options) in cascade.iter().enumerate() {
                 @let (name, label, len) = [("province", "省", 2), ("city", "市", 4), ("county", "县（区）", 6)][level];
-                @let current = (chosen.len() >= len).then(|| &chosen[..len]);
+                @let current = chosen.get(..len);
                 label { (label)
-                    // Progressive enhancement: with script, choosing a level reloads the list;
-                    // without, the 查询 button does.
-                    select name=(name) onchange="this.form.submit()" {
+                    // Progressive enhancement: with script (`/assets/app.js`; no inline
+                    // handlers under the CSP), choosing a level reloads the list; without,
+                    // the 查询 button does.
+                    select name=(name) data-autosubmit {
                         option value="" { "全部" }
                         @for (code, n) in options {
                             option value=(code) selected[current == Some(code.as_str())] {
