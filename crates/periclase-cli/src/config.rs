@@ -15,6 +15,8 @@ pub struct FileConfig {
     pub db: Option<PathBuf>,
     pub addr: Option<String>,
     pub log: Option<String>,
+    /// Served over HTTPS: cookies are marked `Secure` (`serve --secure-cookie` overrides).
+    pub secure_cookie: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -24,6 +26,9 @@ pub struct Config {
     pub db_is_default: bool,
     pub addr: String,
     pub log: String,
+    /// The configuration file's `secure_cookie` (false when absent); `serve`'s flag and
+    /// `PERICLASE_SECURE_COOKIE` come first.
+    pub secure_cookie: bool,
 }
 
 impl Config {
@@ -48,6 +53,7 @@ impl Config {
             db: chosen_db.unwrap_or_else(|| PathBuf::from(DEFAULT_DB)),
             addr: addr.or(fc.addr).unwrap_or_else(|| DEFAULT_ADDR.to_string()),
             log: std::env::var("PERICLASE_LOG").ok().or(fc.log).unwrap_or_else(|| "info".to_string()),
+            secure_cookie: fc.secure_cookie.unwrap_or(false),
         })
     }
 }
@@ -67,6 +73,9 @@ mod tests {
         let c = Config::resolve(None, None, None).unwrap();
         assert_eq!(c.db, PathBuf::from(DEFAULT_DB));
         assert!(c.db_is_default);
+        assert!(!c.secure_cookie);
+        std::fs::write(&f, "secure_cookie = true\n").unwrap();
+        assert!(Config::resolve(Some(&f), None, None).unwrap().secure_cookie);
         std::fs::write(&f, "dbb = 1\n").unwrap();
         assert!(Config::resolve(Some(&f), None, None).is_err());
     }

@@ -14,6 +14,11 @@ pub struct Args {
     /// 数据库为新建时也不生成示例数据
     #[arg(long)]
     no_demo: bool,
+    /// 经 HTTPS 提供服务时打开：Cookie 带 Secure 标记，浏览器只经 HTTPS 发送会话
+    /// （--secure-cookie 或 --secure-cookie=false；也可在配置文件中写 secure_cookie = true）
+    #[arg(long, env = "PERICLASE_SECURE_COOKIE", num_args = 0..=1, default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub secure_cookie: Option<bool>,
 }
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
@@ -33,7 +38,8 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let index_dir = config.index_dir();
     let state = periclase_web::AppState::new(store)
         .with_search_index(&index_dir)
-        .with_context(|| format!("无法打开检索索引 {}", index_dir.display()))?;
+        .with_context(|| format!("无法打开检索索引 {}", index_dir.display()))?
+        .with_secure_cookies(args.secure_cookie.unwrap_or(config.secure_cookie));
     state.warm_chain_map();
     // Builds the index on first start, then applies every change within a second.
     state.start_search_indexer();
