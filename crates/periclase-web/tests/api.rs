@@ -1336,6 +1336,17 @@ async fn one_record_without_a_region_does_not_break_a_list_for_anyone() {
     }
     let (_, list) = get_as(&s, "/api/achievements?limit=1000", &admin).await;
     assert!(list["records"].as_array().unwrap().iter().any(|r| r["code"] == "CG-NOREGION"), "{list}");
+    // Search, its page and matching read the record too.
+    s.search.catch_up(s.store.as_ref(), &mut |_, _| {}).unwrap();
+    let (status, found) = get_as(&s, "/api/search?q=%E6%97%A0%E5%9C%B0%E5%8C%BA", &admin).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert!(found.to_string().contains("CG-NOREGION"), "{found}");
+    for uri in ["/search?q=%E6%97%A0%E5%9C%B0%E5%8C%BA", "/r/achievements/CG-NOREGION"] {
+        let (status, page) = page_as(&s, uri, &admin).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {page}");
+    }
+    let (status, m) = get_as(&s, "/api/match/achievements/CG-NOREGION", &admin).await;
+    assert_eq!(status, StatusCode::OK, "{m}");
 }
 
 /// The rest of a CLI import: yields its rows, then holds its transaction open (with the
@@ -1482,7 +1493,7 @@ async fn writes_during_a_long_import_answer_503_previews_run_and_the_search_upda
 /// Regression (probe): `region=中` panicked the list handler (byte slicing of the parameter).
 #[tokio::test]
 async fn non_ascii_region_parameters_are_refused_in_chinese_not_a_panic() {
-    let (_d, s, _) = state();
+    let (_d, s, demo) = state();
     let (cookie, _) = login(&s, "admin").await;
     for uri in [
         "/r/enterprises?region=%E4%B8%AD",
@@ -1500,6 +1511,15 @@ async fn non_ascii_region_parameters_are_refused_in_chinese_not_a_panic() {
     assert!(body["message"].as_str().unwrap().contains("地区「中」"), "{body}");
     let (status, body) = get_as(&s, "/api/achievements?region=%E4%B8%AD", &cookie).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // The chain review's redirect carries the region back encoded (a raw one is not a valid
+    // Location header).
+    let (cookie, csrf) = login(&s, "admin").await;
+    let uscc = demo.enterprise(0).uscc;
+    let review = "/chains/magnesia/nodes/refractory/review?region=%E4%B8%AD";
+    let form = [("csrf", csrf.as_str()), ("uscc", uscc.as_str()), ("decision", "rejected")];
+    let (status, location, body) = post_form(&s, review, &cookie, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(location.as_deref(), Some("/chains/magnesia/nodes/refractory?region=%E4%B8%AD"));
 }
 
 /// Regression (probe): re-creating an existing figure or talent link answered 500 (the key
