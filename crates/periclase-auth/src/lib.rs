@@ -6,8 +6,12 @@
 //! - [`password`]: Argon2id hashing; [`token`]: random session and CSRF tokens.
 
 pub mod password;
+mod limits;
 mod role;
+pub mod table;
 pub mod token;
 
+pub use limits::{upload_row_limit, MAX_UPLOAD_BYTES};
 pub use periclase_domain::Scope;
 pub use role::{Principal, Role, ROLES};
+pub use table::{Action, Feature, Reach};

@@ -1,4 +1,6 @@
-use periclase_domain::{RegistryId, RegistrySpec, Scope};
+use periclase_domain::{RegistrySpec, Scope};
+
+use crate::table::{self, Action, Feature, Reach};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -60,62 +62,46 @@ pub struct Principal {
     pub talent: Option<String>,
 }
 
-/// Registries everyone signed in may read: published policy, finance offers, the catalogue,
-/// transferable achievements and innovation platforms.
-fn public(id: RegistryId) -> bool {
-    matches!(
-        id,
-        RegistryId::Policies
-            | RegistryId::FinancialProducts
-            | RegistryId::Catalogue
-            | RegistryId::Achievements
-            | RegistryId::Platforms
-            | RegistryId::PlatformEvaluations
-    )
-}
-
-/// Registries about enterprises: the enterprise itself and the rows that hang off it.
-fn enterprise_owned(spec: &RegistrySpec) -> bool {
-    spec.owner.is_some()
-}
-
 fn or_nothing(v: &Option<String>, f: impl FnOnce(String) -> Scope) -> Scope {
     v.clone().map_or(Scope::Nothing, f)
 }
 
 impl Principal {
-    pub fn read_scope(&self, spec: &RegistrySpec) -> Scope {
-        let id = spec.id;
-        match self.role {
-            Role::Admin => Scope::All,
-            _ if public(id) => Scope::All,
-            Role::Official => match id {
-                RegistryId::Talents | RegistryId::TalentLinks => Scope::All,
-                _ => or_nothing(&self.region, Scope::Region),
-            },
-            Role::Enterprise if enterprise_owned(spec) => or_nothing(&self.enterprise, Scope::Enterprise),
-            Role::Institute if id == RegistryId::Demands => Scope::All,
-            Role::Expert if matches!(id, RegistryId::Talents | RegistryId::TalentLinks) => {
-                or_nothing(&self.talent, Scope::Talent)
-            }
-            _ => Scope::Nothing,
+    /// The rows of `spec` this principal reaches for `action`, by the permission table.
+    pub fn scope(&self, spec: &RegistrySpec, action: Action) -> Scope {
+        match table::reach(self.role, spec.id, action) {
+            Reach::Nothing => Scope::Nothing,
+            Reach::All => Scope::All,
+            Reach::Region => or_nothing(&self.region, Scope::Region),
+            Reach::OwnEnterprise => or_nothing(&self.enterprise, Scope::Enterprise),
+            Reach::OwnInstitution => or_nothing(&self.institution, Scope::Institution),
+            Reach::OwnTalent => or_nothing(&self.talent, Scope::Talent),
         }
     }
 
+    pub fn read_scope(&self, spec: &RegistrySpec) -> Scope {
+        self.scope(spec, Action::Read)
+    }
+
     pub fn write_scope(&self, spec: &RegistrySpec) -> Scope {
-        let id = spec.id;
-        match self.role {
-            Role::Admin => Scope::All,
-            Role::Official if !public(id) && !matches!(id, RegistryId::Talents | RegistryId::TalentLinks) => {
-                or_nothing(&self.region, Scope::Region)
-            }
-            Role::Enterprise if enterprise_owned(spec) => or_nothing(&self.enterprise, Scope::Enterprise),
-            Role::Institute if id == RegistryId::Achievements => or_nothing(&self.institution, Scope::Institution),
-            Role::Expert if matches!(id, RegistryId::Talents | RegistryId::TalentLinks) => {
-                or_nothing(&self.talent, Scope::Talent)
-            }
-            _ => Scope::Nothing,
-        }
+        self.scope(spec, Action::Write)
+    }
+
+    pub fn declare_scope(&self, spec: &RegistrySpec) -> Scope {
+        self.scope(spec, Action::Declare)
+    }
+
+    pub fn confirm_scope(&self, spec: &RegistrySpec) -> Scope {
+        self.scope(spec, Action::Confirm)
+    }
+
+    pub fn may(&self, feature: Feature) -> bool {
+        table::may_use(self.role, feature)
+    }
+
+    /// Whether this principal sees `spec`'s private fields on the rows it may read.
+    pub fn sees_private(&self, spec: &RegistrySpec) -> bool {
+        table::sees_private(self.role, spec.id)
     }
 }
 

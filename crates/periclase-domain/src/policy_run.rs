@@ -16,6 +16,9 @@ pub struct RunLineRecord {
     pub note: String,
     /// A once-only award this run grants: entered in the ledger when the run grants.
     pub once_only: bool,
+    /// For a once-only award granted: the confirmed values it was decided on
+    /// (`字段=值；…`), entered in the ledger beside the amount.
+    pub basis: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -28,6 +28,30 @@ pub struct RunLine {
     pub granted: Option<f64>,
     /// Missing data and its departments, stacking, earlier grants.
     pub note: String,
+    /// For a once-only award granted, the values it was decided on (see [`basis`]).
+    pub basis: String,
+}
+
+/// The values `p` read for row `row` (`标签=值；…`): what the award ledger keeps beside a
+/// once-only award, so a payment can be traced to the confirmed facts that decided it.
+fn basis(p: &Policy, schema: &Schema, frame: &periclase_domain::frame::Frame, row: usize) -> String {
+    let shown = |c: &Column| -> String {
+        match c {
+            Column::Num(v) => v[row].map_or("未知".into(), |x| format!("{x}")),
+            Column::Text(v) => v[row].clone().unwrap_or_else(|| "未知".into()),
+            Column::Bool(v) => v[row].map_or("未知", |b| if b { "是" } else { "否" }).into(),
+            Column::Date(v) => v[row].map_or("未知".into(), crate::date::format),
+            Column::List(v) => v[row].as_ref().map_or("未知".into(), |l| l.join("、")),
+        }
+    };
+    p.fields()
+        .iter()
+        .filter_map(|path| {
+            let c = frame.columns.get(path)?;
+            Some(format!("{}={}", schema.get(path).map_or(path.as_str(), |f| f.label.as_str()), shown(c)))
+        })
+        .collect::<Vec<_>>()
+        .join("；")
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -126,7 +150,13 @@ pub fn run(
                 if result == Eligibility::Eligible && amount.is_none() && p.amount.is_some() {
                     notes.push("金额无法计算：计算所需数据缺失".into());
                 }
+                let basis = if p.once && granted.is_some_and(|g| g > 0.0) {
+                    basis(p, schema, &frame.frame, row)
+                } else {
+                    String::new()
+                };
                 out.lines.push(RunLine {
+                    basis,
                     policy: p.id.clone(),
                     key: key.clone(),
                     name: frame.names[row].clone(),
@@ -231,6 +261,7 @@ pub fn batch<E>(
                 granted: l.granted,
                 note: l.note.clone(),
                 once_only: once.contains(l.policy.as_str()),
+                basis: l.basis.clone(),
             })
             .collect(),
         grant: spec.grant,

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod declarations;
 mod error;
 mod query;
 mod search;
@@ -10,6 +11,7 @@ mod sqlite;
 
 pub use accounts::{Account, Accounts, LoginGate, LoginHistory, LoginThrottle, NewAccount};
 pub use audit::{Actor, AuditEntry, AuditQuery, Channel};
+pub use declarations::{Declaration, DeclarationQuery, DeclarationStatus, DeclaredChange, Declarations};
 pub use error::StoreError;
 pub use periclase_domain::{ImportItem, ImportOptions, ImportOutcome, QualityIssue, RowIssue, RowLocation};
 pub use query::{sortable_fields, ListPage, ListQuery, Record, Sort, SortKey};
@@ -174,7 +176,8 @@ pub trait Store: Send + Sync {
     ) -> Result<u64, StoreError>;
 
     /// Records that an official put a demand and an achievement (by codes) in touch.
-    fn introduce(&self, demand: &str, achievement: &str, note: &str, actor: &Actor)
+    /// Records an introduction of a demand inside `scope` (the asker's read scope of demands).
+    fn introduce(&self, demand: &str, achievement: &str, note: &str, actor: &Actor, scope: &Scope)
         -> Result<Introduction, StoreError>;
 
     /// Records how an introduction went; `None` when there is no such introduction.
@@ -184,8 +187,15 @@ pub trait Store: Send + Sync {
         outcome: &str,
         note: &str,
         actor: &Actor,
+        scope: &Scope,
     ) -> Result<Option<Introduction>, StoreError>;
 
-    /// Introductions of a demand, of an achievement, or (both `None`) the latest 500.
-    fn introductions(&self, demand: Option<&str>, achievement: Option<&str>) -> Result<Vec<Introduction>, StoreError>;
+    /// Introductions of a demand, of an achievement, or (both `None`) the latest 500 — of
+    /// demands inside `scope` only.
+    fn introductions(
+        &self,
+        demand: Option<&str>,
+        achievement: Option<&str>,
+        scope: &Scope,
+    ) -> Result<Vec<Introduction>, StoreError>;
 }

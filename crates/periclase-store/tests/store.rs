@@ -852,6 +852,7 @@ fn policy_runs_are_archived_and_the_ledger_never_pays_twice() {
         granted: Some(granted),
         note: String::new(),
         once_only: true,
+        basis: "专精特新=是".into(),
     };
     let preview = PolicyRunRecord {
         eval_date: "2025-06-30".into(),
@@ -880,7 +881,11 @@ fn policy_runs_are_archived_and_the_ledger_never_pays_twice() {
     let runs = store.policy_runs(10).unwrap();
     assert_eq!(runs.len(), 3);
     assert!(runs[0].granted && !runs[1].granted && runs[0].lines == 2 && runs[1].chain == "magnesia");
-    assert_eq!(store.policy_run_lines(runs[0].id).unwrap()[0].name, "A示例有限公司");
+    let granted_lines = store.policy_run_lines(runs[0].id).unwrap();
+    assert_eq!(granted_lines[0].name, "A示例有限公司");
+    // The ledger keeps the confirmed values that paid each award.
+    assert_eq!(granted_lines[0].basis, "专精特新=是");
+    assert_eq!(store.policy_run_lines(runs[1].id).unwrap()[0].basis, "", "a preview pays nothing");
 
     let raw = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
     assert!(raw.execute("UPDATE award_ledger SET amount = 1", []).is_err());
@@ -938,16 +943,17 @@ fn introductions_are_recorded_checked_and_audited() {
     };
     let (d, a) = (code(&registries::DEMANDS), code(&registries::ACHIEVEMENTS));
     let actor = Actor::new("official", Channel::Ui);
-    let made = store.introduce(&d, &a, "引荐", &actor).unwrap();
+    let all = Scope::All;
+    let made = store.introduce(&d, &a, "引荐", &actor, &all).unwrap();
     assert_eq!((made.outcome.as_str(), made.actor.as_str()), ("introduced", "official"));
-    let e = store.introduce("XQ-none", &a, "", &actor).unwrap_err();
+    let e = store.introduce("XQ-none", &a, "", &actor, &all).unwrap_err();
     assert_eq!(e.to_string(), "没有编号为「XQ-none」的需求");
-    let done = store.set_introduction_outcome(made.id, "signed", "签约", &actor).unwrap().unwrap();
+    let done = store.set_introduction_outcome(made.id, "signed", "签约", &actor, &all).unwrap().unwrap();
     assert_eq!((done.outcome.as_str(), done.note.as_str()), ("signed", "签约"));
-    assert!(store.set_introduction_outcome(made.id, "won", "", &actor).is_err());
-    assert!(store.set_introduction_outcome(9999, "signed", "", &actor).unwrap().is_none());
-    assert_eq!(store.introductions(Some(&d), None).unwrap(), vec![done.clone()]);
-    assert_eq!(store.introductions(None, Some(&a)).unwrap(), vec![done]);
+    assert!(store.set_introduction_outcome(made.id, "won", "", &actor, &all).is_err());
+    assert!(store.set_introduction_outcome(9999, "signed", "", &actor, &all).unwrap().is_none());
+    assert_eq!(store.introductions(Some(&d), None, &all).unwrap(), vec![done.clone()]);
+    assert_eq!(store.introductions(None, Some(&a), &all).unwrap(), vec![done]);
     let audit = store.audit(&AuditQuery { registry: Some("introductions".into()), ..AuditQuery::default() }).unwrap();
     assert_eq!(audit.len(), 2, "introduction and outcome are audited");
 }
@@ -1035,4 +1041,154 @@ fn recreating_an_existing_figure_or_talent_link_is_a_conflict() {
         let same = store.save(spec, &rows[1], SaveMode::Update { id: second.id }, &actor, &Scope::All).unwrap();
         assert_eq!(same, periclase_store::SaveOutcome::Unchanged);
     }
+}
+
+/// Regression (probe: 对接 across counties): another county's official neither sees, makes
+/// nor updates 对接 records of a demand outside their region.
+#[test]
+fn introductions_across_counties_are_out_of_scope() {
+    let (_dir, store, _) = demo_store(60);
+    let mut first = None;
+    store
+        .search_rows(&registries::DEMANDS, None, &mut |r| {
+            first.get_or_insert(r.row[0].to_string());
+            Ok(())
+        })
+        .unwrap();
+    let d = first.unwrap();
+    let mut achievement = None;
+    store
+        .search_rows(&registries::ACHIEVEMENTS, None, &mut |r| {
+            achievement.get_or_insert(r.row[0].to_string());
+            Ok(())
+        })
+        .unwrap();
+    let a = achievement.unwrap();
+    let actor = Actor::new("official", Channel::Api);
+    let made = store.introduce(&d, &a, "省里引荐", &actor, &Scope::All).unwrap();
+    // Xinjiang holds none of the demo province's demands.
+    let elsewhere = Scope::Region("6501".into());
+    assert!(store.introductions(None, None, &elsewhere).unwrap().is_empty());
+    assert!(store.introductions(Some(&d), None, &elsewhere).unwrap().is_empty());
+    assert!(store.introduce(&d, &a, "", &actor, &elsewhere).is_err());
+    assert!(store.set_introduction_outcome(made.id, "signed", "", &actor, &elsewhere).unwrap().is_none());
+    assert_eq!(store.introductions(None, None, &Scope::All).unwrap().len(), 1);
+}
+
+fn honours_of(store: &SqliteStore, uscc: &str) -> Option<Vec<String>> {
+    use periclase_domain::frame::{Column, FrameRequest, SubjectKind};
+    let f = store
+        .subject_frame(&FrameRequest {
+            subject: SubjectKind::Enterprise,
+            paths: vec!["enterprise.honours".into()],
+            year: None,
+            region: None,
+            keys: Some(vec![uscc.to_string()]),
+        })
+        .unwrap();
+    match f.frame.columns.get("enterprise.honours") {
+        Some(Column::List(v)) => v[0].clone(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Regression (probe, High 1: an enterprise certifies itself and gets paid): what an
+/// enterprise says of a department's fact is a declaration; the registry, and so every policy,
+/// reads it only once the department confirms it, and until then the fact is unknown.
+#[test]
+fn an_enterprise_declares_and_its_department_confirms() {
+    use periclase_store::{DeclarationQuery, DeclarationStatus, DeclaredChange, Declarations};
+    let (dir, store, demo) = demo_store(200);
+    let ent = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
+    let other = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210882").unwrap();
+    let own = Scope::Enterprise(ent.uscc.clone());
+    let qiye = Actor::new("qiye", Channel::Api);
+    let before = honours_of(&store, &ent.uscc).expect("the record of honours is known");
+    let honour = |uscc: &str| {
+        vec![
+            Value::Text(uscc.to_string()),
+            Value::Text("little_giant".into()),
+            Value::Int(2024),
+            Value::Text("national".into()),
+            Value::Text("GX-2024-001".into()),
+            Value::Null,
+        ]
+    };
+
+    // Another enterprise's facts are not this one's to declare.
+    let e = store.declare(&ENTERPRISE_HONOURS, &honour(&other.uscc), DeclaredChange::Upsert, "", &qiye, &own);
+    assert!(matches!(e, Err(StoreError::Forbidden(_))), "{e:?}");
+    // Only an enterprise declares.
+    let e = store.declare(&ENTERPRISE_HONOURS, &honour(&ent.uscc), DeclaredChange::Upsert, "", &qiye, &official());
+    assert!(matches!(e, Err(StoreError::Forbidden(_))), "{e:?}");
+
+    let d = store
+        .declare(&ENTERPRISE_HONOURS, &honour(&ent.uscc), DeclaredChange::Upsert, "工信部公告2024年第X号", &qiye, &own)
+        .unwrap();
+    assert_eq!((d.status, d.region.as_str()), (DeclarationStatus::Pending, "210381"));
+    // Stored as declared, not as fact: the registry is unchanged and the honours are unknown.
+    let listed = store.list(&ENTERPRISE_HONOURS, &ListQuery { scope: Some(own.clone()), ..Default::default() });
+    assert!(!listed.unwrap().records.iter().any(|r| r.row[1] == Value::Text("little_giant".into())));
+    assert_eq!(honours_of(&store, &ent.uscc), None, "declared-only makes the condition unknown");
+
+    // A newer declaration of the same record supersedes the pending one.
+    let d2 = store
+        .declare(&ENTERPRISE_HONOURS, &honour(&ent.uscc), DeclaredChange::Upsert, "补充证书", &qiye, &own)
+        .unwrap();
+    assert_eq!(store.declaration(d.id, None).unwrap().unwrap().status, DeclarationStatus::Superseded);
+
+    // Another county's official sees none of it and cannot decide it.
+    let elsewhere = Scope::Region("210882".into());
+    let q = |scope: Scope| DeclarationQuery { scope: Some(scope), ..Default::default() };
+    assert!(store.declarations(&q(elsewhere.clone())).unwrap().is_empty());
+    let haicheng = Actor::new("haicheng", Channel::Ui);
+    assert!(matches!(store.decide(d2.id, true, "", &haicheng, &elsewhere), Err(StoreError::NotFound(_))));
+    assert_eq!(store.declarations(&q(official())).unwrap().len(), 2);
+    assert_eq!(store.declarations(&q(own.clone())).unwrap().len(), 2, "the enterprise sees its own");
+
+    let done = store.decide(d2.id, true, "与公告核对无误", &haicheng, &official()).unwrap();
+    assert_eq!((done.status, done.decided_by.as_deref()), (DeclarationStatus::Confirmed, Some("haicheng")));
+    let mut after = before.clone();
+    after.push("little_giant".into());
+    assert_eq!(honours_of(&store, &ent.uscc), Some(after), "confirmed, it is fact");
+    let trail = store.audit(&AuditQuery { registry: Some("enterprise-honours".into()), ..Default::default() }).unwrap();
+    assert!(trail.iter().any(|e| e.actor == "haicheng" && e.note.as_deref().unwrap_or("").contains(&format!("核验申报 #{}", d2.id))));
+    assert!(matches!(store.decide(d2.id, false, "再退回", &haicheng, &official()), Err(StoreError::Conflict(_))));
+
+    // A rejected declaration changes nothing, and a decided one is a record for good.
+    let mut wrong = honour(&ent.uscc);
+    wrong[2] = Value::Int(2023);
+    let d3 = store.declare(&ENTERPRISE_HONOURS, &wrong, DeclaredChange::Upsert, "", &qiye, &own).unwrap();
+    let rejected = store.decide(d3.id, false, "无此年度公告", &haicheng, &official()).unwrap();
+    assert_eq!(rejected.status, DeclarationStatus::Rejected);
+    assert!(!honours_of(&store, &ent.uscc).unwrap().is_empty());
+    let raw = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    assert!(raw.execute("DELETE FROM declaration", []).is_err());
+    assert!(raw.execute("UPDATE declaration SET status = 'pending' WHERE id = ?1", [d3.id]).is_err());
+}
+
+/// Regression (probe: handing records across scopes): a county cannot give a project in its
+/// region to another county's enterprise, nor edit one another county's enterprise owns.
+#[test]
+fn a_record_naming_another_countys_enterprise_is_out_of_scope() {
+    let (_dir, store, demo) = demo_store(200);
+    let actor = Actor::new("haicheng", Channel::Api);
+    let theirs = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210882").unwrap();
+    let mut project: Row = PROJECTS.fields.iter().map(|_| Value::Null).collect();
+    let at = |k: &str| PROJECTS.index_of(k).unwrap();
+    project[at("code")] = Value::Text("XM-TEST-1".into());
+    project[at("name")] = Value::Text("示例项目".into());
+    project[at("region")] = Value::Text("210381".into());
+    project[at("owner_uscc")] = Value::Text(theirs.uscc.clone());
+    let e = store.save(&PROJECTS, &project, SaveMode::Create, &actor, &official());
+    assert!(matches!(e, Err(StoreError::Forbidden(_))), "{e:?}");
+    assert!(store.get(&PROJECTS, "XM-TEST-1", None).unwrap().is_none(), "nothing written");
+    // Written by the province, the county may not edit or delete it either.
+    store.save(&PROJECTS, &project, SaveMode::Create, &actor, &Scope::All).unwrap();
+    let rec = store.get(&PROJECTS, "XM-TEST-1", None).unwrap().unwrap();
+    let mut renamed = rec.row.clone();
+    renamed[at("name")] = Value::Text("改名".into());
+    let e = store.save(&PROJECTS, &renamed, SaveMode::Update { id: rec.id }, &actor, &official());
+    assert!(matches!(e, Err(StoreError::Forbidden(_))), "{e:?}");
+    assert!(store.delete(&PROJECTS, "XM-TEST-1", &actor, &official()).is_err());
 }

@@ -4,7 +4,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
-use periclase_auth::{token, Principal, Role};
+use periclase_auth::{token, Feature, Principal, Role};
 use periclase_domain::{RegistrySpec, Scope};
 use periclase_store::Account;
 
@@ -52,6 +52,24 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// How a session changes a registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Writes rows inside this scope.
+    Direct(Scope),
+    /// Declares rows inside this scope for the holding department to confirm.
+    Declare(Scope),
+}
+
+impl Change {
+    /// The rows this change reaches (to find the record being changed).
+    pub fn scope(&self) -> &Scope {
+        match self {
+            Change::Direct(s) | Change::Declare(s) => s,
+        }
+    }
+}
+
 /// A signed-in request.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -83,6 +101,37 @@ impl Session {
             }
             scope => Ok(scope),
         }
+    }
+
+    /// How this session changes `spec`: directly, or by declaring for a department to
+    /// confirm (an enterprise's figures, honours…); refused when neither.
+    pub fn may_change(&self, spec: &RegistrySpec) -> Result<Change, ApiError> {
+        match (self.principal.write_scope(spec), self.principal.declare_scope(spec)) {
+            (Scope::Nothing, Scope::Nothing) => {
+                Err(ApiError::Forbidden(format!("{}无权修改{}", self.principal.role.label(), spec.label)))
+            }
+            (Scope::Nothing, declare) => Ok(Change::Declare(declare)),
+            (write, _) => Ok(Change::Direct(write)),
+        }
+    }
+
+    /// Refuses a feature the role may not use (the permission table's role × feature part).
+    pub fn may_use(&self, feature: Feature) -> Result<(), ApiError> {
+        if self.principal.may(feature) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!("{}无权使用{}", self.principal.role.label(), feature.label())))
+        }
+    }
+
+    /// The declarations this session sees: an enterprise its own, an official its region's.
+    pub fn declarations_scope(&self) -> Result<Scope, ApiError> {
+        self.may_use(Feature::Declarations)?;
+        let p = &self.principal;
+        Ok(match p.confirm_scope(&periclase_domain::registries::ENTERPRISES) {
+            Scope::Nothing => p.declare_scope(&periclase_domain::registries::ENTERPRISES),
+            confirm => confirm,
+        })
     }
 
     /// The rows of `spec` this session may change; refused outright when that is nothing.

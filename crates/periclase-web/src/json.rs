@@ -14,11 +14,17 @@ fn value(v: &Value) -> Json {
     }
 }
 
-pub fn record(spec: &RegistrySpec, rec: &Record) -> Json {
+/// The record as `session` may read it: private fields only for those the permission table
+/// lets see them (administrators, the record's own subject).
+pub fn record_for(session: &crate::auth::Session, spec: &RegistrySpec, rec: &Record) -> Json {
+    record_with(spec, rec, session.principal.sees_private(spec))
+}
+
+fn record_with(spec: &RegistrySpec, rec: &Record, private: bool) -> Json {
     let mut m = Map::new();
     m.insert("id".into(), Json::from(rec.id));
     for (f, v) in spec.fields.iter().zip(&rec.row) {
-        if f.private {
+        if f.private && !private {
             continue;
         }
         m.insert(f.key.into(), value(v));

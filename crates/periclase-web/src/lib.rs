@@ -18,7 +18,7 @@ pub mod throttle;
 use std::sync::Arc;
 
 use axum::Router;
-use periclase_store::{Accounts, Store};
+use periclase_store::{Accounts, Declarations, Store};
 
 pub use error::ApiError;
 
@@ -26,26 +26,40 @@ pub use error::ApiError;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub accounts: Arc<dyn Accounts>,
+    pub declarations: Arc<dyn Declarations>,
     pub chains: Arc<chain_cache::ChainCache>,
     pub policy_jobs: Arc<policy_jobs::Jobs>,
     pub search: Arc<search_sync::SearchService>,
     /// Served over TLS (directly or behind a proxy): every cookie is marked `Secure`, so a
     /// browser never sends the session over plain HTTP. Off by default (plain-HTTP intranets).
     pub secure_cookies: bool,
+    /// Where uploads wait between preview and confirm: beside the database (see
+    /// [`AppState::with_upload_dir`]); `None`, a private directory of this process under the
+    /// system temp directory.
+    pub upload_dir: Option<Arc<std::path::PathBuf>>,
 }
 
 impl AppState {
     /// Both halves from one store (the SQLite store serves registries and accounts).
-    pub fn new<S: Store + Accounts + 'static>(store: S) -> AppState {
+    pub fn new<S: Store + Accounts + Declarations + 'static>(store: S) -> AppState {
         let shared = Arc::new(store);
         AppState {
             store: shared.clone(),
-            accounts: shared,
+            accounts: shared.clone(),
+            declarations: shared,
             chains: Arc::default(),
             policy_jobs: Arc::default(),
             search: search_sync::SearchService::in_memory(),
             secure_cookies: false,
+            upload_dir: None,
         }
+    }
+
+    /// Keeps uploads in `dir` (made private, 0700, when first used; entries older than a day
+    /// are removed).
+    pub fn with_upload_dir(mut self, dir: std::path::PathBuf) -> AppState {
+        self.upload_dir = Some(Arc::new(dir));
+        self
     }
 
     /// Marks every cookie `Secure` (see [`AppState::secure_cookies`]).
@@ -93,6 +107,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::health::router())
         .merge(routes::session::router())
         .merge(routes::audit::router())
+        .merge(routes::declarations::router())
         .merge(routes::openapi::router())
         .merge(routes::search::router())
         .merge(pages::router())

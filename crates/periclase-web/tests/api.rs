@@ -34,6 +34,8 @@ fn state() -> (tempfile::TempDir, AppState, Demo) {
         ("haicheng", "official", Some("210381"), None),
         ("dashiqiao", "official", Some("210882"), None),
         ("qiye", "enterprise", None, Some(haicheng.uscc.clone())),
+        ("gaoxiao", "institute", None, None),
+        ("zhuanjia", "expert", None, None),
     ];
     for (username, role, region, enterprise) in accounts {
         store
@@ -43,14 +45,26 @@ fn state() -> (tempfile::TempDir, AppState, Demo) {
                 role: role.into(),
                 region: region.map(str::to_string),
                 enterprise,
-                institution: None,
-                talent: None,
+                institution: (role == "institute").then(|| periclase_demo::places::INSTITUTES[0].0.to_string()),
+                talent: (role == "expert").then(|| linked_talent(&demo)),
                 password_hash: hash.clone(),
             })
             .unwrap();
     }
     (dir, AppState::new(store), demo)
 }
+
+/// The first talent with a 回避 link (the expert account's own profile).
+fn linked_talent(demo: &Demo) -> String {
+    let mut code = None;
+    demo.for_each(periclase_domain::RegistryId::TalentLinks, &mut |r| {
+        code.get_or_insert(r[0].to_string());
+    });
+    code.expect("the demo has conflict-of-interest links")
+}
+
+#[path = "api/permissions.rs"]
+mod permissions;
 
 /// Logs in; returns the session cookie and the CSRF token.
 async fn login(state: &AppState, username: &str) -> (String, String) {
@@ -186,7 +200,8 @@ async fn detail_includes_children_and_hides_private_fields() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["uscc"], e.uscc);
     assert!(!body["enterprise-figures"].as_array().unwrap().is_empty());
-    let (_, talents) = get(&s, "/api/talents?limit=3").await;
+    let (official, _) = login(&s, "haicheng").await;
+    let (_, talents) = get_as(&s, "/api/talents?limit=3", &official).await;
     for t in talents["records"].as_array().unwrap() {
         assert!(t.get("contact").is_none(), "contact details are private");
     }
@@ -1690,4 +1705,173 @@ async fn responses_carry_security_headers_pages_need_no_inline_script_and_cookie
         secure.contains("; Secure") && secure.contains("HttpOnly") && secure.contains("SameSite=Strict"),
         "{secure}"
     );
+}
+
+/// Posts `file_name` with `bytes` to the enterprise import page as the owner of `cookie`;
+/// returns the status and the body as text.
+async fn upload_file(s: &AppState, cookie: &str, csrf: &str, file_name: &str, bytes: &[u8]) -> (StatusCode, String) {
+    upload_to(s, "enterprises", cookie, csrf, file_name, bytes).await
+}
+
+async fn upload_to(
+    s: &AppState,
+    registry: &str,
+    cookie: &str,
+    csrf: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> (StatusCode, String) {
+    let (ctype, body) = multipart(csrf, file_name, bytes);
+    let req = Request::post(format!("/r/{registry}/import"))
+        .header("cookie", cookie)
+        .header("content-type", ctype)
+        .body(Body::from(body))
+        .unwrap();
+    let res = app(s.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    (status, String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).into_owned())
+}
+
+/// A minimal xlsx whose shared string for the company name holds `filler` bytes of `a`:
+/// ~300 KB on disk for 300 MB of text.
+fn xlsx_with_a_huge_cell(filler: usize, uscc: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(9))
+        .large_file(true);
+    let ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let parts: [(&str, String); 5] = [
+        ("[Content_Types].xml", r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#.to_string()),
+        ("_rels/.rels", format!(r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#)),
+        ("xl/workbook.xml", format!(r#"<?xml version="1.0"?><workbook xmlns="{ns}" xmlns:r="{rel}"><sheets><sheet name="企业库" sheetId="1" r:id="rId1"/></sheets></workbook>"#)),
+        ("xl/_rels/workbook.xml.rels", format!(r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#)),
+        ("xl/worksheets/sheet1.xml", format!(r#"<?xml version="1.0"?><worksheet xmlns="{ns}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row><row r="2"><c r="A2" t="s"><v>3</v></c><c r="B2" t="s"><v>4</v></c><c r="C2" t="s"><v>5</v></c></row></sheetData></worksheet>"#)),
+    ];
+    for (name, text) in &parts {
+        out.start_file(*name, opts).unwrap();
+        out.write_all(text.as_bytes()).unwrap();
+    }
+    out.start_file("xl/sharedStrings.xml", opts).unwrap();
+    write!(out, r#"<?xml version="1.0"?><sst xmlns="{ns}" count="6" uniqueCount="6"><si><t>统一社会信用代码</t></si><si><t>企业名称</t></si><si><t>所属地区</t></si><si><t>{uscc}</t></si><si><t>海城示例"#).unwrap();
+    let block = vec![b'a'; 1 << 20];
+    let mut left = filler;
+    while left > 0 {
+        let n = left.min(block.len());
+        out.write_all(&block[..n]).unwrap();
+        left -= n;
+    }
+    out.write_all("有限公司</t></si><si><t>210381</t></si></sst>".as_bytes()).unwrap();
+    out.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn a_hostile_xlsx_upload_is_refused_in_chinese_without_echoing_the_cell() {
+    // Finding: a 300 KB xlsx holding one 300 MB cell took the server from 113 MB to 2,267 MB
+    // and answered with a 314,575,406-byte preview page echoing the cell (sent by an
+    // enterprise user then; any user who may import enterprises now).
+    let (d, s, demo) = state();
+    let s = s.with_upload_dir(d.path().join("uploads"));
+    let (cookie, csrf) = login(&s, "haicheng").await;
+    let own = (0..120).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
+    let hostile = xlsx_with_a_huge_cell(300 << 20, &own.uscc);
+    assert!(hostile.len() < 1 << 20, "{} bytes", hostile.len());
+    let (status, body) = upload_file(&s, &cookie, &csrf, "hostile.xlsx", &hostile).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("Excel 文件超出安全上限"), "{body}");
+    assert!(body.len() < 4096, "{} bytes", body.len());
+    assert!(!body.contains(&d.path().display().to_string()), "no server path: {body}");
+    // Nothing is left behind.
+    assert_eq!(std::fs::read_dir(d.path().join("uploads")).unwrap().count(), 0);
+
+    // A long cell that the file check lets through (300,000 characters: over the name's own
+    // limit) is rejected with its reason and echoed only as a prefix.
+    let long = xlsx_with_a_huge_cell(300_000, &own.uscc);
+    let (status, body) = upload_file(&s, &cookie, &csrf, "long.xlsx", &long).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("超过该列上限"), "{body}");
+    assert!(body.contains("仅显示前200字"), "{body}");
+    assert!(body.len() < 64 * 1024, "{} bytes", body.len());
+}
+
+#[tokio::test]
+async fn the_import_preview_applies_the_write_scope_that_confirm_applies() {
+    // Finding: the import preview ignores the scope check that confirm applies.
+    let (_d, s, _) = state();
+    let (cookie, csrf) = login(&s, "haicheng").await;
+    let inside = periclase_domain::Uscc::complete("91210381MA0000017").unwrap().to_string();
+    let outside = periclase_domain::Uscc::complete("91210882MA0000025").unwrap().to_string();
+    let csv = format!("统一社会信用代码,企业名称,所属地区\n{inside},海城示例范围内有限公司,210381\n{outside},大石桥示例范围外有限公司,210882\n");
+    let (status, preview) = upload_file(&s, &cookie, &csrf, "scope.csv", csv.as_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert!(preview.contains("不在本账号可修改的范围内"), "{preview}");
+    assert!(preview.contains(&outside), "{preview}");
+    assert!(preview.contains("有 1 行无法导入"), "{preview}");
+}
+
+#[tokio::test]
+async fn an_oversize_upload_is_refused_in_chinese() {
+    let (_d, s, _) = state();
+    let (cookie, csrf) = login(&s, "haicheng").await;
+    let big = vec![b'a'; periclase_auth::MAX_UPLOAD_BYTES + 1];
+    let (status, body) = upload_file(&s, &cookie, &csrf, "big.csv", &big).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(body.contains("上传上限"), "{body}");
+}
+
+#[tokio::test]
+async fn roles_below_administrator_upload_a_bounded_number_of_rows() {
+    let (_d, s, _) = state();
+    let (cookie, csrf) = login(&s, "qiye").await;
+    let limit = periclase_auth::upload_row_limit(periclase_auth::Role::Enterprise).unwrap();
+    let mut csv = String::from("需求编号,需求名称,需求企业,需求描述\n");
+    for i in 0..=limit {
+        csv.push_str(&format!("XQ-T{i},示例需求,海城示例有限公司,示例\n"));
+    }
+    let (status, body) = upload_to(&s, "demands", &cookie, &csrf, "many.csv", csv.as_bytes()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains(&format!("超过每次上传 {limit} 行数据的上限")), "{body}");
+    // The administrator has no such limit.
+    let (admin, admin_csrf) = login(&s, "admin").await;
+    let (status, body) = upload_to(&s, "demands", &admin, &admin_csrf, "many.csv", csv.as_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn uploads_are_kept_private_beside_the_database_and_expire() {
+    // Finding: unconfirmed uploads stayed forever in a world-readable folder under the system
+    // temp directory, shared by every instance, and errors showed its path.
+    use std::os::unix::fs::PermissionsExt;
+    let (d, s, _) = state();
+    let dir = d.path().join("t.db.uploads");
+    let s = s.with_upload_dir(dir.clone());
+    let (cookie, csrf) = login(&s, "haicheng").await;
+    std::fs::create_dir_all(&dir).unwrap();
+    let stale = dir.join("old-upload.csv");
+    std::fs::write(&stale, "x").unwrap();
+    let two_days = std::time::Duration::from_secs(2 * 24 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - two_days)
+        .unwrap();
+
+    let good = periclase_domain::Uscc::complete("91210381MA0000033").unwrap().to_string();
+    let csv = format!("统一社会信用代码,企业名称,所属地区\n{good},海城示例私有有限公司,210381\n");
+    let (status, preview) = upload_file(&s, &cookie, &csrf, "good.csv", csv.as_bytes()).await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert!(!stale.exists(), "an upload older than a day is removed");
+    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    let staged: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(staged.len(), 1, "{staged:?}");
+    assert_eq!(std::fs::metadata(&staged[0]).unwrap().permissions().mode() & 0o777, 0o600);
+
+    // A file-level error names the file the user chose, never a server path.
+    let (status, body) = upload_file(&s, &cookie, &csrf, "empty.csv", b"").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("「empty.csv」"), "{body}");
+    assert!(!body.contains(&dir.display().to_string()) && !body.contains("/tmp"), "{body}");
 }

@@ -214,6 +214,19 @@ pub(crate) fn read(c: &Connection, req: &FrameRequest, lookup_limit: usize) -> R
                     }
                     Ok(())
                 })?;
+                // A declared honour or node not yet confirmed leaves the list in doubt: the
+                // condition is unknown (待核验), never true and never quietly false.
+                let registry = if field == "honours" { "enterprise-honours" } else { "chain-members" };
+                reader.each(
+                    "SELECT e.id AS enterprise_id FROM declaration d JOIN enterprise e ON e.uscc = d.uscc \
+                     WHERE d.status = 'pending' AND d.registry = ?1",
+                    "e.id",
+                    &[&registry],
+                    |rows, _| {
+                        rows.iter().for_each(|&i| v[i] = None);
+                        Ok(())
+                    },
+                )?;
                 Column::List(v)
             }
             f => {

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod chain;
+mod declarations;
 mod frame;
 mod import;
 mod measure;
@@ -42,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0010_policy_run_chain.sql"),
     include_str!("../../migrations/0011_search_outbox.sql"),
     include_str!("../../migrations/0012_introductions.sql"),
+    include_str!("../../migrations/0013_declarations.sql"),
     include_str!("../../migrations/0014_login_throttle.sql"),
 ];
 
@@ -586,8 +588,9 @@ impl Store for SqliteStore {
         achievement: &str,
         note: &str,
         actor: &Actor,
+        scope: &Scope,
     ) -> Result<crate::Introduction, StoreError> {
-        self.with(|c| search::introduce(c, demand, achievement, note, actor))
+        self.with(|c| search::introduce(c, demand, achievement, note, actor, scope))
     }
 
     fn set_introduction_outcome(
@@ -596,16 +599,18 @@ impl Store for SqliteStore {
         outcome: &str,
         note: &str,
         actor: &Actor,
+        scope: &Scope,
     ) -> Result<Option<crate::Introduction>, StoreError> {
-        self.with(|c| search::set_outcome(c, id, outcome, note, actor))
+        self.with(|c| search::set_outcome(c, id, outcome, note, actor, scope))
     }
 
     fn introductions(
         &self,
         demand: Option<&str>,
         achievement: Option<&str>,
+        scope: &Scope,
     ) -> Result<Vec<crate::Introduction>, StoreError> {
-        self.with(|c| search::introductions(c, demand, achievement))
+        self.with(|c| search::introductions(c, demand, achievement, scope))
     }
 
     fn latest_figure_year(&self) -> Result<Option<i64>, StoreError> {

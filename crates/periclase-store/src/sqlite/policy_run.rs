@@ -70,13 +70,13 @@ pub(crate) fn save(c: &Connection, run: &PolicyRunRecord, actor: &Actor) -> Resu
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     let mut ledger =
-        tx.prepare_cached("INSERT INTO award_ledger (policy, subject, run_id, amount) VALUES (?1, ?2, ?3, ?4)")?;
+        tx.prepare_cached("INSERT INTO award_ledger (policy, subject, run_id, amount, basis) VALUES (?1, ?2, ?3, ?4, ?5)")?;
     let mut paid = 0.0;
     for l in &run.lines {
         line.execute(params![id, l.policy, l.key, l.name, l.region, l.result, l.amount, l.granted, l.note])?;
         if run.grant && l.once_only {
             if let Some(amount) = l.granted.filter(|g| *g > 0.0) {
-                ledger.execute(params![l.policy, l.key, id, amount]).map_err(|e| match e {
+                ledger.execute(params![l.policy, l.key, id, amount, l.basis]).map_err(|e| match e {
                     rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
                         StoreError::Conflict(format!("「{}」的一次性奖补《{}》已入账，不能重复兑现", l.key, l.policy))
                     }
@@ -147,7 +147,9 @@ pub(crate) fn runs(c: &Connection, limit: u32) -> Result<Vec<StoredRun>, StoreEr
 pub(crate) fn lines(c: &Connection, run: i64) -> Result<Vec<RunLineRecord>, StoreError> {
     let mut st = c.prepare_cached(
         "SELECT l.policy, l.subject, l.name, l.region, l.result, l.amount, l.granted, l.note,
-                EXISTS (SELECT 1 FROM award_ledger a WHERE a.run_id = l.run_id AND a.policy = l.policy AND a.subject = l.subject)
+                EXISTS (SELECT 1 FROM award_ledger a WHERE a.run_id = l.run_id AND a.policy = l.policy AND a.subject = l.subject),
+                coalesce((SELECT a.basis FROM award_ledger a
+                          WHERE a.run_id = l.run_id AND a.policy = l.policy AND a.subject = l.subject), '')
          FROM policy_run_line l WHERE l.run_id = ?1 ORDER BY l.policy, l.subject",
     )?;
     let lines = st
@@ -162,6 +164,7 @@ pub(crate) fn lines(c: &Connection, run: i64) -> Result<Vec<RunLineRecord>, Stor
                 granted: r.get(6)?,
                 note: r.get(7)?,
                 once_only: r.get(8)?,
+                basis: r.get(9)?,
             })
         })?
         .collect::<Result<_, _>>()?;

@@ -1,9 +1,9 @@
 //! The search outbox (migration 0011) and 对接 records (migration 0012).
 
-use periclase_domain::{registries, RegistryId, RegistrySpec};
+use periclase_domain::{registries, RegistryId, RegistrySpec, Scope, Value};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use super::sql;
+use super::{sql, Bind};
 use super::write::{append_audit, AuditRecord};
 use crate::search::{Introduction, SearchPending, SearchRow, OUTCOMES};
 use crate::{Actor, StoreError};
@@ -143,12 +143,23 @@ fn check_outcome(outcome: &str) -> Result<(), StoreError> {
     Err(StoreError::BadQuery(format!("对接结果「{outcome}」无效；可选：{}", known.join("、"))))
 }
 
+/// `demand_code IN (…)` keeping introductions whose demand is inside `scope` (the asker's
+/// read scope of demands: an official's region), or nothing when all are.
+fn demand_condition(scope: &Scope, params: &mut Vec<Value>) -> String {
+    let demands = periclase_domain::registry(periclase_domain::RegistryId::Demands);
+    match super::sql::scope_condition(demands, scope, params) {
+        None => "1".to_string(),
+        Some(cond) => format!("demand_code IN (SELECT t.code FROM {} t WHERE {cond})", demands.table),
+    }
+}
+
 pub(crate) fn introduce(
     c: &Connection,
     demand: &str,
     achievement: &str,
     note: &str,
     actor: &Actor,
+    scope: &Scope,
 ) -> Result<Introduction, StoreError> {
     let tx = c.unchecked_transaction()?;
     for (table, code, label) in [("demand", demand, "需求"), ("achievement", achievement, "成果")] {
@@ -157,6 +168,14 @@ pub(crate) fn introduce(
         if !found {
             return Err(StoreError::BadQuery(format!("没有编号为「{code}」的{label}")));
         }
+    }
+    // A demand outside the asker's region is as good as absent.
+    let mut params = vec![Value::Text(demand.to_string())];
+    let cond = demand_condition(scope, &mut params);
+    let q = format!("SELECT EXISTS (SELECT 1 WHERE ?1 = ?1 AND {})", cond.replace("demand_code", "?1"));
+    let binds: Vec<Bind> = params.iter().map(Bind).collect();
+    if !tx.query_row(&q, rusqlite::params_from_iter(binds.iter()), |r| r.get::<_, bool>(0))? {
+        return Err(StoreError::BadQuery(format!("没有编号为「{demand}」的需求")));
     }
     tx.execute(
         "INSERT INTO introduction (demand_code, achievement_code, note, actor) VALUES (?1, ?2, ?3, ?4)",
@@ -187,12 +206,19 @@ pub(crate) fn set_outcome(
     outcome: &str,
     note: &str,
     actor: &Actor,
+    scope: &Scope,
 ) -> Result<Option<Introduction>, StoreError> {
     check_outcome(outcome)?;
     let tx = c.unchecked_transaction()?;
+    let mut params = vec![Value::Int(id), Value::Text(outcome.to_string()), Value::Text(note.to_string())];
+    let cond = demand_condition(scope, &mut params);
+    let binds: Vec<Bind> = params.iter().map(Bind).collect();
     let changed = tx.execute(
-        "UPDATE introduction SET outcome = ?2, note = ?3, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?1",
-        params![id, outcome, note],
+        &format!(
+            "UPDATE introduction SET outcome = ?2, note = ?3, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') \
+             WHERE id = ?1 AND {cond}"
+        ),
+        rusqlite::params_from_iter(binds.iter()),
     )?;
     if changed == 0 {
         return Ok(None);
@@ -219,11 +245,16 @@ pub(crate) fn introductions(
     c: &Connection,
     demand: Option<&str>,
     achievement: Option<&str>,
+    scope: &Scope,
 ) -> Result<Vec<Introduction>, StoreError> {
+    let text = |v: Option<&str>| v.map_or(Value::Null, |s| Value::Text(s.to_string()));
+    let mut params = vec![text(demand), text(achievement)];
+    let cond = demand_condition(scope, &mut params);
     let mut st = c.prepare_cached(&format!(
         "SELECT {INTRO_COLUMNS} FROM introduction WHERE (?1 IS NULL OR demand_code = ?1) \
-         AND (?2 IS NULL OR achievement_code = ?2) ORDER BY id DESC LIMIT 500"
+         AND (?2 IS NULL OR achievement_code = ?2) AND {cond} ORDER BY id DESC LIMIT 500"
     ))?;
-    let out = st.query_map(params![demand, achievement], read_intro)?.collect::<Result<Vec<_>, _>>()?;
+    let binds: Vec<Bind> = params.iter().map(Bind).collect();
+    let out = st.query_map(rusqlite::params_from_iter(binds.iter()), read_intro)?.collect::<Result<Vec<_>, _>>()?;
     Ok(out)
 }

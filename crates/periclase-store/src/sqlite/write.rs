@@ -61,7 +61,7 @@ pub(crate) fn read_in_scope(
 /// The id of the record holding `row`'s natural key. A key field that references another
 /// registry (a figure's enterprise) is stored as the parent's row id, so the parent is looked
 /// up first; with no such parent, no record can hold the key.
-fn find_id(tx: &Transaction<'_>, spec: &RegistrySpec, row: &Row) -> Result<Option<i64>, StoreError> {
+pub(crate) fn find_id(tx: &Transaction<'_>, spec: &RegistrySpec, row: &Row) -> Result<Option<i64>, StoreError> {
     let keys = spec.key_indices();
     let mut values = Vec::with_capacity(keys.len());
     for &i in &keys {
@@ -109,6 +109,35 @@ fn resolve_refs(tx: &Transaction<'_>, spec: &RegistrySpec, row: &mut Row) -> Res
     }
 }
 
+/// Refuses a row naming an enterprise (owner, host, applicant…) outside a region or
+/// enterprise scope. `row` holds natural keys (USCCs), as users typed them.
+fn refs_in_scope(tx: &Connection, spec: &RegistrySpec, row: &Row, scope: &Scope) -> Result<(), StoreError> {
+    if !matches!(scope, Scope::Region(_) | Scope::Enterprise(_)) {
+        return Ok(());
+    }
+    let enterprises = periclase_domain::registry(periclase_domain::RegistryId::Enterprises);
+    for (f, v) in spec.fields.iter().zip(row) {
+        let (periclase_domain::FieldKind::Ref(periclase_domain::RegistryId::Enterprises), Value::Text(uscc)) =
+            (f.kind, v)
+        else {
+            continue;
+        };
+        let mut params = vec![Value::Text(uscc.clone())];
+        let mut conds = vec!["t.uscc = ?1".to_string()];
+        conds.extend(sql::scope_condition(enterprises, scope, &mut params));
+        let q = format!("SELECT EXISTS (SELECT 1 FROM enterprise t {})", sql::where_clause(&conds));
+        let binds: Vec<Bind> = params.iter().map(Bind).collect();
+        let inside: bool = tx.query_row(&q, rusqlite::params_from_iter(binds.iter()), |r| r.get(0))?;
+        if !inside {
+            return Err(StoreError::Forbidden(format!(
+                "「{}」{uscc}不在本账号可修改的范围内：只能填写本辖区（本企业）的企业",
+                f.label
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn save(
     c: &mut Connection,
     spec: &'static RegistrySpec,
@@ -118,9 +147,25 @@ pub(crate) fn save(
     scope: &Scope,
 ) -> Result<SaveOutcome, StoreError> {
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let outcome = save_in(&tx, spec, row, mode, actor, scope, None)?;
+    tx.commit()?;
+    Ok(outcome)
+}
+
+/// [`save`] inside a transaction the caller commits (confirming a declaration writes the
+/// record and marks the declaration in one). `note` goes to the audit entry.
+pub(crate) fn save_in(
+    tx: &Transaction<'_>,
+    spec: &'static RegistrySpec,
+    row: &Row,
+    mode: SaveMode,
+    actor: &Actor,
+    scope: &Scope,
+    note: Option<&str>,
+) -> Result<SaveOutcome, StoreError> {
     let key = key_text(spec, row);
     // A record renamed by an edit is audited under its new key; the old one is in `before`.
-    let holder = find_id(&tx, spec, row)?;
+    let holder = find_id(tx, spec, row)?;
     let before = match (mode, holder) {
         (SaveMode::Create, Some(_)) => {
             return Err(StoreError::Conflict(format!("{}中已有「{key}」，请改为修改该记录", spec.label)));
@@ -130,7 +175,7 @@ pub(crate) fn save(
             if holder.is_some_and(|h| h != id) {
                 return Err(StoreError::Conflict(format!("{}中已有「{key}」，不能改成与它相同", spec.label)));
             }
-            match read_in_scope(&tx, spec, id, scope)? {
+            match read_in_scope(tx, spec, id, scope)? {
                 Some(before) => Some((id, before)),
                 // Someone else's record looks the same as a missing one.
                 None => return Err(StoreError::NotFound(format!("{}中没有这条记录", spec.label))),
@@ -138,7 +183,7 @@ pub(crate) fn save(
         }
     };
     let mut bound = row.clone();
-    resolve_refs(&tx, spec, &mut bound)?;
+    resolve_refs(tx, spec, &mut bound)?;
     let cols: Vec<&str> = spec.fields.iter().map(|f| f.column).collect();
     let now = Value::Text(tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| r.get::<_, String>(0))?);
     let id = match &before {
@@ -150,7 +195,6 @@ pub(crate) fn save(
         }
         Some((id, old)) => {
             if old == row {
-                tx.commit()?;
                 return Ok(SaveOutcome::Unchanged);
             }
             let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
@@ -168,13 +212,19 @@ pub(crate) fn save(
     };
     // The record as written must still be the writer's to write (an official cannot move an
     // enterprise out of their county, nor create one elsewhere).
-    if read_in_scope(&tx, spec, id, scope)?.is_none() {
+    if read_in_scope(tx, spec, id, scope)?.is_none() {
         return Err(StoreError::Forbidden(format!("「{key}」不在本账号可修改的范围内")));
     }
+    // So must every enterprise it names, as it was and as it is now: a county cannot hand a
+    // project to another county's enterprise, nor edit one that another county's owns.
+    if let Some((_, old)) = &before {
+        refs_in_scope(tx, spec, old, scope)?;
+    }
+    refs_in_scope(tx, spec, row, scope)?;
     let after = row_json(spec, row);
     let before_json = before.as_ref().map(|(_, b)| row_json(spec, b));
     append_audit(
-        &tx,
+        tx,
         actor,
         &AuditRecord {
             action: if before.is_some() { "update" } else { "insert" },
@@ -182,10 +232,9 @@ pub(crate) fn save(
             key: Some(&key),
             before: before_json.as_deref(),
             after: Some(&after),
-            note: None,
+            note,
         },
     )?;
-    tx.commit()?;
     Ok(if before.is_some() { SaveOutcome::Updated } else { SaveOutcome::Inserted })
 }
 
@@ -197,12 +246,27 @@ pub(crate) fn delete(
     scope: &Scope,
 ) -> Result<bool, StoreError> {
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let Some(before) = read_in_scope(&tx, spec, id, scope)? else { return Ok(false) };
+    let deleted = delete_in(&tx, spec, id, actor, scope, None)?;
+    tx.commit()?;
+    Ok(deleted)
+}
+
+/// [`delete`] inside a transaction the caller commits.
+pub(crate) fn delete_in(
+    tx: &Transaction<'_>,
+    spec: &'static RegistrySpec,
+    id: i64,
+    actor: &Actor,
+    scope: &Scope,
+    note: Option<&str>,
+) -> Result<bool, StoreError> {
+    let Some(before) = read_in_scope(tx, spec, id, scope)? else { return Ok(false) };
+    refs_in_scope(tx, spec, &before, scope)?;
     tx.execute(&format!("DELETE FROM {} WHERE id = ?1", spec.table), [id])?;
     let key = key_text(spec, &before);
     let before_json = row_json(spec, &before);
     append_audit(
-        &tx,
+        tx,
         actor,
         &AuditRecord {
             action: "delete",
@@ -210,10 +274,9 @@ pub(crate) fn delete(
             key: Some(&key),
             before: Some(&before_json),
             after: None,
-            note: None,
+            note,
         },
     )?;
-    tx.commit()?;
     Ok(true)
 }
 

@@ -2,7 +2,6 @@
 
 use axum::extract::{Query, State};
 use maud::{html, Markup};
-use periclase_auth::Role;
 use periclase_domain::registries;
 use periclase_store::AuditQuery;
 use serde::Deserialize;
@@ -47,9 +46,7 @@ fn json_lines(json: &Option<String>) -> Markup {
 }
 
 pub async fn page(State(state): State<AppState>, s: PageSession, Query(p): Query<Params>) -> Result<Markup, ApiError> {
-    if s.0.principal.role != Role::Admin {
-        return Err(ApiError::Forbidden("只有省级管理员可以查看审计记录".to_string()));
-    }
+    s.0.may_use(periclase_auth::Feature::Audit)?;
     let before_id = match blank(&p.before) {
         Some(b) => Some(b.parse::<i64>().map_err(|_| ApiError::BadRequest(format!("参数 before「{b}」应为整数")))?),
         None => None,

@@ -31,6 +31,7 @@ pub struct Params {
 /// The chain, its facts and its analysis for the asker's region (an official's county by
 /// default and at most; the province for an administrator).
 async fn load(state: &AppState, s: &PageSession, id: &str, p: Params) -> Result<Loaded, ApiError> {
+    s.0.may_use(periclase_auth::Feature::ChainMap)?;
     let Params { region, benchmark } = p;
     let chain = ChainSet::embedded().get(id).ok_or_else(|| ApiError::NotFound(format!("没有产业链「{id}」")))?;
     let region = match (s.0.principal.read_scope(&ENTERPRISES), region.filter(|r| !r.trim().is_empty())) {
@@ -78,6 +79,7 @@ fn region_name(code: &str) -> String {
 }
 
 pub async fn index(s: PageSession) -> Result<Markup, ApiError> {
+    s.0.may_use(periclase_auth::Feature::ChainMap)?;
     let body = html! {
         h1 { "产业链图谱" }
         p { "每条产业链的环节、企业、缺口和招商目标。每个结论都列出依据；链主候选的各项得分可悬停查看计算说明。" }
@@ -352,6 +354,7 @@ pub async fn review(
     Form(form): Form<Review>,
 ) -> Result<Response, ApiError> {
     s.0.check_csrf_value(&form.csrf)?;
+    s.0.may_use(periclase_auth::Feature::ChainReview)?;
     let scope = s.0.may_write(&CHAIN_MEMBERS)?;
     let chain = ChainSet::embedded().get(&id).ok_or_else(|| ApiError::NotFound(format!("没有产业链「{id}」")))?;
     let n = chain.node(&node).ok_or_else(|| ApiError::NotFound(format!("{}中没有环节「{node}」", chain.name)))?;

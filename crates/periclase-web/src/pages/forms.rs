@@ -9,10 +9,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
 use periclase_domain::{display_cell, validate_row, ChainSet, FieldError, FieldKind, FieldSpec, RegistrySpec, Row};
-use periclase_store::{Actor, Channel, Record, SaveMode};
+use periclase_store::{Actor, Channel, DeclaredChange, Record, SaveMode};
 
 use super::registry::record_path;
 use super::{layout, PageSession};
+use crate::auth::Change;
 use crate::{blocking, registry, ApiError, AppState};
 
 type Fields = HashMap<String, String>;
@@ -28,7 +29,7 @@ async fn load_writable(
     spec: &'static RegistrySpec,
     key: &str,
 ) -> Result<Record, ApiError> {
-    let scope = s.0.may_write(spec)?;
+    let scope = s.0.may_change(spec)?.scope().clone();
     let store = state.store.clone();
     let k = key.to_string();
     blocking(move || Ok(store.get(spec, &k, Some(&scope))?))
@@ -75,8 +76,12 @@ fn form_page(
     values: &Fields,
     errors: &[FieldError],
 ) -> Markup {
+    let declaring = matches!(s.0.may_change(spec), Ok(Change::Declare(_)));
     let body = html! {
         h1 { (title) }
+        @if declaring {
+            div.alert.warn { "此项数据由主管部门掌握：提交后作为本企业的申报，经主管部门核验后才写入台账。请在「申报依据」中写明证明材料（如证书编号、文件文号、报表名称）。" }
+        }
         @if !errors.is_empty() {
             div.alert.bad role="alert" { "有 " (errors.len()) " 处需要修改，未保存任何内容。" }
         }
@@ -97,7 +102,12 @@ fn form_page(
                     }
                 }
             }
-            button.primary type="submit" { "保存" }
+            @if declaring {
+                p { label { "申报依据" br; textarea name="evidence" rows="2" cols="60" { (values.get("evidence").map(String::as_str).unwrap_or("")) } } }
+                button.primary type="submit" { "提交申报" }
+            } @else {
+                button.primary type="submit" { "保存" }
+            }
         }
     };
     layout::page(title, spec.name, &s.0.principal, &s.0.csrf, body)
@@ -114,7 +124,7 @@ fn parse(spec: &RegistrySpec, form: &Fields) -> Result<Row, Vec<FieldError>> {
 
 pub async fn new_form(s: PageSession, Path(name): Path<String>) -> Result<Markup, ApiError> {
     let spec = registry(&name)?;
-    s.0.may_write(spec)?;
+    s.0.may_change(spec)?;
     Ok(form_page(&s, spec, &format!("新建{}记录", spec.label), &format!("/r/{name}/new"), &Fields::new(), &[]))
 }
 
@@ -139,7 +149,7 @@ async fn save(
     action: String,
 ) -> Result<Response, ApiError> {
     check_csrf(&s, &form)?;
-    let scope = s.0.may_write(spec)?;
+    let change = s.0.may_change(spec)?;
     let title = match mode {
         SaveMode::Create => format!("新建{}记录", spec.label),
         SaveMode::Update { .. } => format!("修改{}记录", spec.label),
@@ -151,14 +161,21 @@ async fn save(
                 .into_response());
         }
     };
-    let store = state.store.clone();
     let actor = Actor::new(s.0.principal.username.clone(), Channel::Ui);
     let r = row.clone();
-    let saved = tokio::task::spawn_blocking(move || store.save(spec, &r, mode, &actor, &scope))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let evidence = form.get("evidence").map_or(String::new(), |e| e.trim().to_string());
+    let st = state.clone();
+    let saved = tokio::task::spawn_blocking(move || match change {
+        Change::Direct(scope) => st.store.save(spec, &r, mode, &actor, &scope).map(|_| None),
+        Change::Declare(scope) => {
+            st.declarations.declare(spec, &r, DeclaredChange::Upsert, &evidence, &actor, &scope).map(Some)
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
     match saved.map_err(ApiError::from) {
-        Ok(_) => {
+        Ok(Some(_declared)) => Ok(Redirect::to("/declarations?status=pending").into_response()),
+        Ok(None) => {
             let rec = periclase_store::Record { id: 0, row };
             Ok(Redirect::to(&record_path(spec, &rec)).into_response())
         }
@@ -225,16 +242,25 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     check_csrf(&s, &form)?;
     let spec = registry(&name)?;
-    let scope = s.0.may_write(spec)?;
-    let store = state.store.clone();
+    let change = s.0.may_change(spec)?;
     let actor = Actor::new(s.0.principal.username.clone(), Channel::Ui);
     let k = key.clone();
-    let gone = tokio::task::spawn_blocking(move || store.delete(spec, &k, &actor, &scope))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
-    if gone {
-        Ok(Redirect::to(&format!("/r/{name}")).into_response())
-    } else {
-        Err(ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))
+    let st = state.clone();
+    let gone = tokio::task::spawn_blocking(move || -> Result<Option<bool>, ApiError> {
+        match change {
+            Change::Direct(scope) => Ok(Some(st.store.delete(spec, &k, &actor, &scope)?)),
+            Change::Declare(scope) => {
+                let Some(rec) = st.store.get(spec, &k, Some(&scope))? else { return Ok(Some(false)) };
+                st.declarations.declare(spec, &rec.row, DeclaredChange::Delete, "", &actor, &scope)?;
+                Ok(None)
+            }
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    match gone {
+        Some(true) => Ok(Redirect::to(&format!("/r/{name}")).into_response()),
+        None => Ok(Redirect::to("/declarations?status=pending").into_response()),
+        Some(false) => Err(ApiError::NotFound(format!("{}中没有「{key}」", spec.label))),
     }
 }

@@ -1,5 +1,5 @@
 use maud::{html, Markup, DOCTYPE};
-use periclase_auth::{Principal, Role};
+use periclase_auth::{Feature, Principal};
 use periclase_domain::{registries, Scope};
 
 /// The registries in the navigation bar, in the order officials look for them.
@@ -31,7 +31,7 @@ pub fn page(title: &str, here: &str, who: &Principal, csrf: &str, body: Markup) 
                     nav {
                         a href="/" class=[(here == "home").then_some("here")] { "首页" }
                         a href="/monitor" class=[(here == "monitor").then_some("here")] { "行业监测" }
-                        @if matches!(who.read_scope(&registries::ENTERPRISES), Scope::All | Scope::Region(_)) {
+                        @if who.may(Feature::ChainMap) {
                             a href="/chains" class=[(here == "chains").then_some("here")] { "产业链图谱" }
                         }
                         a href="/policies" class=[(here.starts_with("polic") || here == "calculator").then_some("here")] { "政策计算器" }
@@ -42,7 +42,12 @@ pub fn page(title: &str, here: &str, who: &Principal, csrf: &str, body: Markup) 
                                 }
                             }
                         }
-                        @if who.role == Role::Admin {
+                        @if who.may(Feature::Declarations) {
+                            a href="/declarations?status=pending" class=[(here == "declarations").then_some("here")] {
+                                (if who.confirm_scope(&registries::ENTERPRISES) == Scope::Nothing { "本企业申报" } else { "申报核验" })
+                            }
+                        }
+                        @if who.may(Feature::Audit) {
                             a href="/audit" class=[(here == "audit").then_some("here")] { "审计日志" }
                         }
                     }

@@ -4,6 +4,7 @@
 mod audit;
 mod chain_svg;
 mod chains;
+mod declarations;
 mod forms;
 mod home;
 mod layout;
@@ -30,8 +31,9 @@ pub(crate) use layout::error_page;
 const CSS: &str = include_str!("../../assets/app.css");
 /// The region an administrator's chain map opens on (the demo province, Liaoning).
 pub(crate) const DEFAULT_CHAIN_REGION: &str = "21";
-/// Largest file an official may upload (a province's enterprise list fits comfortably).
-const UPLOAD_LIMIT_BYTES: usize = 256 * 1024 * 1024;
+/// The upload route's body limit: the largest file (decided in periclase-auth) and room for
+/// the form's other fields. Past it, the upload handler answers in Chinese.
+const UPLOAD_LIMIT_BYTES: usize = periclase_auth::MAX_UPLOAD_BYTES + 64 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -41,6 +43,8 @@ pub fn router() -> Router<AppState> {
         .route("/", get(home::page))
         .route("/audit", get(audit::page))
         .route("/monitor", get(monitor::page))
+        .route("/declarations", get(declarations::page))
+        .route("/declarations/{id}", axum::routing::post(declarations::decide_form))
         .route("/chains", get(chains::index))
         .route("/chains/{chain}", get(chains::show))
         .route("/chains/{chain}/targets.xlsx", get(chains::targets_xlsx))

@@ -33,6 +33,7 @@ fn number(v: f64) -> String {
 }
 
 pub async fn page(State(state): State<AppState>, s: PageSession, Query(p): Query<Params>) -> Result<Markup, ApiError> {
+    s.0.may_use(periclase_auth::Feature::Monitor)?;
     let targets = shipped();
     let mut regions: Vec<String> = targets.iter().map(|t| t.region.clone()).collect();
     regions.sort();

@@ -174,7 +174,12 @@ pub async fn calculator(
     s: PageSession,
     Query(q): Query<CalculatorParams>,
 ) -> Result<Markup, ApiError> {
+    s.0.may_use(periclase_auth::Feature::Calculator)?;
     let uscc = whose(&s, q.uscc)?;
+    let pending = match &uscc {
+        Some(u) => super::declarations::pending_for(&state, u).await?,
+        None => Vec::new(),
+    };
     let day = match q.date.as_deref().filter(|d| !d.is_empty()) {
         Some(d) => date::parse(d).ok_or_else(|| ApiError::BadRequest(format!("日期「{d}」无效，应写作 2025-06-30")))?,
         None => date::today(),
@@ -229,6 +234,7 @@ pub async fn calculator(
                 @if total > 0.0 { "，可享奖补合计 " strong { (show_money(total)) " 万元" } }
                 "；待补充数据 " (xs.iter().filter(|x| x.result == Eligibility::Unknown).count()) " 项。"
             }
+            (super::declarations::pending_notice(&pending))
             @for x in xs { (explanation_panel(x)) }
         }
     };

@@ -25,6 +25,7 @@ use crate::{ApiError, AppState};
 
 /// The region an official works in ("" for an administrator: everywhere); others may not.
 fn official_region(s: &PageSession) -> Result<String, ApiError> {
+    s.0.may_use(periclase_auth::Feature::PolicyRuns)?;
     match s.0.principal.role {
         Role::Admin => Ok(String::new()),
         Role::Official => Ok(s.0.principal.region.clone().unwrap_or_default()),

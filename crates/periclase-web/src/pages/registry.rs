@@ -198,6 +198,7 @@ pub async fn detail(
     let show_matches = periclase_search::counterpart(spec)
         .is_some_and(|t| super::search::allowed(&s.0.principal).iter().any(|(n, _)| n == t.name));
     let st = state.clone();
+    let who = s.0.principal.clone();
     let (rec, children, latest, (matched, finance)) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let Some(rec) = store.get(spec, &key, Some(&scope))? else {
             return Err(ApiError::NotFound(format!("{}中没有「{key}」", spec.label)));
@@ -209,7 +210,11 @@ pub async fn detail(
             } else {
                 (None, Some(code.as_str()))
             };
-            Some((code.clone(), super::search::matches_of(&st, spec, &rec, 10)?, store.introductions(d, a)?))
+            let intros = match super::search::introduction_scope(&who) {
+                Ok(scope) => store.introductions(d, a, &scope)?,
+                Err(_) => Vec::new(),
+            };
+            Some((code.clone(), super::search::matches_of(&st, spec, &rec, 10, &who)?, intros))
         } else {
             None
         };
@@ -217,6 +222,7 @@ pub async fn detail(
         for child in registries::ALL
             .iter()
             .filter(|c| c.fields.iter().any(|f| f.kind == FieldKind::Ref(spec.id) && c.natural_key.contains(&f.key)))
+            .filter(|c| who.read_scope(c) != Scope::Nothing)
         {
             let rows = store.children(spec, rec.id, child)?;
             if !rows.is_empty() {
@@ -234,17 +240,27 @@ pub async fn detail(
     .map_err(|e| ApiError::Internal(e.to_string()))??;
     let title = rec.row.get(1).map(|v| v.to_string()).unwrap_or_default();
     let figures = children.iter().find(|(c, _)| c.id == ENTERPRISE_FIGURES.id).map(|(_, rows)| rows.as_slice());
-    let can_write = s.0.principal.write_scope(spec) != Scope::Nothing;
+    let change = s.0.may_change(spec).ok();
+    let private = s.0.principal.sees_private(spec);
     let path = record_path(spec, &rec);
+    // An enterprise's page says what it has declared and is still waiting for.
+    let pending = if spec.id == ENTERPRISES.id && s.0.principal.may(periclase_auth::Feature::Declarations) {
+        super::declarations::pending_for(&state, &rec.row[0].to_string()).await?
+    } else {
+        Vec::new()
+    };
     let body = html! {
         h1 { (title) " " span.muted { (spec.label) } }
-        @if can_write {
-            p.no-print { a.button href={ (path) "/edit" } { "修改" } " " a href={ (path) "/delete" } { "删除" } }
+        @match change {
+            Some(crate::auth::Change::Direct(_)) => p.no-print { a.button href={ (path) "/edit" } { "修改" } " " a href={ (path) "/delete" } { "删除" } },
+            Some(crate::auth::Change::Declare(_)) => p.no-print { a.button href={ (path) "/edit" } { "申报更正" } " " a href={ (path) "/delete" } { "申报删除" } },
+            None => {},
         }
+        (super::declarations::pending_notice(&pending))
         div.panel {
             dl.fields {
                 @for (f, v) in spec.fields.iter().zip(&rec.row) {
-                    @if !f.private && !v.is_null() { dt { (f.label) } dd { (shown(f, v)) } }
+                    @if (private || !f.private) && !v.is_null() { dt { (f.label) } dd { (shown(f, v)) } }
                 }
             }
         }

@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
-use periclase_auth::{Principal, Role};
+use periclase_auth::{Feature, Principal};
 use periclase_domain::{registries, RegionTable, RegistrySpec, Scope};
 use periclase_search::{counterpart, Marked, Match, MatchRequest, SearchQuery, SearchResults, Weights};
 use periclase_store::{Actor, Channel, Introduction, Record, INTRODUCTION_OUTCOMES};
@@ -117,6 +117,7 @@ pub async fn page(
     s: PageSession,
     Query(p): Query<SearchParams>,
 ) -> Result<Markup, ApiError> {
+    s.0.may_use(Feature::Search)?;
     let who = &s.0.principal;
     let searchable: Vec<&'static RegistrySpec> =
         registries::ALL.iter().copied().filter(|spec| allowed(who).iter().any(|(n, _)| n == spec.name)).collect();
@@ -196,14 +197,42 @@ pub(crate) fn matches_of(
     spec: &'static RegistrySpec,
     rec: &Record,
     limit: usize,
+    who: &Principal,
 ) -> Result<Vec<Match>, ApiError> {
     let Some(target) = counterpart(spec) else { return Ok(vec![]) };
-    let req = MatchRequest::from_row(spec, &rec.row, target.name, limit);
-    state.search.index().matches(&req, &Weights::default()).map_err(search_error)
+    let scope = who.read_scope(target);
+    if scope == Scope::Nothing {
+        return Ok(vec![]);
+    }
+    // Outside the asker's scope a record is as good as absent: ask for more candidates and
+    // keep those the asker may open.
+    let ask = if scope == Scope::All { limit } else { (limit * 5).min(500) };
+    let req = MatchRequest::from_row(spec, &rec.row, target.name, ask);
+    let mut found = state.search.index().matches(&req, &Weights::default()).map_err(search_error)?;
+    if scope != Scope::All {
+        let mut kept = Vec::with_capacity(limit);
+        for m in found {
+            if kept.len() == limit {
+                break;
+            }
+            if state.store.get(target, &m.key, Some(&scope))?.is_some() {
+                kept.push(m);
+            }
+        }
+        found = kept;
+    }
+    found.truncate(limit);
+    Ok(found)
 }
 
 fn may_introduce(who: &Principal) -> bool {
-    matches!(who.role, Role::Official | Role::Admin)
+    who.may(Feature::Introductions)
+}
+
+/// The demands whose 对接 records `who` may see and make: those it may read.
+pub(crate) fn introduction_scope(who: &Principal) -> Result<Scope, ApiError> {
+    require_official(who)?;
+    Ok(who.read_scope(&registries::DEMANDS))
 }
 
 /// The panel on a demand's page (its achievements) or an achievement's (its demands), with
@@ -335,11 +364,11 @@ pub async fn introduce(
     Form(f): Form<IntroduceForm>,
 ) -> Result<Response, ApiError> {
     s.0.check_csrf_value(&f.csrf)?;
-    require_official(&s.0.principal)?;
+    let scope = introduction_scope(&s.0.principal)?;
     let store = state.store.clone();
     let actor = Actor::new(s.0.principal.username.clone(), Channel::Ui);
     let (d, a, note) = (f.demand.clone(), f.achievement.clone(), f.note.clone());
-    blocking(move || Ok(store.introduce(d.trim(), a.trim(), note.trim(), &actor)?)).await?;
+    blocking(move || Ok(store.introduce(d.trim(), a.trim(), note.trim(), &actor, &scope)?)).await?;
     Ok(Redirect::to(&back_to(&f.back)).into_response())
 }
 
@@ -350,13 +379,13 @@ pub async fn set_outcome(
     Form(f): Form<OutcomeForm>,
 ) -> Result<Response, ApiError> {
     s.0.check_csrf_value(&f.csrf)?;
-    require_official(&s.0.principal)?;
+    let scope = introduction_scope(&s.0.principal)?;
     let store = state.store.clone();
     let actor = Actor::new(s.0.principal.username.clone(), Channel::Ui);
     let (outcome, note) = (f.outcome.clone(), f.note.clone());
     blocking(move || {
         store
-            .set_introduction_outcome(id, &outcome, note.trim(), &actor)?
+            .set_introduction_outcome(id, &outcome, note.trim(), &actor, &scope)?
             .ok_or_else(|| ApiError::NotFound(format!("没有编号为 {id} 的对接记录")))
     })
     .await?;

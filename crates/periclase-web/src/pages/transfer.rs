@@ -1,17 +1,21 @@
 //! Excel in and out from the browser: export the filtered list; upload a file, see what it
 //! would change (new, updated, rejected with reasons), then confirm.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Form;
 use maud::{html, Markup};
-use periclase_auth::token;
-use periclase_domain::{ImportOptions, RegistrySpec, RowIssue};
-use periclase_io::{open_import, Exporter, Format, ReadOptions};
+use periclase_auth::{token, upload_row_limit, MAX_UPLOAD_BYTES};
+use periclase_domain::{ImportItem, ImportOptions, RegistrySpec, RowIssue};
+use periclase_io::{open_import, Exporter, Format, IoError, ReadOptions};
 use periclase_store::{Actor, Channel, ImportContext, StoreError};
 use serde::Deserialize;
 
@@ -21,9 +25,94 @@ use crate::{registry, ApiError, AppState};
 
 /// Rejected rows shown on the preview page; the rest are counted.
 const SHOWN_ISSUES: usize = 200;
+/// Uploads never confirmed are removed after this long (checked whenever the directory is
+/// used: each upload and export).
+const UPLOAD_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+/// A file name as shown back (the browser sends it; it is not trusted to be short).
+const FILE_NAME_CHARS: usize = 100;
 
-pub(super) fn upload_dir() -> PathBuf {
-    std::env::temp_dir().join("periclase-uploads")
+/// This process's own directory under the system temp directory, for servers started without
+/// [`AppState::with_upload_dir`] and for downloads that are unlinked at once.
+fn process_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        std::env::temp_dir().join(format!("periclase-{}-{}", std::process::id(), &token::new_token()[..16]))
+    })
+}
+
+/// Makes `dir` (if need be) readable by this user only, and removes entries past [`UPLOAD_TTL`].
+fn private_dir(dir: &FsPath) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    #[cfg(not(unix))]
+    builder.create(dir)?;
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        let old =
+            entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age > UPLOAD_TTL));
+        if old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    Ok(())
+}
+
+/// The upload directory of this server, private and swept of expired uploads.
+fn upload_dir(state: &AppState) -> Result<PathBuf, ApiError> {
+    let dir = state.upload_dir.as_deref().cloned().unwrap_or_else(|| process_dir().clone());
+    private_dir(&dir).map_err(internal)?;
+    Ok(dir)
+}
+
+/// A new file only this user may read.
+fn create_private(path: &FsPath) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+/// A staged upload, removed when dropped unless kept (so every early return cleans up).
+struct Staged(Option<PathBuf>);
+
+impl Staged {
+    fn keep(mut self) -> PathBuf {
+        self.0.take().expect("kept once")
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// An over-size upload, answered in Chinese (not axum's English body-limit text).
+fn too_large() -> Response {
+    let message = format!(
+        "文件超过 {} MB 的上传上限，未导入；请分成几个较小的文件上传，或请管理员用命令行 periclase import 导入",
+        MAX_UPLOAD_BYTES >> 20
+    );
+    (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(serde_json::json!({ "code": "payload_too_large", "message": message })))
+        .into_response()
+}
+
+/// A file-level import error as the user may read it: the saved upload's path (a server
+/// path) replaced by the name of the file they chose.
+fn file_error(e: &IoError, path: &FsPath, file_name: &str) -> ApiError {
+    ApiError::BadRequest(e.to_string().replace(&path.display().to_string(), &format!("「{file_name}」")))
 }
 
 /// A table as an xlsx download: written to a file of its own (a random name, so two
@@ -37,8 +126,8 @@ pub(super) fn xlsx_download(
     use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
     use axum::response::IntoResponse;
     let internal = |e: &dyn std::fmt::Display| crate::ApiError::Internal(e.to_string());
-    let dir = upload_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| internal(&e))?;
+    let dir = process_dir();
+    private_dir(dir).map_err(|e| internal(&e))?;
     let path = dir.join(format!("download-{}.xlsx", periclase_auth::token::new_token()));
     let written = periclase_io::write_table(&path, periclase_io::Format::Xlsx, title, header, rows);
     let bytes = written.map_err(|e| internal(&e)).and_then(|_| std::fs::read(&path).map_err(|e| internal(&e)));
@@ -54,8 +143,8 @@ pub(super) fn xlsx_download(
 }
 
 /// Uploads are named after the session that made them, so only that session can confirm.
-fn upload_path(s: &PageSession, token: &str, ext: &str) -> PathBuf {
-    upload_dir().join(format!("{}-{token}.{ext}", &s.0.digest[..16]))
+fn upload_path(dir: &FsPath, s: &PageSession, token: &str, ext: &str) -> PathBuf {
+    dir.join(format!("{}-{token}.{ext}", &s.0.digest[..16]))
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -77,17 +166,31 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     let spec = registry(&name)?;
     let scope = s.0.may_read(spec)?;
+    let private = s.0.principal.sees_private(spec);
     let format: Format = p.format.as_deref().unwrap_or("xlsx").parse().map_err(ApiError::BadRequest)?;
     let ext = if format == Format::Csv { "csv" } else { "xlsx" };
     let mut query = p.filters.query(spec, scope)?;
     query.after = None;
     let store = state.store.clone();
-    std::fs::create_dir_all(upload_dir()).map_err(internal)?;
-    let path = upload_dir().join(format!("export-{}.{ext}", token::new_token()));
+    let path = upload_dir(&state)?.join(format!("export-{}.{ext}", token::new_token()));
     let file = path.clone();
     tokio::task::spawn_blocking(move || -> Result<(), ApiError> {
         let mut out = Exporter::create(&file, format, spec).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        store.export(spec, &query, &mut |row| out.write_row(row).map_err(|e| StoreError::Sink(e.to_string())))?;
+        // Private fields (an expert's contact) leave only for those who may see them.
+        let blank: Vec<usize> =
+            if private { vec![] } else { (0..spec.fields.len()).filter(|&i| spec.fields[i].private).collect() };
+        store.export(spec, &query, &mut |row| {
+            let shown;
+            let row = if blank.is_empty() {
+                row
+            } else {
+                let mut r = row.clone();
+                blank.iter().for_each(|&i| r[i] = periclase_domain::Value::Null);
+                shown = r;
+                &shown
+            };
+            out.write_row(row).map_err(|e| StoreError::Sink(e.to_string()))
+        })?;
         out.finish().map_err(|e| ApiError::BadRequest(e.to_string()))?;
         Ok(())
     })
@@ -133,7 +236,34 @@ struct Preview {
     more_issues: u64,
 }
 
-/// Runs the import from a saved upload: a preview (dry run) or the real thing.
+/// Stops after `limit` data rows, noting whether the file had more.
+struct RowCap<I> {
+    inner: I,
+    left: Option<usize>,
+    over: bool,
+}
+
+impl<I: Iterator<Item = ImportItem>> Iterator for RowCap<I> {
+    type Item = ImportItem;
+
+    fn next(&mut self) -> Option<ImportItem> {
+        match &mut self.left {
+            Some(0) => {
+                self.over = self.over || self.inner.next().is_some();
+                None
+            }
+            Some(n) => {
+                *n -= 1;
+                self.inner.next()
+            }
+            None => self.inner.next(),
+        }
+    }
+}
+
+/// Runs the import from a saved upload: a preview (dry run) or the real thing. A file with
+/// more data rows than the user's role may upload at once is refused (the preview refuses
+/// it before anything can be confirmed).
 async fn run_import(
     state: &AppState,
     s: &PageSession,
@@ -145,9 +275,11 @@ async fn run_import(
     let scope = s.0.may_write(spec)?;
     let store = state.store.clone();
     let actor = Actor::new(s.0.principal.username.clone(), Channel::Import);
+    let role = s.0.principal.role;
     tokio::task::spawn_blocking(move || -> Result<Preview, ApiError> {
-        let mut source =
-            open_import(&path, spec, ReadOptions::default()).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let source = open_import(&path, spec, ReadOptions::default()).map_err(|e| file_error(&e, &path, &file_name))?;
+        let limit = upload_row_limit(role);
+        let mut source = RowCap { inner: source, left: limit, over: false };
         let mut issues = Vec::new();
         let mut more = 0u64;
         let ctx = ImportContext { opts, actor: &actor, scope: Some(&scope), source: Some(&file_name) };
@@ -164,6 +296,13 @@ async fn run_import(
             },
             &mut |_| {},
         )?;
+        if source.over {
+            return Err(ApiError::BadRequest(format!(
+                "「{file_name}」超过每次上传 {} 行数据的上限（{}），未导入；请分成几个文件上传，或请管理员导入",
+                limit.unwrap_or_default(),
+                role.label()
+            )));
+        }
         Ok(Preview { outcome, issues, more_issues: more })
     })
     .await
@@ -213,51 +352,63 @@ pub async fn upload(
 ) -> Result<Response, ApiError> {
     let spec = registry(&name)?;
     s.0.may_write(spec)?;
+    let dir = upload_dir(&state)?;
     let mut csrf = None;
-    let mut saved = None;
-    while let Some(field) =
-        multipart.next_field().await.map_err(|e| ApiError::BadRequest(format!("上传内容无法读取：{e}")))?
-    {
+    let mut saved: Option<(String, String, String, Staged)> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Ok(too_large()),
+            Err(e) => return Err(ApiError::BadRequest(format!("上传内容无法读取：{}", e.body_text()))),
+        };
         match field.name() {
-            Some("csrf") => csrf = Some(field.text().await.map_err(|e| ApiError::BadRequest(e.to_string()))?),
+            Some("csrf") => csrf = Some(field.text().await.map_err(|e| ApiError::BadRequest(e.body_text()))?),
             Some("file") => {
-                let file_name = field.file_name().unwrap_or("upload").to_string();
+                let file_name: String = field.file_name().unwrap_or("upload").chars().take(FILE_NAME_CHARS).collect();
                 let ext = file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
                 if !matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "ods" | "csv") {
                     return Err(ApiError::BadRequest(format!(
                         "不支持的文件类型「{file_name}」：请上传 .xlsx、.xls、.ods 或 .csv"
                     )));
                 }
-                let bytes = field.bytes().await.map_err(|e| ApiError::BadRequest(format!("上传失败：{e}")))?;
-                saved = Some((file_name, ext, bytes));
+                // Streamed to a private file, counted as it comes: never whole in memory.
+                let upload = token::new_token();
+                let path = upload_path(&dir, &s, &upload, &ext);
+                let mut out = create_private(&path).map_err(internal)?;
+                let staged = Staged(Some(path));
+                let mut field = field;
+                let mut size = 0usize;
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) => {
+                            size += chunk.len();
+                            if size > MAX_UPLOAD_BYTES {
+                                return Ok(too_large());
+                            }
+                            out.write_all(&chunk).map_err(internal)?;
+                        }
+                        Ok(None) => break,
+                        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Ok(too_large()),
+                        Err(e) => return Err(ApiError::BadRequest(format!("上传失败：{}", e.body_text()))),
+                    }
+                }
+                out.flush().map_err(internal)?;
+                saved = Some((file_name, ext, upload, staged));
             }
             _ => {}
         }
     }
     s.0.check_csrf_value(csrf.as_deref().unwrap_or(""))?;
-    let Some((file_name, ext, bytes)) = saved else {
+    let Some((file_name, ext, upload, staged)) = saved else {
         return Err(ApiError::BadRequest("请选择要导入的文件".to_string()));
     };
-    std::fs::create_dir_all(upload_dir()).map_err(internal)?;
-    let upload = token::new_token();
-    let path = upload_path(&s, &upload, &ext);
-    std::fs::write(&path, &bytes).map_err(internal)?;
-    let preview = match run_import(
-        &state,
-        &s,
-        spec,
-        path.clone(),
-        file_name.clone(),
-        ImportOptions { partial: true, dry_run: true },
-    )
-    .await
-    {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = std::fs::remove_file(&path);
-            return Err(e);
-        }
-    };
+    let path = staged.0.clone().expect("staged");
+    let preview =
+        run_import(&state, &s, spec, path.clone(), file_name.clone(), ImportOptions { partial: true, dry_run: true })
+            .await?;
+    // Kept for the confirmation (removed then, or once expired).
+    staged.keep();
     let clean = preview.outcome.rejected == 0;
     let body = html! {
         h1 { "导入预览：" (file_name) }
@@ -305,18 +456,18 @@ pub async fn confirm(
     if !safe(&f.upload) || !safe(&f.ext) {
         return Err(ApiError::BadRequest("上传标识无效".to_string()));
     }
-    let path = upload_path(&s, &f.upload, &f.ext);
+    let path = upload_path(&upload_dir(&state)?, &s, &f.upload, &f.ext);
     if !path.exists() {
         return Err(ApiError::NotFound("找不到这次上传（可能已导入或已过期），请重新上传".to_string()));
     }
     let partial = f.mode == "partial";
+    let file_name: String = f.file_name.chars().take(FILE_NAME_CHARS).collect();
     let result =
-        run_import(&state, &s, spec, path.clone(), f.file_name.clone(), ImportOptions { partial, dry_run: false })
-            .await;
+        run_import(&state, &s, spec, path.clone(), file_name.clone(), ImportOptions { partial, dry_run: false }).await;
     let _ = std::fs::remove_file(&path);
     let preview = result?;
     let body = html! {
-        h1 { "导入结果：" (f.file_name) }
+        h1 { "导入结果：" (file_name) }
         (counts(&preview))
         @if preview.outcome.committed {
             div.alert.warn { "已写入。每一条变更都记入了审计日志。" }

@@ -3,7 +3,6 @@
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use periclase_auth::Role;
 use periclase_store::AuditQuery;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -29,9 +28,7 @@ async fn list(
     session: Session,
     Query(p): Query<Params>,
 ) -> Result<Json<Value>, ApiError> {
-    if session.principal.role != Role::Admin {
-        return Err(ApiError::Forbidden("只有省级管理员可以查看审计记录".to_string()));
-    }
+    session.may_use(periclase_auth::Feature::Audit)?;
     let blank = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
     let q = AuditQuery {
         registry: blank(p.registry),

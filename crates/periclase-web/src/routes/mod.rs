@@ -1,4 +1,5 @@
 pub mod audit;
+pub mod declarations;
 pub mod health;
 pub mod openapi;
 pub mod registries;

@@ -6,11 +6,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use periclase_domain::{registries, FieldKind, RegistrySpec};
-use periclase_store::{Actor, Channel, SaveMode};
+use periclase_store::{Actor, Channel, DeclaredChange, SaveMode};
 use serde_json::{json, Value};
 
-use crate::auth::Session;
-use crate::json::record;
+use crate::auth::{Change, Session};
+use crate::json::record_for;
 use crate::params::ListParams;
 use crate::{blocking, registry, ApiError, AppState};
 
@@ -48,7 +48,7 @@ async fn list(
     let query = p.query(spec, scope)?;
     let store = state.store.clone();
     let page = blocking(move || Ok(store.list(spec, &query)?)).await?;
-    let records: Vec<Value> = page.records.iter().map(|r| record(spec, r)).collect();
+    let records: Vec<Value> = page.records.iter().map(|r| record_for(&session, spec, r)).collect();
     Ok(Json(json!({
         "registry": spec.name,
         "label": spec.label,
@@ -71,14 +71,15 @@ async fn detail(
         let Some(rec) = store.get(spec, &key, Some(&scope))? else {
             return Err(ApiError::NotFound(format!("{}中没有「{key}」", spec.label)));
         };
-        let mut out = record(spec, &rec);
+        let mut out = record_for(&session, spec, &rec);
         // Rows of other registries that hang off this one (an enterprise's figures…).
         for child in registries::ALL
             .iter()
             .filter(|c| c.fields.iter().any(|f| f.kind == FieldKind::Ref(spec.id) && c.natural_key.contains(&f.key)))
+            .filter(|c| session.principal.read_scope(c) != periclase_domain::Scope::Nothing)
         {
             let rows = store.children(spec, rec.id, child)?;
-            let list: Vec<Value> = rows.iter().map(|r| record(child, r)).collect();
+            let list: Vec<Value> = rows.iter().map(|r| record_for(&session, child, r)).collect();
             out[child.name] = Value::Array(list);
         }
         Ok(Json(out))
@@ -121,26 +122,47 @@ fn actor(session: &Session) -> Actor {
     Actor::new(session.principal.username.clone(), Channel::Api)
 }
 
+/// Takes the optional `evidence` (申报依据) out of a body before its fields are read.
+fn take_evidence(body: &mut Value) -> String {
+    match body.as_object_mut().and_then(|o| o.remove("evidence")) {
+        Some(Value::String(s)) => s.trim().to_string(),
+        _ => String::new(),
+    }
+}
+
+/// What an enterprise's write became: a declaration waiting for its department (202).
+fn declared(d: &periclase_store::Declaration) -> (StatusCode, Json<Value>) {
+    (StatusCode::ACCEPTED, Json(crate::routes::declarations::declaration_json(d)))
+}
+
 async fn create(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
     Path(name): Path<String>,
-    Json(body): Json<Value>,
+    Json(mut body): Json<Value>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     session.check_csrf(&headers)?;
     let spec = registry(&name)?;
-    let scope = session.may_write(spec)?;
+    let change = session.may_change(spec)?;
+    let evidence = take_evidence(&mut body);
     let row = validate(spec, &cells_from_json(spec, &body)?)?;
-    let store = state.store.clone();
-    blocking(move || {
-        store.save(spec, &row, SaveMode::Create, &actor(&session), &scope)?;
-        let key = spec.key_indices().iter().map(|&i| row[i].to_string()).collect::<Vec<_>>();
-        let rec = match key.as_slice() {
-            [single] => store.get(spec, single, None)?,
-            _ => None,
-        };
-        Ok((StatusCode::CREATED, Json(rec.map_or_else(|| json!({ "status": "created" }), |r| record(spec, &r)))))
+    blocking(move || match change {
+        Change::Declare(scope) => {
+            let d = state.declarations.declare(spec, &row, DeclaredChange::Upsert, &evidence, &actor(&session), &scope)?;
+            Ok(declared(&d))
+        }
+        Change::Direct(scope) => {
+            let store = state.store.clone();
+            store.save(spec, &row, SaveMode::Create, &actor(&session), &scope)?;
+            let key = spec.key_indices().iter().map(|&i| row[i].to_string()).collect::<Vec<_>>();
+            let rec = match key.as_slice() {
+                [single] => store.get(spec, single, None)?,
+                _ => None,
+            };
+            let body = rec.map_or_else(|| json!({ "status": "created" }), |r| record_for(&session, spec, &r));
+            Ok((StatusCode::CREATED, Json(body)))
+        }
     })
     .await
 }
@@ -151,13 +173,15 @@ async fn update(
     headers: HeaderMap,
     Path((name, key)): Path<(String, String)>,
     Json(mut body): Json<Value>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     session.check_csrf(&headers)?;
     let spec = registry(&name)?;
-    let scope = session.may_write(spec)?;
-    let store = state.store.clone();
+    let change = session.may_change(spec)?;
+    let evidence = take_evidence(&mut body);
+    let sees_private = session.principal.sees_private(spec);
     blocking(move || {
-        let Some(existing) = store.get(spec, &key, Some(&scope))? else {
+        let store = state.store.clone();
+        let Some(existing) = store.get(spec, &key, Some(change.scope()))? else {
             return Err(ApiError::NotFound(format!("{}中没有「{key}」", spec.label)));
         };
         // The URL names the record: its key fields come from the stored row, and a body
@@ -180,13 +204,29 @@ async fn update(
                     }
                 }
             }
+            // A field the writer cannot see keeps its stored value: a GET → PUT round trip
+            // must not wipe it.
+            if !sees_private {
+                for (f, v) in spec.fields.iter().zip(&existing.row).filter(|(f, _)| f.private) {
+                    let stored = if v.is_null() { Value::Null } else { Value::String(periclase_domain::display_cell(f, v)) };
+                    obj.insert(f.key.to_string(), stored);
+                }
+            }
         }
         let row = validate(spec, &cells_from_json(spec, &body)?)?;
-        let outcome = store.save(spec, &row, SaveMode::Update { id: existing.id }, &actor(&session), &scope)?;
-        let rec = store.get(spec, &key, None)?.ok_or_else(|| ApiError::NotFound(key.clone()))?;
-        let mut out = record(spec, &rec);
-        out["outcome"] = json!(outcome);
-        Ok(Json(out))
+        match change {
+            Change::Declare(scope) => {
+                let d = state.declarations.declare(spec, &row, DeclaredChange::Upsert, &evidence, &actor(&session), &scope)?;
+                Ok(declared(&d))
+            }
+            Change::Direct(scope) => {
+                let outcome = store.save(spec, &row, SaveMode::Update { id: existing.id }, &actor(&session), &scope)?;
+                let rec = store.get(spec, &key, None)?.ok_or_else(|| ApiError::NotFound(key.clone()))?;
+                let mut out = record_for(&session, spec, &rec);
+                out["outcome"] = json!(outcome);
+                Ok((StatusCode::OK, Json(out)))
+            }
+        }
     })
     .await
 }
@@ -196,16 +236,25 @@ async fn remove(
     session: Session,
     headers: HeaderMap,
     Path((name, key)): Path<(String, String)>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
     session.check_csrf(&headers)?;
     let spec = registry(&name)?;
-    let scope = session.may_write(spec)?;
-    let store = state.store.clone();
-    blocking(move || {
-        if store.delete(spec, &key, &actor(&session), &scope)? {
-            Ok(StatusCode::NO_CONTENT)
-        } else {
-            Err(ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))
+    let change = session.may_change(spec)?;
+    blocking(move || match change {
+        Change::Declare(scope) => {
+            let Some(existing) = state.store.get(spec, &key, Some(&scope))? else {
+                return Err(ApiError::NotFound(format!("{}中没有「{key}」", spec.label)));
+            };
+            let d = state.declarations.declare(spec, &existing.row, DeclaredChange::Delete, "", &actor(&session), &scope)?;
+            Ok(declared(&d).into_response())
+        }
+        Change::Direct(scope) => {
+            if state.store.delete(spec, &key, &actor(&session), &scope)? {
+                Ok(StatusCode::NO_CONTENT.into_response())
+            } else {
+                Err(ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))
+            }
         }
     })
     .await

@@ -10,7 +10,7 @@ use periclase_store::{Actor, Channel};
 use serde_json::{json, Value};
 
 use crate::auth::Session;
-use crate::pages::search::{allowed, matches_of, outcome_label, run_search, SearchParams};
+use crate::pages::search::{allowed, introduction_scope, matches_of, outcome_label, run_search, SearchParams};
 use crate::{blocking, registry, ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -26,6 +26,7 @@ async fn search(
     session: Session,
     Query(p): Query<SearchParams>,
 ) -> Result<Json<Value>, ApiError> {
+    session.may_use(periclase_auth::Feature::Search)?;
     let found = run_search(&state, p.query(&session.principal)?).await?;
     Ok(Json(serde_json::to_value(found).map_err(|e| ApiError::Internal(e.to_string()))?))
 }
@@ -66,7 +67,7 @@ async fn matches(
             .store
             .get(spec, &key, Some(&scope))?
             .ok_or_else(|| ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))?;
-        matches_of(&st, spec, &rec, limit)
+        matches_of(&st, spec, &rec, limit, &session.principal)
     })
     .await?;
     let items: Vec<Value> = found
@@ -92,21 +93,16 @@ fn intro_json(i: &periclase_store::Introduction) -> Value {
     v
 }
 
-fn officials_only(session: &Session) -> Result<(), ApiError> {
-    match session.principal.role {
-        periclase_auth::Role::Official | periclase_auth::Role::Admin => Ok(()),
-        r => Err(ApiError::Forbidden(format!("{}不能记录对接，请由主管部门人员操作", r.label()))),
-    }
-}
 
 async fn list_introductions(
     State(state): State<AppState>,
     session: Session,
     Query(f): Query<IntroFilter>,
 ) -> Result<Json<Value>, ApiError> {
-    officials_only(&session)?;
+    let scope = introduction_scope(&session.principal)?;
     let store = state.store.clone();
-    let list = blocking(move || Ok(store.introductions(f.demand.as_deref(), f.achievement.as_deref())?)).await?;
+    let list =
+        blocking(move || Ok(store.introductions(f.demand.as_deref(), f.achievement.as_deref(), &scope)?)).await?;
     Ok(Json(Value::Array(list.iter().map(intro_json).collect())))
 }
 
@@ -125,12 +121,13 @@ async fn introduce(
     Json(body): Json<NewIntroduction>,
 ) -> Result<Json<Value>, ApiError> {
     session.check_csrf(&headers)?;
-    officials_only(&session)?;
+    let scope = introduction_scope(&session.principal)?;
     let store = state.store.clone();
     let actor = Actor::new(session.principal.username.clone(), Channel::Api);
-    let made =
-        blocking(move || Ok(store.introduce(body.demand.trim(), body.achievement.trim(), body.note.trim(), &actor)?))
-            .await?;
+    let made = blocking(move || {
+        Ok(store.introduce(body.demand.trim(), body.achievement.trim(), body.note.trim(), &actor, &scope)?)
+    })
+    .await?;
     Ok(Json(intro_json(&made)))
 }
 
@@ -149,12 +146,12 @@ async fn set_outcome(
     Json(body): Json<Outcome>,
 ) -> Result<Json<Value>, ApiError> {
     session.check_csrf(&headers)?;
-    officials_only(&session)?;
+    let scope = introduction_scope(&session.principal)?;
     let store = state.store.clone();
     let actor = Actor::new(session.principal.username.clone(), Channel::Api);
     let done = blocking(move || {
         store
-            .set_introduction_outcome(id, &body.outcome, body.note.trim(), &actor)?
+            .set_introduction_outcome(id, &body.outcome, body.note.trim(), &actor, &scope)?
             .ok_or_else(|| ApiError::NotFound(format!("没有编号为 {id} 的对接记录")))
     })
     .await?;

@@ -1,0 +1,276 @@
+//! Declarations (migration 0013): stored as declared, written to their registry only when a
+//! department confirms them.
+
+use periclase_domain::{registries, RegistrySpec, Row, Scope, Value};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use super::write::{append_audit, find_id, key_text, read_in_scope, row_json, save_in, AuditRecord};
+use super::{sql, Bind};
+use crate::declarations::{Declaration, DeclarationQuery, DeclarationStatus, DeclaredChange};
+use crate::{Actor, SaveMode, StoreError};
+
+const COLUMNS: &str = "id, registry, record_key, uscc, region, action, payload, evidence, declared_by, declared_at, \
+                       status, decided_by, decided_at, decision_note";
+
+fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Declaration> {
+    let payload: String = r.get(6)?;
+    let status: String = r.get(10)?;
+    let action: String = r.get(5)?;
+    Ok(Declaration {
+        id: r.get(0)?,
+        registry: r.get(1)?,
+        record_key: r.get(2)?,
+        uscc: r.get(3)?,
+        region: r.get(4)?,
+        change: if action == "delete" { DeclaredChange::Delete } else { DeclaredChange::Upsert },
+        values: match serde_json::from_str(&payload) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        },
+        evidence: r.get(7)?,
+        declared_by: r.get(8)?,
+        declared_at: r.get(9)?,
+        status: DeclarationStatus::parse(&status).unwrap_or(DeclarationStatus::Pending),
+        decided_by: r.get(11)?,
+        decided_at: r.get(12)?,
+        decision_note: r.get(13)?,
+    })
+}
+
+/// The condition keeping declarations of enterprises inside `scope`.
+fn scope_condition(scope: &Scope, params: &mut Vec<Value>) -> Option<String> {
+    match scope {
+        Scope::All => None,
+        Scope::Region(p) => Some(sql::region_condition("region", p, params)),
+        Scope::Enterprise(uscc) => {
+            params.push(Value::Text(uscc.clone()));
+            Some(format!("uscc = ?{}", params.len()))
+        }
+        _ => Some("0".into()),
+    }
+}
+
+fn by_id(c: &Connection, id: i64, scope: Option<&Scope>) -> Result<Option<Declaration>, StoreError> {
+    let mut params = vec![Value::Int(id)];
+    let mut conds = vec!["id = ?1".to_string()];
+    if let Some(scope) = scope {
+        conds.extend(scope_condition(scope, &mut params));
+    }
+    let q = format!("SELECT {COLUMNS} FROM declaration {}", sql::where_clause(&conds));
+    let binds: Vec<Bind> = params.iter().map(Bind).collect();
+    Ok(c.query_row(&q, rusqlite::params_from_iter(binds.iter()), read).optional()?)
+}
+
+pub(crate) fn list(c: &Connection, q: &DeclarationQuery) -> Result<Vec<Declaration>, StoreError> {
+    let mut params = Vec::new();
+    let mut conds = Vec::new();
+    if let Some(scope) = &q.scope {
+        conds.extend(scope_condition(scope, &mut params));
+    }
+    for (column, v) in
+        [("status", q.status.map(|s| s.code().to_string())), ("registry", q.registry.clone()), ("uscc", q.uscc.clone())]
+    {
+        if let Some(v) = v {
+            params.push(Value::Text(v));
+            conds.push(format!("{column} = ?{}", params.len()));
+        }
+    }
+    let limit = q.limit.unwrap_or(200).clamp(1, 1000);
+    let sql = format!("SELECT {COLUMNS} FROM declaration {} ORDER BY id DESC LIMIT {limit}", sql::where_clause(&conds));
+    let mut st = c.prepare(&sql)?;
+    let binds: Vec<Bind> = params.iter().map(Bind).collect();
+    let out = st.query_map(rusqlite::params_from_iter(binds.iter()), read)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(out)
+}
+
+pub(crate) fn declare(
+    c: &mut Connection,
+    spec: &'static RegistrySpec,
+    row: &Row,
+    change: DeclaredChange,
+    evidence: &str,
+    actor: &Actor,
+    scope: &Scope,
+) -> Result<Declaration, StoreError> {
+    let Scope::Enterprise(uscc) = scope else {
+        return Err(StoreError::Forbidden("只有企业用户申报本企业的数据".into()));
+    };
+    let own = |v: &Value| matches!(v, Value::Text(t) if t == uscc);
+    let owner = spec.owner.and_then(|k| spec.index_of(k));
+    if !owner.is_some_and(|i| own(&row[i])) {
+        return Err(StoreError::Forbidden(format!("只能申报本企业（{uscc}）的{}数据", spec.label)));
+    }
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let key = key_text(spec, row);
+    // A record under this key must already be the enterprise's own: declaring a change to
+    // another's project by reusing its number is refused like a missing record.
+    match find_id(&tx, spec, row)? {
+        Some(id) if read_in_scope(&tx, spec, id, scope)?.is_none() => {
+            return Err(StoreError::Forbidden(format!("{}中「{key}」不属于本企业", spec.label)));
+        }
+        None if change == DeclaredChange::Delete => {
+            return Err(StoreError::NotFound(format!("{}中没有「{key}」", spec.label)));
+        }
+        _ => {}
+    }
+    let registered: Option<String> =
+        tx.query_row("SELECT region FROM enterprise WHERE uscc = ?1", [uscc], |r| r.get(0)).optional()?.flatten();
+    let region = match registered {
+        Some(r) => r,
+        // An enterprise not yet registered declares its registration, region included.
+        None => match spec.region_field.and_then(|k| spec.index_of(k)).map(|i| &row[i]) {
+            Some(Value::Text(r)) => r.clone(),
+            _ => return Err(StoreError::BadQuery("本企业尚未登记，请先申报企业基本信息".into())),
+        },
+    };
+    tx.execute(
+        "UPDATE declaration SET status = 'superseded', decided_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         WHERE registry = ?1 AND record_key = ?2 AND status = 'pending'",
+        params![spec.name, key],
+    )?;
+    let payload = row_json(spec, row);
+    let action = if change == DeclaredChange::Delete { "delete" } else { "upsert" };
+    tx.execute(
+        "INSERT INTO declaration (registry, record_key, uscc, region, action, payload, evidence, declared_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![spec.name, key, uscc, region, action, payload, evidence, actor.name],
+    )?;
+    let id = tx.last_insert_rowid();
+    let note = format!(
+        "申报{}：{} {key}；依据：{}",
+        if change == DeclaredChange::Delete { "删除" } else { "新增或修改" },
+        spec.label,
+        if evidence.is_empty() { "未填写" } else { evidence }
+    );
+    let number = format!("#{id}");
+    // The audit trail's actions are the table's (insert, update, delete, import): a
+    // declaration is a row inserted into the declarations, its decision an update of it.
+    append_audit(
+        &tx,
+        actor,
+        &AuditRecord {
+            action: "insert",
+            registry: "declarations",
+            key: Some(&number),
+            before: None,
+            after: Some(&payload),
+            note: Some(&note),
+        },
+    )?;
+    let made = by_id(&tx, id, None)?.ok_or_else(|| StoreError::NotFound(format!("申报 #{id}")))?;
+    tx.commit()?;
+    Ok(made)
+}
+
+/// The declared record as a validated row (the payload holds what users read, which
+/// validation accepts back).
+fn declared_row(spec: &RegistrySpec, d: &Declaration) -> Result<Row, StoreError> {
+    let cells: Vec<Option<&str>> = spec.fields.iter().map(|f| d.values.get(f.key).and_then(|v| v.as_str())).collect();
+    periclase_domain::validate_row(spec, &cells).map_err(StoreError::Invalid)
+}
+
+pub(crate) fn decide(
+    c: &mut Connection,
+    id: i64,
+    confirm: bool,
+    note: &str,
+    actor: &Actor,
+    scope: &Scope,
+) -> Result<Declaration, StoreError> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let Some(d) = by_id(&tx, id, Some(scope))? else {
+        return Err(StoreError::NotFound(format!("没有编号为 {id} 的申报")));
+    };
+    if d.status != DeclarationStatus::Pending {
+        return Err(StoreError::Conflict(format!("申报 #{id} 已处理（{}），不能再次处理", d.status.label())));
+    }
+    if confirm {
+        apply(&tx, &d, actor, scope)?;
+    }
+    let status = if confirm { DeclarationStatus::Confirmed } else { DeclarationStatus::Rejected };
+    tx.execute(
+        "UPDATE declaration SET status = ?1, decided_by = ?2, decided_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),
+                decision_note = ?3 WHERE id = ?4",
+        params![status.code(), actor.name, note, id],
+    )?;
+    let key = format!("#{id}");
+    let audit_note = format!(
+        "{}：{} {}{}",
+        status.label(),
+        d.registry,
+        d.record_key,
+        if note.is_empty() { String::new() } else { format!("；意见：{note}") }
+    );
+    append_audit(
+        &tx,
+        actor,
+        &AuditRecord {
+            action: "update",
+            registry: "declarations",
+            key: Some(&key),
+            before: None,
+            after: None,
+            note: Some(&audit_note),
+        },
+    )?;
+    let done = by_id(&tx, id, None)?.ok_or_else(|| StoreError::NotFound(key.clone()))?;
+    tx.commit()?;
+    Ok(done)
+}
+
+/// Writes what a declaration asks for, inside the confirmer's scope.
+fn apply(tx: &Transaction<'_>, d: &Declaration, actor: &Actor, scope: &Scope) -> Result<(), StoreError> {
+    let spec = registries::by_name(&d.registry)
+        .ok_or_else(|| StoreError::BadQuery(format!("申报 #{} 指向未知的库「{}」", d.id, d.registry)))?;
+    let row = declared_row(spec, d)?;
+    let note = format!("核验申报 #{}（{} 申报）", d.id, d.declared_by);
+    let existing = find_id(tx, spec, &row)?;
+    match d.change {
+        DeclaredChange::Upsert => {
+            let mode = existing.map_or(SaveMode::Create, |id| SaveMode::Update { id });
+            save_in(tx, spec, &row, mode, actor, scope, Some(&note))?;
+        }
+        DeclaredChange::Delete => {
+            let Some(id) = existing else {
+                return Err(StoreError::NotFound(format!("{}中已没有「{}」", spec.label, d.record_key)));
+            };
+            if !super::write::delete_in(tx, spec, id, actor, scope, Some(&note))? {
+                return Err(StoreError::NotFound(format!("{}中没有「{}」", spec.label, d.record_key)));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl crate::Declarations for super::SqliteStore {
+    fn declare(
+        &self,
+        spec: &'static RegistrySpec,
+        row: &Row,
+        change: DeclaredChange,
+        evidence: &str,
+        actor: &Actor,
+        scope: &Scope,
+    ) -> Result<Declaration, StoreError> {
+        self.with(|c| declare(c, spec, row, change, evidence, actor, scope))
+    }
+
+    fn declarations(&self, query: &DeclarationQuery) -> Result<Vec<Declaration>, StoreError> {
+        self.with(|c| list(c, query))
+    }
+
+    fn declaration(&self, id: i64, scope: Option<&Scope>) -> Result<Option<Declaration>, StoreError> {
+        self.with(|c| by_id(c, id, scope))
+    }
+
+    fn decide(
+        &self,
+        id: i64,
+        confirm: bool,
+        note: &str,
+        actor: &Actor,
+        scope: &Scope,
+    ) -> Result<Declaration, StoreError> {
+        self.with(|c| decide(c, id, confirm, note, actor, scope))
+    }
+}
