@@ -36,10 +36,14 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     let index_dir = config.index_dir();
+    // Uploads wait for confirmation beside the database, `<db>.uploads` (private, expiring).
+    let mut uploads = config.db.as_os_str().to_owned();
+    uploads.push(".uploads");
     let state = periclase_web::AppState::new(store)
         .with_search_index(&index_dir)
         .with_context(|| format!("无法打开检索索引 {}", index_dir.display()))?
-        .with_secure_cookies(args.secure_cookie.unwrap_or(config.secure_cookie));
+        .with_secure_cookies(args.secure_cookie.unwrap_or(config.secure_cookie))
+        .with_upload_dir(uploads.into());
     state.warm_chain_map();
     // Builds the index on first start, then applies every change within a second.
     state.start_search_indexer();

@@ -47,6 +47,20 @@ pub(crate) fn run(
     result
 }
 
+/// Whether `row` (with references already turned into row ids, as it would be stored) lies
+/// inside `scope`: the scope's condition evaluated over the row's values, nothing written.
+fn row_in_scope(conn: &Connection, spec: &RegistrySpec, row: &Row, scope: &Scope) -> Result<bool, StoreError> {
+    let mut params: Vec<Value> = row.clone();
+    let columns: Vec<String> =
+        spec.fields.iter().enumerate().map(|(i, f)| format!("?{} AS {}", i + 1, f.column)).collect();
+    let Some(condition) = super::sql::scope_condition(spec, scope, &mut params) else {
+        return Ok(true);
+    };
+    let q = format!("SELECT EXISTS (SELECT 1 FROM (SELECT {}) AS t WHERE {condition})", columns.join(", "));
+    let binds: Vec<Bind> = params.iter().map(Bind).collect();
+    Ok(conn.query_row(&q, rusqlite::params_from_iter(binds.iter()), |r| r.get(0))?)
+}
+
 fn table_is_empty(conn: &Connection, spec: &RegistrySpec) -> Result<bool, StoreError> {
     Ok(conn.query_row(&format!("SELECT NOT EXISTS (SELECT 1 FROM {})", spec.table), [], |r| r.get(0))?)
 }
@@ -253,7 +267,10 @@ fn run_in_transaction(
             if let Some(scope) = scope {
                 let inside = match (write, written_id) {
                     (true, Some(id)) => read_in_scope(&tx, spec, id, scope)?.is_some(),
-                    _ => true,
+                    // Not written (a preview, or past the first error): the row as it would
+                    // be written is checked instead, so a preview rejects what confirm would.
+                    (false, Some(_)) => row_in_scope(&tx, spec, &row, scope)?,
+                    (_, None) => true,
                 };
                 if !inside {
                     tx.execute_batch("ROLLBACK TO import_row; RELEASE import_row")?;
