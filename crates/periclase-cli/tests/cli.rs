@@ -239,15 +239,57 @@ fn validate_uscc_command() {
     assert!(text(&out).contains("第18位应为「3」"));
 }
 
-/// Peak resident set of a finished child, in KiB (Linux `wait4` rusage).
-fn run_measuring_peak_kib(mut cmd: Command) -> (std::process::ExitStatus, i64) {
-    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
-    run_measuring_peak_kib_with(cmd)
+/// Peak resident set of a finished child, in KiB (Linux `wait4` rusage); its output discarded.
+fn run_measuring_peak_kib(cmd: Command) -> (std::process::ExitStatus, i64) {
+    run_measuring_peak_kib_with(cmd, None)
 }
 
-#[allow(unsafe_code)]
-fn run_measuring_peak_kib_with(mut cmd: Command) -> (std::process::ExitStatus, i64) {
+/// Set for a copy of this test binary that runs one command and reports its peak RSS.
+const LAUNCH_ENV: &str = "PERICLASE_TEST_LAUNCH";
+
+/// Runs `cmd` (program, arguments and environment; output to `output`'s two files, or
+/// discarded) and returns its exit status and peak RSS in KiB.
+///
+/// A child's `ru_maxrss` includes the RSS of the process it was forked from (the kernel
+/// carries the old address space's high-water mark across exec), and this test process
+/// grows to hundreds of MB while other tests run. So the command is started by a fresh,
+/// small copy of this binary ([`peak_rss_launcher`]), which measures it and reports back.
+fn run_measuring_peak_kib_with(cmd: Command, output: Option<(&Path, &Path)>) -> (std::process::ExitStatus, i64) {
     use std::os::unix::process::ExitStatusExt;
+    let null = std::path::PathBuf::from("/dev/null");
+    let (out, err) = output.unwrap_or((&null, &null));
+    let mut spec = vec![cmd.get_program().to_str().unwrap(), out.to_str().unwrap(), err.to_str().unwrap()];
+    spec.extend(cmd.get_args().map(|a| a.to_str().unwrap()));
+    let mut launcher = Command::new(std::env::current_exe().unwrap());
+    launcher.args(["--exact", "peak_rss_launcher", "--nocapture", "--test-threads=1"]);
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => launcher.env(k, v),
+            None => launcher.env_remove(k),
+        };
+    }
+    let report = launcher.env(LAUNCH_ENV, spec.join("\u{1f}")).output().unwrap();
+    let stdout = String::from_utf8_lossy(&report.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.split_once("PERICLASE_PEAK ").map(|(_, r)| r))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let (status, peak) = line.split_once(' ').unwrap();
+    (std::process::ExitStatus::from_raw(status.parse().unwrap()), peak.parse().unwrap())
+}
+
+/// Not a test of its own: the launcher of [`run_measuring_peak_kib_with`], idle unless
+/// [`LAUNCH_ENV`] is set.
+#[test]
+#[allow(unsafe_code)]
+fn peak_rss_launcher() {
+    let Ok(spec) = std::env::var(LAUNCH_ENV) else {
+        return;
+    };
+    let parts: Vec<&str> = spec.split('\u{1f}').collect();
+    let mut cmd = Command::new(parts[0]);
+    cmd.args(&parts[3..]).env_remove(LAUNCH_ENV);
+    cmd.stdout(std::fs::File::create(parts[1]).unwrap()).stderr(std::fs::File::create(parts[2]).unwrap());
     let child = cmd.spawn().unwrap();
     let pid = child.id() as libc::pid_t;
     let mut status: libc::c_int = 0;
@@ -256,7 +298,7 @@ fn run_measuring_peak_kib_with(mut cmd: Command) -> (std::process::ExitStatus, i
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert_eq!(r, pid);
     std::mem::forget(child);
-    (std::process::ExitStatus::from_raw(status), usage.ru_maxrss)
+    println!("PERICLASE_PEAK {status} {}", usage.ru_maxrss);
 }
 
 #[test]
@@ -289,12 +331,11 @@ fn fifty_megabyte_cell_heavy_file_streams_within_the_memory_bound() {
 /// Imports `file` into enterprises in a child process; returns its peak RSS (KiB) and
 /// what it printed.
 fn import_measuring(env: &Env, file: &Path) -> (std::process::ExitStatus, i64, String) {
-    let out = env.path("import.out");
+    let (out, err) = (env.path("import.out"), env.path("import.err"));
     let mut cmd = bin();
     cmd.arg("--db").arg(env.db()).args(["import", "enterprises"]).arg(file);
-    cmd.stdout(std::fs::File::create(&out).unwrap()).stderr(std::fs::File::create(env.path("import.err")).unwrap());
-    let (status, peak) = run_measuring_peak_kib_with(cmd);
-    let printed = std::fs::read_to_string(out).unwrap() + &std::fs::read_to_string(env.path("import.err")).unwrap();
+    let (status, peak) = run_measuring_peak_kib_with(cmd, Some((&out, &err)));
+    let printed = std::fs::read_to_string(out).unwrap() + &std::fs::read_to_string(err).unwrap();
     (status, peak, printed)
 }
 
@@ -594,6 +635,14 @@ mod browser {
             "Periclase2024\n",
         );
         assert!(out.status.success(), "{}", text(&out));
+        let demo = periclase_demo::Demo::new(periclase_demo::DEFAULT_SEED, 200);
+        let target = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
+        let out = run_with_stdin(
+            &env,
+            &["user", "add", "qiye", "--role", "enterprise", "--enterprise", &target.uscc],
+            "Periclase2024\n",
+        );
+        assert!(out.status.success(), "{}", text(&out));
 
         let port = free_port();
         let server = bin()
@@ -656,8 +705,6 @@ mod browser {
         shot("01-home.png").await;
 
         // Search the enterprise list.
-        let demo = periclase_demo::Demo::new(periclase_demo::DEFAULT_SEED, 200);
-        let target = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
         c.goto(&format!("{base}/r/enterprises")).await.unwrap();
         c.find(Locator::Css("form.filters input[name=q]")).await.unwrap().send_keys(&target.uscc).await.unwrap();
         c.find(Locator::Css("form.filters button")).await.unwrap().click().await.unwrap();
@@ -715,7 +762,7 @@ mod browser {
         assert!(preview.contains("尚未写入任何数据") && preview.contains("校验位错误") && preview.contains(&broken));
         shot("05-import-report.png").await;
         c.goto(&format!("{base}/r/enterprises/{good}")).await.unwrap();
-        assert!(c.source().await.unwrap().contains("not_found"), "nothing was committed");
+        assert!(c.source().await.unwrap().contains("没有「"), "nothing was committed");
 
         // Export the list (fetched from the page, with the page's session).
         c.goto(&format!("{base}/r/enterprises")).await.unwrap();
@@ -738,6 +785,56 @@ mod browser {
         shot("06-logged-out.png").await;
         c.goto(&format!("{base}/")).await.unwrap();
         assert!(c.current_url().await.unwrap().path().ends_with("/login"));
+
+        // The enterprise declares an honour; it waits for the county, which confirms it.
+        let sign_in = |user: &'static str| {
+            let c = c.clone();
+            let base = base.clone();
+            async move {
+                c.goto(&format!("{base}/login")).await.unwrap();
+                c.find(Locator::Css("input[name=username]")).await.unwrap().send_keys(user).await.unwrap();
+                c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys("Periclase2024").await.unwrap();
+                c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+                wait(&c, Locator::Css("header .who")).await.unwrap();
+            }
+        };
+        sign_in("qiye").await;
+        c.goto(&format!("{base}/r/enterprise-honours/new")).await.unwrap();
+        wait(&c, Locator::Css("textarea[name=evidence]")).await.unwrap();
+        c.find(Locator::Css("input[name=uscc]")).await.unwrap().send_keys(&target.uscc).await.unwrap();
+        c.find(Locator::Css("select[name=honour] option[value=\"专精特新中小企业\"]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.find(Locator::Css("input[name=year]")).await.unwrap().send_keys("2024").await.unwrap();
+        c.find(Locator::Css("select[name=level] option[value=\"省级\"]")).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css("textarea[name=evidence]"))
+            .await
+            .unwrap()
+            .send_keys("辽宁省工信厅公告（示例）")
+            .await
+            .unwrap();
+        shot("07-enterprise-declares.png").await;
+        c.find(Locator::Css("form.record button[type=submit]")).await.unwrap().click().await.unwrap();
+        wait(&c, Locator::Css("td span.warn")).await.unwrap();
+        let mine = c.source().await.unwrap();
+        assert!(mine.contains("待核验") && mine.contains("辽宁省工信厅公告（示例）"), "{mine}");
+        shot("08-enterprise-declarations.png").await;
+        c.find(Locator::Css("header .who button")).await.unwrap().click().await.unwrap();
+        wait(&c, Locator::Css("input[name=username]")).await.unwrap();
+
+        sign_in("haicheng").await;
+        c.goto(&format!("{base}/declarations?status=pending")).await.unwrap();
+        let confirm = wait(&c, Locator::Css("button[value=confirm]")).await.unwrap();
+        shot("09-official-inbox.png").await;
+        confirm.click().await.unwrap();
+        wait(&c, Locator::LinkText("申报核验")).await.unwrap();
+        c.goto(&format!("{base}/declarations?status=confirmed")).await.unwrap();
+        wait(&c, Locator::Css("td span.ok")).await.unwrap();
+        assert!(c.source().await.unwrap().contains("已核验"));
+        shot("10-confirmed.png").await;
         c.close().await.unwrap();
         eprintln!("screenshots: {}", shots.display());
     }
