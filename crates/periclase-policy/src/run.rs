@@ -354,7 +354,11 @@ mod tests {
         assert_eq!(line(&first, "little-giant-award", "A").unwrap().granted, Some(100.0));
         let a_sme = line(&first, "specialized-sme-award", "A").unwrap();
         assert_eq!((a_sme.granted, a_sme.note.contains("不重复享受")), (Some(0.0), true));
-        assert_eq!(line(&first, "specialized-sme-award", "B").unwrap().granted, Some(30.0));
+        let b = line(&first, "specialized-sme-award", "B").unwrap();
+        assert_eq!(b.granted, Some(30.0));
+        // A once-only award granted keeps the values it was decided on, for the ledger.
+        assert!(b.basis.contains("梯度与荣誉=specialized_sme"), "{}", b.basis);
+        assert_eq!(a_sme.basis, "", "nothing paid, nothing to trace");
         let c = line(&first, "specialized-sme-award", "C").unwrap();
         assert_eq!((c.result, c.granted), (Eligibility::Unknown, None));
         assert_eq!(c.note, "待补充：梯度与荣誉（工信）");

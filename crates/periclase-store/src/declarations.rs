@@ -64,6 +64,11 @@ pub struct Declaration {
     pub change: DeclaredChange,
     /// The record as declared: field key → text as users read it.
     pub values: serde_json::Map<String, serde_json::Value>,
+    /// The record as it stands now, when the declaration would change or remove one
+    /// (field key → text as users read it), for the official to compare.
+    pub current: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The enterprise's name as registered (or as declared, for a new registration).
+    pub enterprise_name: String,
     pub evidence: String,
     pub declared_by: String,
     pub declared_at: String,

@@ -10,12 +10,17 @@ use crate::declarations::{Declaration, DeclarationQuery, DeclarationStatus, Decl
 use crate::{Actor, SaveMode, StoreError};
 
 const COLUMNS: &str = "id, registry, record_key, uscc, region, action, payload, evidence, declared_by, declared_at, \
-                       status, decided_by, decided_at, decision_note";
+                       status, decided_by, decided_at, decision_note, \
+                       (SELECT e.name FROM enterprise e WHERE e.uscc = declaration.uscc)";
 
 fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Declaration> {
     let payload: String = r.get(6)?;
     let status: String = r.get(10)?;
     let action: String = r.get(5)?;
+    let values = match serde_json::from_str(&payload) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
     Ok(Declaration {
         id: r.get(0)?,
         registry: r.get(1)?,
@@ -23,10 +28,12 @@ fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Declaration> {
         uscc: r.get(3)?,
         region: r.get(4)?,
         change: if action == "delete" { DeclaredChange::Delete } else { DeclaredChange::Upsert },
-        values: match serde_json::from_str(&payload) {
-            Ok(serde_json::Value::Object(m)) => m,
-            _ => serde_json::Map::new(),
-        },
+        values: values.clone(),
+        current: None,
+        enterprise_name: r
+            .get::<_, Option<String>>(14)?
+            .or_else(|| values.get("name").and_then(|v| v.as_str()).map(str::to_string))
+            .unwrap_or_default(),
         evidence: r.get(7)?,
         declared_by: r.get(8)?,
         declared_at: r.get(9)?,
@@ -79,7 +86,10 @@ pub(crate) fn list(c: &Connection, q: &DeclarationQuery) -> Result<Vec<Declarati
     let sql = format!("SELECT {COLUMNS} FROM declaration {} ORDER BY id DESC LIMIT {limit}", sql::where_clause(&conds));
     let mut st = c.prepare(&sql)?;
     let binds: Vec<Bind> = params.iter().map(Bind).collect();
-    let out = st.query_map(rusqlite::params_from_iter(binds.iter()), read)?.collect::<Result<Vec<_>, _>>()?;
+    let mut out = st.query_map(rusqlite::params_from_iter(binds.iter()), read)?.collect::<Result<Vec<_>, _>>()?;
+    for d in out.iter_mut().filter(|d| d.status == DeclarationStatus::Pending) {
+        d.current = current(c, d)?;
+    }
     Ok(out)
 }
 
@@ -160,6 +170,18 @@ pub(crate) fn declare(
     let made = by_id(&tx, id, None)?.ok_or_else(|| StoreError::NotFound(format!("申报 #{id}")))?;
     tx.commit()?;
     Ok(made)
+}
+
+/// The record a pending declaration would change, as it stands.
+fn current(c: &Connection, d: &Declaration) -> Result<Option<serde_json::Map<String, serde_json::Value>>, StoreError> {
+    let Some(spec) = registries::by_name(&d.registry) else { return Ok(None) };
+    let Ok(row) = declared_row(spec, d) else { return Ok(None) };
+    let Some(id) = find_id(c, spec, &row)? else { return Ok(None) };
+    let Some(now) = read_in_scope(c, spec, id, &Scope::All)? else { return Ok(None) };
+    Ok(match serde_json::from_str(&row_json(spec, &now)) {
+        Ok(serde_json::Value::Object(m)) => Some(m),
+        _ => None,
+    })
 }
 
 /// The declared record as a validated row (the payload holds what users read, which

@@ -61,7 +61,7 @@ pub(crate) fn read_in_scope(
 /// The id of the record holding `row`'s natural key. A key field that references another
 /// registry (a figure's enterprise) is stored as the parent's row id, so the parent is looked
 /// up first; with no such parent, no record can hold the key.
-pub(crate) fn find_id(tx: &Transaction<'_>, spec: &RegistrySpec, row: &Row) -> Result<Option<i64>, StoreError> {
+pub(crate) fn find_id(tx: &Connection, spec: &RegistrySpec, row: &Row) -> Result<Option<i64>, StoreError> {
     let keys = spec.key_indices();
     let mut values = Vec::with_capacity(keys.len());
     for &i in &keys {
@@ -190,7 +190,13 @@ pub(crate) fn save_in(
         None => {
             let ph: Vec<String> = (1..=cols.len() + 1).map(|i| format!("?{i}")).collect();
             let q = format!("INSERT INTO {} ({}, updated_at) VALUES ({})", spec.table, cols.join(", "), ph.join(", "));
-            tx.execute(&q, rusqlite::params_from_iter(bound.iter().chain([&now]).map(Bind)))?;
+            // Two creates of one key at the same moment: the second meets the unique index.
+            tx.execute(&q, rusqlite::params_from_iter(bound.iter().chain([&now]).map(Bind))).map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
+                    StoreError::Conflict(format!("{}中已有「{key}」，请改为修改该记录", spec.label))
+                }
+                other => other.into(),
+            })?;
             tx.last_insert_rowid()
         }
         Some((id, old)) => {

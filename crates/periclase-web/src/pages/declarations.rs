@@ -29,23 +29,49 @@ fn registry_label(name: &str) -> &str {
     registries::by_name(name).map_or(name, |s| s.label)
 }
 
-/// The declared values as `字段：值` lines, in the registry's field order.
+/// The declared values as `字段：值` lines, in the registry's field order; beside a value
+/// that would change, the value as it stands.
 fn values(d: &Declaration) -> Markup {
     let fields = registries::by_name(&d.registry).map(|s| s.fields).unwrap_or(&[]);
+    let text = |m: &serde_json::Map<String, serde_json::Value>, k: &str| m.get(k).and_then(|v| v.as_str()).map(str::to_string);
     html! {
         @if d.change == DeclaredChange::Delete { div.bad { "申请删除此记录" } }
+        @else if d.current.is_none() && d.status == DeclarationStatus::Pending { div.muted { "新增记录" } }
         @for f in fields {
-            @if let Some(v) = d.values.get(f.key).and_then(|v| v.as_str()) {
-                div { span.muted { (f.label) "：" } (v) }
+            @let declared = text(&d.values, f.key);
+            @let now = d.current.as_ref().and_then(|c| text(c, f.key));
+            @if declared.is_some() || now.is_some() {
+                div {
+                    span.muted { (f.label) "：" } (declared.clone().unwrap_or_else(|| "（空）".into()))
+                    @if d.change == DeclaredChange::Upsert && d.current.is_some() && now != declared {
+                        " " span.warn { "（现为 " (now.unwrap_or_else(|| "空".into())) "）" }
+                    }
+                }
             }
         }
+    }
+}
+
+/// The record a declaration names, as people read it: its key fields' values.
+fn record_name(d: &Declaration) -> String {
+    let Some(spec) = registries::by_name(&d.registry) else { return d.record_key.clone() };
+    let parts: Vec<&str> = spec
+        .natural_key
+        .iter()
+        .filter(|k| **k != "uscc")
+        .filter_map(|k| d.values.get(*k).and_then(|v| v.as_str()))
+        .collect();
+    if parts.is_empty() {
+        d.values.get("name").and_then(|v| v.as_str()).unwrap_or(&d.record_key).to_string()
+    } else {
+        parts.join(" · ")
     }
 }
 
 fn status_class(s: DeclarationStatus) -> &'static str {
     match s {
         DeclarationStatus::Pending => "warn",
-        DeclarationStatus::Confirmed => "good",
+        DeclarationStatus::Confirmed => "ok",
         DeclarationStatus::Rejected => "bad",
         DeclarationStatus::Superseded => "muted",
     }
@@ -91,8 +117,8 @@ pub async fn page(
                     @for d in &found {
                         tr {
                             td { (d.id) }
-                            td { a href={ "/r/enterprises/" (d.uscc) } { (d.uscc) } }
-                            td { (registry_label(&d.registry)) br; span.muted { (d.record_key) } }
+                            td { a href={ "/r/enterprises/" (d.uscc) } { (d.enterprise_name) } br; span.muted { (d.uscc) } }
+                            td { (registry_label(&d.registry)) br; span.muted { (record_name(d)) } }
                             td { (values(d)) }
                             td { (if d.evidence.is_empty() { "（未填写）" } else { d.evidence.as_str() }) }
                             td { (d.declared_by) br; (beijing(&d.declared_at)) }
@@ -165,7 +191,7 @@ pub(crate) fn pending_notice(pending: &[Declaration]) -> Markup {
         @if !pending.is_empty() {
             div.alert.warn {
                 "有 " (pending.len()) " 项申报待主管部门核验，核验前不计入政策计算和监测："
-                ul { @for d in pending { li { (registry_label(&d.registry)) " " (d.record_key) "（" (d.declared_by) "，" (beijing(&d.declared_at)) "）" } } }
+                ul { @for d in pending { li { (registry_label(&d.registry)) "：" (record_name(d)) "（" (d.declared_by) "，" (beijing(&d.declared_at)) "）" } } }
             }
         }
     }

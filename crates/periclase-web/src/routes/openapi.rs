@@ -123,7 +123,7 @@ pub fn document() -> Value {
                 "post": {
                     "summary": format!("新建{}记录", spec.label), "operationId": format!("create_{schema_name}"), "parameters": [csrf],
                     "requestBody": { "required": true, "content": { "application/json": { "schema": input_ref } } },
-                    "responses": { "201": ok("已新建", record_ref.clone()), "400": error("请求有误"), "401": error("未登录"), "403": error("无权修改或 CSRF 令牌错误"), "409": error("已存在"), "422": error("字段校验未通过") }
+                    "responses": { "201": ok("已新建", record_ref.clone()), "202": ok("企业用户：已作为申报提交，待主管部门核验", json!({ "type": "object" })), "400": error("请求有误"), "401": error("未登录"), "403": error("无权修改或 CSRF 令牌错误"), "409": error("已存在"), "422": error("字段校验未通过") }
                 }
             }),
         );
@@ -137,11 +137,11 @@ pub fn document() -> Value {
                 "put": {
                     "summary": format!("修改{}记录", spec.label), "operationId": format!("update_{schema_name}"), "parameters": [key_param, csrf],
                     "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } } } },
-                    "responses": { "200": ok("修改后的记录", record_ref.clone()), "400": error("请求有误"), "401": error("未登录"), "403": error("无权修改"), "404": error("不存在"), "409": error("与已有记录冲突"), "422": error("字段校验未通过") }
+                    "responses": { "200": ok("修改后的记录", record_ref.clone()), "202": ok("企业用户：已作为申报提交，待主管部门核验", json!({ "type": "object" })), "400": error("请求有误"), "401": error("未登录"), "403": error("无权修改"), "404": error("不存在"), "409": error("与已有记录冲突"), "422": error("字段校验未通过") }
                 },
                 "delete": {
                     "summary": format!("删除{}记录", spec.label), "operationId": format!("delete_{schema_name}"), "parameters": [key_param, csrf],
-                    "responses": { "204": { "description": "已删除" }, "401": error("未登录"), "403": error("无权删除"), "404": error("不存在") }
+                    "responses": { "204": { "description": "已删除" }, "202": ok("企业用户：删除已作为申报提交，待主管部门核验", json!({ "type": "object" })), "401": error("未登录"), "403": error("无权删除"), "404": error("不存在") }
                 }
             }),
         );
@@ -212,6 +212,28 @@ pub fn document() -> Value {
             "responses": { "200": ok("审计记录，新的在前", json!({ "type": "object" })), "400": error("参数有误"), "401": error("未登录"), "403": error("非管理员") }
         } }),
     );
+    let id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } });
+    let note = json!({ "required": false, "content": { "application/json": { "schema": { "type": "object", "properties": { "note": { "type": "string", "description": "核验意见；退回时必填" } } } } } });
+    paths.insert(
+        "/api/declarations".into(),
+        json!({ "get": {
+            "summary": "申报：企业看本企业的，主管部门看本辖区企业的", "operationId": "declarations",
+            "parameters": [q("status", "pending、confirmed、rejected、superseded（或中文）"), q("registry", "库英文名")],
+            "responses": { "200": ok("申报记录，新的在前", json!({ "type": "array" })), "400": error("参数有误"), "401": error("未登录"), "403": error("无权查看申报") }
+        } }),
+    );
+    paths.insert(
+        "/api/declarations/{id}".into(),
+        json!({ "get": { "summary": "一条申报", "operationId": "declaration", "parameters": [id],
+                         "responses": { "200": ok("申报", json!({ "type": "object" })), "401": error("未登录"), "403": error("无权查看申报"), "404": error("不存在或不在本辖区") } } }),
+    );
+    for (action, summary) in [("confirm", "核验通过：写入台账"), ("reject", "退回申报（须写理由）")] {
+        paths.insert(
+            format!("/api/declarations/{{id}}/{action}"),
+            json!({ "post": { "summary": summary, "operationId": format!("declaration_{action}"), "parameters": [id, csrf], "requestBody": note,
+                              "responses": { "200": ok("处理后的申报", json!({ "type": "object" })), "400": error("退回未写理由"), "401": error("未登录"), "403": error("无权核验或 CSRF 令牌错误"), "404": error("不存在或不在本辖区"), "409": error("已处理") } } }),
+        );
+    }
     json!({
         "openapi": "3.1.0",
         "info": { "title": "Periclase 产业大脑 API", "version": env!("CARGO_PKG_VERSION"), "description": "登录后以会话 Cookie 访问；写操作须带 X-CSRF-Token 头。错误统一为 {code, message}。" },
