@@ -99,6 +99,11 @@ impl Principal {
         table::may_use(self.role, feature)
     }
 
+    /// Whether this principal, writing a row of `spec`, may set the field `key`.
+    pub fn may_set(&self, spec: &RegistrySpec, key: &str) -> bool {
+        table::field_writable(self.role, spec.id, key)
+    }
+
     /// Whether this principal sees `spec`'s private fields on the rows it may read.
     pub fn sees_private(&self, spec: &RegistrySpec) -> bool {
         table::sees_private(self.role, spec.id)

@@ -195,6 +195,13 @@ pub fn may_use(role: Role, feature: Feature) -> bool {
     }
 }
 
+/// Whether `role`, writing a row of registry `id`, may set field `key`: an expert keeps their
+/// own profile, but whether they sit in the expert pool and their talent category are the
+/// department's to decide.
+pub fn field_writable(role: Role, id: RegistryId, key: &str) -> bool {
+    !(role == Role::Expert && id == RegistryId::Talents && matches!(key, "is_expert" | "category"))
+}
+
 /// Whether `role` sees private fields (an expert's contact details) of the rows it may read:
 /// administrators, and the subject of the row itself (an expert their own profile).
 pub fn sees_private(role: Role, id: RegistryId) -> bool {
@@ -265,6 +272,13 @@ mod tests {
         assert_eq!(reach(Role::Expert, RegistryId::Talents, Action::Write), Reach::OwnTalent);
         assert_eq!(reach(Role::Expert, RegistryId::TalentLinks, Action::Write), Reach::Nothing);
         assert_eq!(reach(Role::Expert, RegistryId::TalentLinks, Action::Read), Reach::OwnTalent);
+    }
+
+    #[test]
+    fn experts_do_not_put_themselves_in_the_expert_pool() {
+        assert!(!field_writable(Role::Expert, RegistryId::Talents, "is_expert"));
+        assert!(field_writable(Role::Expert, RegistryId::Talents, "title"));
+        assert!(field_writable(Role::Admin, RegistryId::Talents, "is_expert"));
     }
 
     #[test]

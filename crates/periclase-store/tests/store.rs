@@ -1192,3 +1192,87 @@ fn a_record_naming_another_countys_enterprise_is_out_of_scope() {
     assert!(matches!(e, Err(StoreError::Forbidden(_))), "{e:?}");
     assert!(store.delete(&PROJECTS, "XM-TEST-1", &actor, &official()).is_err());
 }
+
+/// Review of the trust-boundary work: an import checks the enterprises a row names against the
+/// importer's scope, as forms and the API do.
+#[test]
+fn a_scoped_import_naming_another_countys_enterprise_is_refused() {
+    let (_dir, store, demo) = demo_store(200);
+    let theirs = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210882").unwrap();
+    let mut project: Row = PROJECTS.fields.iter().map(|_| Value::Null).collect();
+    let at = |k: &str| PROJECTS.index_of(k).unwrap();
+    project[at("code")] = Value::Text("XM-IMPORT-1".into());
+    project[at("name")] = Value::Text("示例项目".into());
+    project[at("region")] = Value::Text("210381".into());
+    project[at("owner_uscc")] = Value::Text(theirs.uscc.clone());
+    let actor = Actor::new("haicheng", Channel::Ui);
+    let scope = official();
+    for dry_run in [true, false] {
+        let ctx = ImportContext { opts: ImportOptions { partial: true, dry_run }, actor: &actor, scope: Some(&scope), source: None };
+        let mut issues = Vec::new();
+        let out = store.import(&PROJECTS, &mut items(vec![project.clone()]), &ctx, &mut |i| issues.push(i), &mut |_| {}).unwrap();
+        assert_eq!((out.inserted, out.rejected), (0, 1), "dry run {dry_run}");
+        assert!(issues[0].reason.contains("业主单位信用代码"), "{issues:?}");
+    }
+    assert!(store.get(&PROJECTS, "XM-IMPORT-1", None).unwrap().is_none());
+}
+
+/// Review: one enterprise cannot cancel another's pending declaration by declaring the same
+/// key, and confirming never touches a record that has changed hands since.
+#[test]
+fn declarations_never_reach_another_enterprises_record() {
+    use periclase_store::{DeclarationStatus, DeclaredChange, Declarations};
+    let (_dir, store, demo) = demo_store(200);
+    let mut ours = (0..200).map(|i| demo.enterprise(i)).filter(|e| e.region() == "210381");
+    let (x, y) = (ours.next().unwrap(), ours.next().unwrap());
+    let project = |owner: &str| -> Row {
+        let mut p: Row = PROJECTS.fields.iter().map(|_| Value::Null).collect();
+        p[PROJECTS.index_of("code").unwrap()] = Value::Text("XM-DECL-1".into());
+        p[PROJECTS.index_of("name").unwrap()] = Value::Text("示例扩产项目".into());
+        p[PROJECTS.index_of("region").unwrap()] = Value::Text("210381".into());
+        p[PROJECTS.index_of("owner_uscc").unwrap()] = Value::Text(owner.into());
+        p
+    };
+    let qiye = Actor::new("qiye", Channel::Api);
+    let dy = store
+        .declare(&PROJECTS, &project(&y.uscc), DeclaredChange::Upsert, "", &qiye, &Scope::Enterprise(y.uscc.clone()))
+        .unwrap();
+    let e = store.declare(&PROJECTS, &project(&x.uscc), DeclaredChange::Upsert, "", &qiye, &Scope::Enterprise(x.uscc.clone()));
+    assert!(matches!(e, Err(StoreError::Conflict(_))), "{e:?}");
+    assert_eq!(store.declaration(dy.id, None).unwrap().unwrap().status, DeclarationStatus::Pending);
+    // The county records the project for X meanwhile: Y's declaration can no longer be
+    // confirmed onto it, and Y does not see X's record beside its declaration.
+    let haicheng = Actor::new("haicheng", Channel::Ui);
+    store.save(&PROJECTS, &project(&x.uscc), SaveMode::Create, &haicheng, &official()).unwrap();
+    let listed = store
+        .declarations(&periclase_store::DeclarationQuery { scope: Some(Scope::Enterprise(y.uscc.clone())), ..Default::default() })
+        .unwrap();
+    assert_eq!(listed[0].current, None);
+    let e = store.decide(dy.id, true, "", &haicheng, &official());
+    assert!(matches!(e, Err(StoreError::Conflict(_))), "{e:?}");
+    let rec = store.get(&PROJECTS, "XM-DECL-1", None).unwrap().unwrap();
+    assert_eq!(rec.row[PROJECTS.index_of("owner_uscc").unwrap()], Value::Text(x.uscc.clone()), "X's record untouched");
+    assert_eq!(store.declaration(dy.id, None).unwrap().unwrap().status, DeclarationStatus::Pending, "nothing half-done");
+}
+
+/// Review: an enterprise's own rows lie in its registered county (a demand posted "in"
+/// another county would be read and handled there).
+#[test]
+fn an_enterprise_posts_its_demands_in_its_own_county() {
+    let (_dir, store, demo) = demo_store(200);
+    let ent = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
+    let mut d: Row = DEMANDS.fields.iter().map(|_| Value::Null).collect();
+    let at = |k: &str| DEMANDS.index_of(k).unwrap();
+    d[at("code")] = Value::Text("XQ-OWN-1".into());
+    d[at("title")] = Value::Text("高纯氧化镁提纯工艺".into());
+    d[at("enterprise")] = Value::Text("示例企业".into());
+    d[at("enterprise_uscc")] = Value::Text(ent.uscc.clone());
+    d[at("description")] = Value::Text("需要提纯工艺".into());
+    d[at("region")] = Value::Text("211302".into());
+    let actor = Actor::new("qiye", Channel::Api);
+    let own = Scope::Enterprise(ent.uscc.clone());
+    let e = store.save(&DEMANDS, &d, SaveMode::Create, &actor, &own);
+    assert!(matches!(e, Err(StoreError::Forbidden(_))), "{e:?}");
+    d[at("region")] = Value::Text("210381".into());
+    store.save(&DEMANDS, &d, SaveMode::Create, &actor, &own).unwrap();
+}

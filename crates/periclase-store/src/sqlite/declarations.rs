@@ -17,13 +17,14 @@ fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Declaration> {
     let payload: String = r.get(6)?;
     let status: String = r.get(10)?;
     let action: String = r.get(5)?;
+    let registry: String = r.get(1)?;
     let values = match serde_json::from_str(&payload) {
         Ok(serde_json::Value::Object(m)) => m,
         _ => serde_json::Map::new(),
     };
     Ok(Declaration {
         id: r.get(0)?,
-        registry: r.get(1)?,
+        registry: registry.clone(),
         record_key: r.get(2)?,
         uscc: r.get(3)?,
         region: r.get(4)?,
@@ -32,7 +33,10 @@ fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Declaration> {
         current: None,
         enterprise_name: r
             .get::<_, Option<String>>(14)?
-            .or_else(|| values.get("name").and_then(|v| v.as_str()).map(str::to_string))
+            .or_else(|| {
+                // Not registered yet: the name it declares for its own registration.
+                (registry == "enterprises").then(|| values.get("name").and_then(|v| v.as_str()).map(str::to_string))?
+            })
             .unwrap_or_default(),
         evidence: r.get(7)?,
         declared_by: r.get(8)?,
@@ -48,7 +52,16 @@ fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Declaration> {
 fn scope_condition(scope: &Scope, params: &mut Vec<Value>) -> Option<String> {
     match scope {
         Scope::All => None,
-        Scope::Region(p) => Some(sql::region_condition("region", p, params)),
+        // The enterprise's region now (it may have moved since it declared); the region it
+        // declared only while it is not registered yet.
+        Scope::Region(p) => {
+            let now = sql::region_condition("e.region", p, params);
+            let declared = sql::region_condition("declaration.region", p, params);
+            Some(format!(
+                "(uscc IN (SELECT e.uscc FROM enterprise e WHERE {now}) \
+                 OR (uscc NOT IN (SELECT uscc FROM enterprise) AND {declared}))"
+            ))
+        }
         Scope::Enterprise(uscc) => {
             params.push(Value::Text(uscc.clone()));
             Some(format!("uscc = ?{}", params.len()))
@@ -116,7 +129,7 @@ pub(crate) fn declare(
     // another's project by reusing its number is refused like a missing record.
     match find_id(&tx, spec, row)? {
         Some(id) if read_in_scope(&tx, spec, id, scope)?.is_none() => {
-            return Err(StoreError::Forbidden(format!("{}中「{key}」不属于本企业", spec.label)));
+            return Err(StoreError::Conflict(format!("{}中已有「{key}」，且不是本企业的记录：请换一个编号", spec.label)));
         }
         None if change == DeclaredChange::Delete => {
             return Err(StoreError::NotFound(format!("{}中没有「{key}」", spec.label)));
@@ -133,10 +146,19 @@ pub(crate) fn declare(
             _ => return Err(StoreError::BadQuery("本企业尚未登记，请先申报企业基本信息".into())),
         },
     };
+    let others: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM declaration WHERE registry = ?1 AND record_key = ?2 AND status = 'pending' AND uscc <> ?3)",
+        params![spec.name, key, uscc],
+        |r| r.get(0),
+    )?;
+    if others {
+        return Err(StoreError::Conflict(format!("{}中「{key}」已有待核验的申报：请换一个编号", spec.label)));
+    }
+    // The enterprise's own earlier declaration of the record gives way to this one.
     tx.execute(
         "UPDATE declaration SET status = 'superseded', decided_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-         WHERE registry = ?1 AND record_key = ?2 AND status = 'pending'",
-        params![spec.name, key],
+         WHERE registry = ?1 AND record_key = ?2 AND status = 'pending' AND uscc = ?3",
+        params![spec.name, key, uscc],
     )?;
     let payload = row_json(spec, row);
     let action = if change == DeclaredChange::Delete { "delete" } else { "upsert" };
@@ -177,7 +199,8 @@ fn current(c: &Connection, d: &Declaration) -> Result<Option<serde_json::Map<Str
     let Some(spec) = registries::by_name(&d.registry) else { return Ok(None) };
     let Ok(row) = declared_row(spec, d) else { return Ok(None) };
     let Some(id) = find_id(c, spec, &row)? else { return Ok(None) };
-    let Some(now) = read_in_scope(c, spec, id, &Scope::All)? else { return Ok(None) };
+    // Only the declarer's own record: another's is none of its business.
+    let Some(now) = read_in_scope(c, spec, id, &Scope::Enterprise(d.uscc.clone()))? else { return Ok(None) };
     Ok(match serde_json::from_str(&row_json(spec, &now)) {
         Ok(serde_json::Value::Object(m)) => Some(m),
         _ => None,
@@ -247,6 +270,20 @@ fn apply(tx: &Transaction<'_>, d: &Declaration, actor: &Actor, scope: &Scope) ->
     let row = declared_row(spec, d)?;
     let note = format!("核验申报 #{}（{} 申报）", d.id, d.declared_by);
     let existing = find_id(tx, spec, &row)?;
+    // The record may have changed hands since it was declared: confirming must never touch
+    // another enterprise's record.
+    if let Some(id) = existing {
+        if read_in_scope(tx, spec, id, &Scope::Enterprise(d.uscc.clone()))?.is_none() {
+            return Err(StoreError::Conflict(format!(
+                "{}中「{}」已是其他企业的记录，不能按此申报修改；请退回申报",
+                spec.label, d.record_key
+            )));
+        }
+    }
+    let owner = spec.owner.and_then(|k| spec.index_of(k));
+    if !owner.is_some_and(|i| matches!(&row[i], Value::Text(t) if *t == d.uscc)) {
+        return Err(StoreError::Conflict(format!("申报 #{} 的记录不属于申报企业，请退回申报", d.id)));
+    }
     match d.change {
         DeclaredChange::Upsert => {
             let mode = existing.map_or(SaveMode::Create, |id| SaveMode::Update { id });

@@ -7,7 +7,7 @@ use periclase_domain::{RegistrySpec, Row, Scope, Value};
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::summaries;
-use super::write::{append_audit, key_text, read_in_scope, row_json, AuditRecord};
+use super::write::{append_audit, key_text, read_in_scope, refs_outside, row_json, AuditRecord};
 use super::{parent_key_column, parent_of, read_value, Bind};
 use crate::{ImportContext, ImportItem, ImportOutcome, RowIssue, RowLocation, StoreError};
 
@@ -175,8 +175,9 @@ fn run_in_transaction(
             }
             seen.insert(h, u32::try_from(location.row).unwrap_or(u32::MAX));
 
-            // The row as users read it, for the audit trail (a bulk load is audited as a whole).
-            let shown = (!bulk).then(|| row.clone());
+            // The row as users read it, for the audit trail (a bulk load is audited as a whole)
+            // and for the enterprises it names to be checked against the importer's scope.
+            let shown = (!bulk || scope.is_some()).then(|| row.clone());
             // References: the parent's natural key becomes its row id.
             let mut missing = None;
             for ((i, parent), lookup) in refs.iter().zip(ref_lookups.iter_mut()) {
@@ -238,6 +239,11 @@ fn run_in_transaction(
                     continue;
                 }
             }
+            // The record as stored before this row, for the enterprises it names.
+            let stored = match (scope, existing) {
+                (Some(_), Some((id, _))) => read_in_scope(&tx, spec, id, &Scope::All)?,
+                _ => None,
+            };
             // After the first problem an all-or-nothing import only checks the remaining rows.
             let write = !opts.dry_run && (opts.partial || !failed);
             if scope.is_some() {
@@ -275,6 +281,20 @@ fn run_in_transaction(
                 if !inside {
                     tx.execute_batch("ROLLBACK TO import_row; RELEASE import_row")?;
                     on_issue(out_of_scope(location));
+                    out.rejected += 1;
+                    failed = true;
+                    continue;
+                }
+                // Every enterprise the row names, as stored and as imported, must be inside too.
+                let mut outside = None;
+                for r in stored.iter().chain(shown.iter()) {
+                    if outside.is_none() {
+                        outside = refs_outside(&tx, spec, r, scope)?;
+                    }
+                }
+                if let Some(reason) = outside {
+                    tx.execute_batch("ROLLBACK TO import_row; RELEASE import_row")?;
+                    on_issue(RowIssue { reason, ..out_of_scope(location) });
                     out.rejected += 1;
                     failed = true;
                     continue;

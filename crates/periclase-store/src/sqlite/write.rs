@@ -112,14 +112,28 @@ fn resolve_refs(tx: &Transaction<'_>, spec: &RegistrySpec, row: &mut Row) -> Res
 /// Refuses a row naming an enterprise (owner, host, applicant…) outside a region or
 /// enterprise scope. `row` holds natural keys (USCCs), as users typed them.
 fn refs_in_scope(tx: &Connection, spec: &RegistrySpec, row: &Row, scope: &Scope) -> Result<(), StoreError> {
-    if !matches!(scope, Scope::Region(_) | Scope::Enterprise(_)) {
-        return Ok(());
+    match refs_outside(tx, spec, row, scope)? {
+        Some(problem) => Err(StoreError::Forbidden(problem)),
+        None => Ok(()),
     }
-    let enterprises = periclase_domain::registry(periclase_domain::RegistryId::Enterprises);
+}
+
+/// Why `row` reaches outside `scope` through an enterprise it names, if it does. An
+/// enterprise's own row must also lie in the enterprise's registered region (a demand posted
+/// "in" another county would be read and handled there).
+pub(crate) fn refs_outside(
+    tx: &Connection,
+    spec: &RegistrySpec,
+    row: &Row,
+    scope: &Scope,
+) -> Result<Option<String>, StoreError> {
+    use periclase_domain::{FieldKind, RegistryId};
+    if !matches!(scope, Scope::Region(_) | Scope::Enterprise(_)) {
+        return Ok(None);
+    }
+    let enterprises = periclase_domain::registry(RegistryId::Enterprises);
     for (f, v) in spec.fields.iter().zip(row) {
-        let (periclase_domain::FieldKind::Ref(periclase_domain::RegistryId::Enterprises), Value::Text(uscc)) =
-            (f.kind, v)
-        else {
+        let (FieldKind::Ref(RegistryId::Enterprises), Value::Text(uscc)) = (f.kind, v) else {
             continue;
         };
         let mut params = vec![Value::Text(uscc.clone())];
@@ -129,13 +143,20 @@ fn refs_in_scope(tx: &Connection, spec: &RegistrySpec, row: &Row, scope: &Scope)
         let binds: Vec<Bind> = params.iter().map(Bind).collect();
         let inside: bool = tx.query_row(&q, rusqlite::params_from_iter(binds.iter()), |r| r.get(0))?;
         if !inside {
-            return Err(StoreError::Forbidden(format!(
-                "「{}」{uscc}不在本账号可修改的范围内：只能填写本辖区（本企业）的企业",
-                f.label
-            )));
+            return Ok(Some(format!("「{}」{uscc}不在本账号可修改的范围内：只能填写本辖区（本企业）的企业", f.label)));
         }
     }
-    Ok(())
+    if let (Scope::Enterprise(uscc), Some(k)) = (scope, spec.region_field.filter(|_| spec.id != RegistryId::Enterprises)) {
+        let i = spec.index_of(k).expect("region field exists");
+        let registered: Option<String> =
+            tx.query_row("SELECT region FROM enterprise WHERE uscc = ?1", [uscc], |r| r.get(0)).optional()?.flatten();
+        if let (Value::Text(region), Some(own)) = (&row[i], registered) {
+            if *region != own {
+                return Ok(Some(format!("「{}」应为本企业登记的所属地区 {own}", spec.fields[i].label)));
+            }
+        }
+    }
+    Ok(None)
 }
 
 pub(crate) fn save(

@@ -95,7 +95,11 @@ fn form_page(
                         tr {
                             th { label { (f.label) @if f.required { span.bad { " *" } } } }
                             td {
-                                (input(f, value))
+                                @if fixed(s, spec, f) {
+                                    span.muted { (if value.is_empty() { "（未填）" } else { value }) " · 由主管部门维护" }
+                                } @else {
+                                    (input(f, value))
+                                }
                                 @if let Some(e) = err { div.alert.bad.field-error { (e.message) } }
                             }
                         }
@@ -111,6 +115,11 @@ fn form_page(
         }
     };
     layout::page(title, spec.name, &s.0.principal, &s.0.csrf, body)
+}
+
+/// A field this session may not set (or not see): shown, never taken from the form.
+fn fixed(s: &PageSession, spec: &RegistrySpec, f: &FieldSpec) -> bool {
+    (f.private && !s.0.principal.sees_private(spec)) || !s.0.principal.may_set(spec, f.key)
 }
 
 fn values_of(spec: &RegistrySpec, row: &Row) -> Fields {
@@ -136,7 +145,11 @@ pub async fn edit_form(
     let spec = registry(&name)?;
     let rec = load_writable(&state, &s, spec, &key).await?;
     let action = format!("{}/edit", record_path(spec, &rec));
-    Ok(form_page(&s, spec, &format!("修改{}记录", spec.label), &action, &values_of(spec, &rec.row), &[]))
+    let mut values = values_of(spec, &rec.row);
+    for f in spec.fields.iter().filter(|f| f.private && !s.0.principal.sees_private(spec)) {
+        values.insert(f.key.to_string(), "（不公开）".into());
+    }
+    Ok(form_page(&s, spec, &format!("修改{}记录", spec.label), &action, &values, &[]))
 }
 
 /// Saves the form, or shows it again with every problem beside its field.
@@ -209,6 +222,11 @@ pub async fn update(
     let spec = registry(&name)?;
     let rec = load_writable(&state, &s, spec, &key).await?;
     let action = format!("{}/edit", record_path(spec, &rec));
+    // What the session may not set keeps its stored value, whatever the form carried.
+    let mut form = form;
+    for (f, v) in spec.fields.iter().zip(&rec.row).filter(|(f, _)| fixed(&s, spec, f)) {
+        form.insert(f.key.to_string(), display_cell(f, v));
+    }
     save(state, s, spec, form, SaveMode::Update { id: rec.id }, action).await
 }
 

@@ -3,7 +3,6 @@
 
 use axum::extract::{Path, Query, State};
 use maud::{html, Markup};
-use periclase_auth::Role;
 use periclase_domain::frame::{FrameRequest, SubjectKind};
 use periclase_domain::registries::ENTERPRISES;
 use periclase_domain::Scope;
@@ -20,8 +19,9 @@ pub(crate) fn validity(p: &Policy) -> String {
 }
 
 pub async fn index(s: PageSession) -> Result<Markup, ApiError> {
+    s.0.may_use(periclase_auth::Feature::Policies)?;
     let set = PolicySet::embedded();
-    let official = matches!(s.0.principal.role, Role::Admin | Role::Official);
+    let official = s.0.principal.may(periclase_auth::Feature::PolicyRuns);
     let body = html! {
         h1 { "政策库" }
         p.muted { "每项政策的条件、参数和金额公式都写明出处条款；“资质自测”仅供参考，不代表认定。" }
@@ -56,8 +56,9 @@ pub async fn index(s: PageSession) -> Result<Markup, ApiError> {
 
 pub async fn show(s: PageSession, Path(id): Path<String>) -> Result<Markup, ApiError> {
     let p = PolicySet::embedded().get(&id).ok_or_else(|| ApiError::NotFound(format!("没有政策「{id}」")))?;
+    s.0.may_use(periclase_auth::Feature::Policies)?;
     let schema = Schema::standard();
-    let official = matches!(s.0.principal.role, Role::Admin | Role::Official);
+    let official = s.0.principal.may(periclase_auth::Feature::PolicyRuns);
     let body = html! {
         h1 { (p.title) }
         @if p.self_assessment { p.alert.warn { "资质自测：按公开的量化条件测算，仅供参考，不代表认定结果。" } }

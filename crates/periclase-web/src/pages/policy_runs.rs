@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
-use periclase_auth::Role;
 use periclase_domain::frame::FrameRequest;
 use periclase_domain::policy_run::SavedRun;
 use periclase_domain::RegionTable;
@@ -25,10 +24,16 @@ use crate::{ApiError, AppState};
 
 /// The region an official works in ("" for an administrator: everywhere); others may not.
 fn official_region(s: &PageSession) -> Result<String, ApiError> {
-    s.0.may_use(periclase_auth::Feature::PolicyRuns)?;
-    match s.0.principal.role {
-        Role::Admin => Ok(String::new()),
-        Role::Official => Ok(s.0.principal.region.clone().unwrap_or_default()),
+    region_for(s, periclase_auth::Feature::PolicyRuns)
+}
+
+/// The region `feature` reaches for this session, by the permission table: the enterprises
+/// it may read ("" for all of them); an account without its region reaches nothing.
+fn region_for(s: &PageSession, feature: periclase_auth::Feature) -> Result<String, ApiError> {
+    s.0.may_use(feature)?;
+    match s.0.principal.read_scope(&periclase_domain::registries::ENTERPRISES) {
+        periclase_domain::Scope::All => Ok(String::new()),
+        periclase_domain::Scope::Region(p) => Ok(periclase_domain::region::region_prefix(&p).to_string()),
         _ => Err(ApiError::Forbidden("免申即享批量计算和政策沙盘仅向各级工作人员开放".into())),
     }
 }
@@ -290,6 +295,7 @@ pub async fn sandbox(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Markup, ApiError> {
+    region_for(&s, periclase_auth::Feature::Sandbox)?;
     let region = region_within(&s, q.get("region").map(String::as_str))?;
     let base = PolicySet::embedded().get(&id).ok_or_else(|| ApiError::NotFound(format!("没有政策「{id}」")))?;
     let schema = Schema::standard();

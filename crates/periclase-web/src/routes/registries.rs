@@ -204,10 +204,11 @@ async fn update(
                     }
                 }
             }
-            // A field the writer cannot see keeps its stored value: a GET → PUT round trip
-            // must not wipe it.
-            if !sees_private {
-                for (f, v) in spec.fields.iter().zip(&existing.row).filter(|(f, _)| f.private) {
+            // A field the writer cannot see keeps its stored value (a GET → PUT round trip
+            // must not wipe it), as does one the writer may not set.
+            {
+                let keep = |f: &periclase_domain::FieldSpec| (f.private && !sees_private) || !session.principal.may_set(spec, f.key);
+                for (f, v) in spec.fields.iter().zip(&existing.row).filter(|(f, _)| keep(f)) {
                     let stored = if v.is_null() { Value::Null } else { Value::String(periclase_domain::display_cell(f, v)) };
                     obj.insert(f.key.to_string(), stored);
                 }

@@ -277,3 +277,22 @@ async fn an_enterprise_form_declares_and_the_official_page_confirms() {
     let (_, done) = get_as(&s, &format!("/api/declarations/{id}"), &qiye).await;
     assert_eq!(done["status"], "confirmed");
 }
+
+/// Review: an expert keeps their profile but does not decide whether they sit in the expert
+/// pool; the field keeps its stored value, through the API and the form.
+#[tokio::test]
+async fn an_expert_does_not_put_themselves_in_the_pool() {
+    let (_d, s, demo) = state();
+    let code = super::linked_talent(&demo);
+    let uri = format!("/api/talents/{code}");
+    let (_, before) = get(&s, &uri).await;
+    let (expert, csrf) = login(&s, "zhuanjia").await;
+    let flipped = !before["is_expert"].as_i64().is_some_and(|v| v == 1);
+    let body = json!({ "name": before["name"], "title": "正高级工程师", "is_expert": flipped });
+    let (status, out) = send(&s, "PUT", &uri, Some(&body), &expert, Some(&csrf)).await;
+    assert_eq!(status, StatusCode::OK, "{out}");
+    let (_, after) = get(&s, &uri).await;
+    assert_eq!((after["title"].as_str(), &after["is_expert"]), (Some("正高级工程师"), &before["is_expert"]));
+    let (_, form) = page_as(&s, &format!("/r/talents/{code}/edit"), &expert).await;
+    assert!(form.contains("由主管部门维护"));
+}
