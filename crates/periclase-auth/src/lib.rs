@@ -5,8 +5,8 @@
 //!   (the store turns it into a filter).
 //! - [`password`]: Argon2id hashing; [`token`]: random session and CSRF tokens.
 
-pub mod password;
 mod limits;
+pub mod password;
 mod role;
 pub mod table;
 pub mod token;

@@ -235,7 +235,8 @@ mod tests {
     #[test]
     fn enterprises_declare_and_departments_confirm() {
         for spec in ALL {
-            let (w, d) = (reach(Role::Enterprise, spec.id, Action::Write), reach(Role::Enterprise, spec.id, Action::Declare));
+            let (w, d) =
+                (reach(Role::Enterprise, spec.id, Action::Write), reach(Role::Enterprise, spec.id, Action::Declare));
             // An enterprise never writes a fact a department holds.
             if held_by_department(spec.id) {
                 assert_eq!(w, Reach::Nothing, "{}", spec.name);

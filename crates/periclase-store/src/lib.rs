@@ -11,7 +11,7 @@ mod sqlite;
 
 pub use accounts::{Account, Accounts, LoginGate, LoginHistory, LoginThrottle, NewAccount};
 pub use audit::{Actor, AuditEntry, AuditQuery, Channel};
-pub use declarations::{Declaration, DeclarationQuery, DeclarationStatus, DeclaredChange, Declarations};
+pub use declarations::{Declaration, DeclarationQuery, DeclarationStatus, Declarations, DeclaredChange};
 pub use error::StoreError;
 pub use periclase_domain::{ImportItem, ImportOptions, ImportOutcome, QualityIssue, RowIssue, RowLocation};
 pub use query::{sortable_fields, ListPage, ListQuery, Record, Sort, SortKey};
@@ -177,8 +177,14 @@ pub trait Store: Send + Sync {
 
     /// Records that an official put a demand and an achievement (by codes) in touch.
     /// Records an introduction of a demand inside `scope` (the asker's read scope of demands).
-    fn introduce(&self, demand: &str, achievement: &str, note: &str, actor: &Actor, scope: &Scope)
-        -> Result<Introduction, StoreError>;
+    fn introduce(
+        &self,
+        demand: &str,
+        achievement: &str,
+        note: &str,
+        actor: &Actor,
+        scope: &Scope,
+    ) -> Result<Introduction, StoreError>;
 
     /// Records how an introduction went; `None` when there is no such introduction.
     fn set_introduction_outcome(

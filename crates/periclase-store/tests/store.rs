@@ -1097,7 +1097,7 @@ fn honours_of(store: &SqliteStore, uscc: &str) -> Option<Vec<String>> {
 /// reads it only once the department confirms it, and until then the fact is unknown.
 #[test]
 fn an_enterprise_declares_and_its_department_confirms() {
-    use periclase_store::{DeclarationQuery, DeclarationStatus, DeclaredChange, Declarations};
+    use periclase_store::{DeclarationQuery, DeclarationStatus, Declarations, DeclaredChange};
     let (dir, store, demo) = demo_store(200);
     let ent = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
     let other = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210882").unwrap();
@@ -1152,7 +1152,9 @@ fn an_enterprise_declares_and_its_department_confirms() {
     after.push("little_giant".into());
     assert_eq!(honours_of(&store, &ent.uscc), Some(after), "confirmed, it is fact");
     let trail = store.audit(&AuditQuery { registry: Some("enterprise-honours".into()), ..Default::default() }).unwrap();
-    assert!(trail.iter().any(|e| e.actor == "haicheng" && e.note.as_deref().unwrap_or("").contains(&format!("核验申报 #{}", d2.id))));
+    assert!(trail
+        .iter()
+        .any(|e| e.actor == "haicheng" && e.note.as_deref().unwrap_or("").contains(&format!("核验申报 #{}", d2.id))));
     assert!(matches!(store.decide(d2.id, false, "再退回", &haicheng, &official()), Err(StoreError::Conflict(_))));
 
     // A rejected declaration changes nothing, and a decided one is a record for good.
@@ -1208,9 +1210,16 @@ fn a_scoped_import_naming_another_countys_enterprise_is_refused() {
     let actor = Actor::new("haicheng", Channel::Ui);
     let scope = official();
     for dry_run in [true, false] {
-        let ctx = ImportContext { opts: ImportOptions { partial: true, dry_run }, actor: &actor, scope: Some(&scope), source: None };
+        let ctx = ImportContext {
+            opts: ImportOptions { partial: true, dry_run },
+            actor: &actor,
+            scope: Some(&scope),
+            source: None,
+        };
         let mut issues = Vec::new();
-        let out = store.import(&PROJECTS, &mut items(vec![project.clone()]), &ctx, &mut |i| issues.push(i), &mut |_| {}).unwrap();
+        let out = store
+            .import(&PROJECTS, &mut items(vec![project.clone()]), &ctx, &mut |i| issues.push(i), &mut |_| {})
+            .unwrap();
         assert_eq!((out.inserted, out.rejected), (0, 1), "dry run {dry_run}");
         assert!(issues[0].reason.contains("业主单位信用代码"), "{issues:?}");
     }
@@ -1221,7 +1230,7 @@ fn a_scoped_import_naming_another_countys_enterprise_is_refused() {
 /// key, and confirming never touches a record that has changed hands since.
 #[test]
 fn declarations_never_reach_another_enterprises_record() {
-    use periclase_store::{DeclarationStatus, DeclaredChange, Declarations};
+    use periclase_store::{DeclarationStatus, Declarations, DeclaredChange};
     let (_dir, store, demo) = demo_store(200);
     let mut ours = (0..200).map(|i| demo.enterprise(i)).filter(|e| e.region() == "210381");
     let (x, y) = (ours.next().unwrap(), ours.next().unwrap());
@@ -1237,7 +1246,14 @@ fn declarations_never_reach_another_enterprises_record() {
     let dy = store
         .declare(&PROJECTS, &project(&y.uscc), DeclaredChange::Upsert, "", &qiye, &Scope::Enterprise(y.uscc.clone()))
         .unwrap();
-    let e = store.declare(&PROJECTS, &project(&x.uscc), DeclaredChange::Upsert, "", &qiye, &Scope::Enterprise(x.uscc.clone()));
+    let e = store.declare(
+        &PROJECTS,
+        &project(&x.uscc),
+        DeclaredChange::Upsert,
+        "",
+        &qiye,
+        &Scope::Enterprise(x.uscc.clone()),
+    );
     assert!(matches!(e, Err(StoreError::Conflict(_))), "{e:?}");
     assert_eq!(store.declaration(dy.id, None).unwrap().unwrap().status, DeclarationStatus::Pending);
     // The county records the project for X meanwhile: Y's declaration can no longer be
@@ -1245,14 +1261,21 @@ fn declarations_never_reach_another_enterprises_record() {
     let haicheng = Actor::new("haicheng", Channel::Ui);
     store.save(&PROJECTS, &project(&x.uscc), SaveMode::Create, &haicheng, &official()).unwrap();
     let listed = store
-        .declarations(&periclase_store::DeclarationQuery { scope: Some(Scope::Enterprise(y.uscc.clone())), ..Default::default() })
+        .declarations(&periclase_store::DeclarationQuery {
+            scope: Some(Scope::Enterprise(y.uscc.clone())),
+            ..Default::default()
+        })
         .unwrap();
     assert_eq!(listed[0].current, None);
     let e = store.decide(dy.id, true, "", &haicheng, &official());
     assert!(matches!(e, Err(StoreError::Conflict(_))), "{e:?}");
     let rec = store.get(&PROJECTS, "XM-DECL-1", None).unwrap().unwrap();
     assert_eq!(rec.row[PROJECTS.index_of("owner_uscc").unwrap()], Value::Text(x.uscc.clone()), "X's record untouched");
-    assert_eq!(store.declaration(dy.id, None).unwrap().unwrap().status, DeclarationStatus::Pending, "nothing half-done");
+    assert_eq!(
+        store.declaration(dy.id, None).unwrap().unwrap().status,
+        DeclarationStatus::Pending,
+        "nothing half-done"
+    );
 }
 
 /// Review: an enterprise's own rows lie in its registered county (a demand posted "in"

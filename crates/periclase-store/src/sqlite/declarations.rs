@@ -129,7 +129,10 @@ pub(crate) fn declare(
     // another's project by reusing its number is refused like a missing record.
     match find_id(&tx, spec, row)? {
         Some(id) if read_in_scope(&tx, spec, id, scope)?.is_none() => {
-            return Err(StoreError::Conflict(format!("{}中已有「{key}」，且不是本企业的记录：请换一个编号", spec.label)));
+            return Err(StoreError::Conflict(format!(
+                "{}中已有「{key}」，且不是本企业的记录：请换一个编号",
+                spec.label
+            )));
         }
         None if change == DeclaredChange::Delete => {
             return Err(StoreError::NotFound(format!("{}中没有「{key}」", spec.label)));

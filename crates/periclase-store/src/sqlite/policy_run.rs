@@ -69,8 +69,9 @@ pub(crate) fn save(c: &Connection, run: &PolicyRunRecord, actor: &Actor) -> Resu
         "INSERT INTO policy_run_line (run_id, policy, subject, name, region, result, amount, granted, note)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
-    let mut ledger =
-        tx.prepare_cached("INSERT INTO award_ledger (policy, subject, run_id, amount, basis) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+    let mut ledger = tx.prepare_cached(
+        "INSERT INTO award_ledger (policy, subject, run_id, amount, basis) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
     let mut paid = 0.0;
     for l in &run.lines {
         line.execute(params![id, l.policy, l.key, l.name, l.region, l.result, l.amount, l.granted, l.note])?;

@@ -3,8 +3,8 @@
 use periclase_domain::{registries, RegistryId, RegistrySpec, Scope, Value};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use super::{sql, Bind};
 use super::write::{append_audit, AuditRecord};
+use super::{sql, Bind};
 use crate::search::{Introduction, SearchPending, SearchRow, OUTCOMES};
 use crate::{Actor, StoreError};
 

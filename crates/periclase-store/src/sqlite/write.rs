@@ -146,7 +146,9 @@ pub(crate) fn refs_outside(
             return Ok(Some(format!("「{}」{uscc}不在本账号可修改的范围内：只能填写本辖区（本企业）的企业", f.label)));
         }
     }
-    if let (Scope::Enterprise(uscc), Some(k)) = (scope, spec.region_field.filter(|_| spec.id != RegistryId::Enterprises)) {
+    if let (Scope::Enterprise(uscc), Some(k)) =
+        (scope, spec.region_field.filter(|_| spec.id != RegistryId::Enterprises))
+    {
         let i = spec.index_of(k).expect("region field exists");
         let registered: Option<String> =
             tx.query_row("SELECT region FROM enterprise WHERE uscc = ?1", [uscc], |r| r.get(0)).optional()?.flatten();

@@ -33,7 +33,8 @@ fn registry_label(name: &str) -> &str {
 /// that would change, the value as it stands.
 fn values(d: &Declaration) -> Markup {
     let fields = registries::by_name(&d.registry).map(|s| s.fields).unwrap_or(&[]);
-    let text = |m: &serde_json::Map<String, serde_json::Value>, k: &str| m.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let text =
+        |m: &serde_json::Map<String, serde_json::Value>, k: &str| m.get(k).and_then(|v| v.as_str()).map(str::to_string);
     html! {
         @if d.change == DeclaredChange::Delete { div.bad { "申请删除此记录" } }
         @else if d.current.is_none() && d.status == DeclarationStatus::Pending { div.muted { "新增记录" } }
@@ -77,11 +78,7 @@ fn status_class(s: DeclarationStatus) -> &'static str {
     }
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    s: PageSession,
-    Query(f): Query<Filter>,
-) -> Result<Markup, ApiError> {
+pub async fn page(State(state): State<AppState>, s: PageSession, Query(f): Query<Filter>) -> Result<Markup, ApiError> {
     let query = f.query(&s.0)?;
     let st = state.clone();
     let found = blocking(move || Ok(st.declarations.declarations(&query)?)).await?;

@@ -227,7 +227,8 @@ pub fn document() -> Value {
         json!({ "get": { "summary": "一条申报", "operationId": "declaration", "parameters": [id],
                          "responses": { "200": ok("申报", json!({ "type": "object" })), "401": error("未登录"), "403": error("无权查看申报"), "404": error("不存在或不在本辖区") } } }),
     );
-    for (action, summary) in [("confirm", "核验通过：写入台账"), ("reject", "退回申报（须写理由）")] {
+    for (action, summary) in [("confirm", "核验通过：写入台账"), ("reject", "退回申报（须写理由）")]
+    {
         paths.insert(
             format!("/api/declarations/{{id}}/{action}"),
             json!({ "post": { "summary": summary, "operationId": format!("declaration_{action}"), "parameters": [id, csrf], "requestBody": note,

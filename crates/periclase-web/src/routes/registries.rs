@@ -149,7 +149,8 @@ async fn create(
     let row = validate(spec, &cells_from_json(spec, &body)?)?;
     blocking(move || match change {
         Change::Declare(scope) => {
-            let d = state.declarations.declare(spec, &row, DeclaredChange::Upsert, &evidence, &actor(&session), &scope)?;
+            let d =
+                state.declarations.declare(spec, &row, DeclaredChange::Upsert, &evidence, &actor(&session), &scope)?;
             Ok(declared(&d))
         }
         Change::Direct(scope) => {
@@ -207,9 +208,12 @@ async fn update(
             // A field the writer cannot see keeps its stored value (a GET → PUT round trip
             // must not wipe it), as does one the writer may not set.
             {
-                let keep = |f: &periclase_domain::FieldSpec| (f.private && !sees_private) || !session.principal.may_set(spec, f.key);
+                let keep = |f: &periclase_domain::FieldSpec| {
+                    (f.private && !sees_private) || !session.principal.may_set(spec, f.key)
+                };
                 for (f, v) in spec.fields.iter().zip(&existing.row).filter(|(f, _)| keep(f)) {
-                    let stored = if v.is_null() { Value::Null } else { Value::String(periclase_domain::display_cell(f, v)) };
+                    let stored =
+                        if v.is_null() { Value::Null } else { Value::String(periclase_domain::display_cell(f, v)) };
                     obj.insert(f.key.to_string(), stored);
                 }
             }
@@ -217,7 +221,14 @@ async fn update(
         let row = validate(spec, &cells_from_json(spec, &body)?)?;
         match change {
             Change::Declare(scope) => {
-                let d = state.declarations.declare(spec, &row, DeclaredChange::Upsert, &evidence, &actor(&session), &scope)?;
+                let d = state.declarations.declare(
+                    spec,
+                    &row,
+                    DeclaredChange::Upsert,
+                    &evidence,
+                    &actor(&session),
+                    &scope,
+                )?;
                 Ok(declared(&d))
             }
             Change::Direct(scope) => {
@@ -247,7 +258,14 @@ async fn remove(
             let Some(existing) = state.store.get(spec, &key, Some(&scope))? else {
                 return Err(ApiError::NotFound(format!("{}中没有「{key}」", spec.label)));
             };
-            let d = state.declarations.declare(spec, &existing.row, DeclaredChange::Delete, "", &actor(&session), &scope)?;
+            let d = state.declarations.declare(
+                spec,
+                &existing.row,
+                DeclaredChange::Delete,
+                "",
+                &actor(&session),
+                &scope,
+            )?;
             Ok(declared(&d).into_response())
         }
         Change::Direct(scope) => {

@@ -93,7 +93,6 @@ fn intro_json(i: &periclase_store::Introduction) -> Value {
     v
 }
 
-
 async fn list_introductions(
     State(state): State<AppState>,
     session: Session,
