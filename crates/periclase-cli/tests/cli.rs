@@ -801,7 +801,8 @@ mod browser {
         sign_in("qiye").await;
         c.goto(&format!("{base}/r/enterprise-honours/new")).await.unwrap();
         wait(&c, Locator::Css("textarea[name=evidence]")).await.unwrap();
-        c.find(Locator::Css("input[name=uscc]")).await.unwrap().send_keys(&target.uscc).await.unwrap();
+        let own = c.find(Locator::Css("input[name=uscc]")).await.unwrap().prop("value").await.unwrap();
+        assert_eq!(own.as_deref(), Some(target.uscc.as_str()), "the enterprise's own code is filled in");
         c.find(Locator::Css("select[name=honour] option[value=\"专精特新中小企业\"]"))
             .await
             .unwrap()

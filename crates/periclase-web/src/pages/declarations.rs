@@ -107,7 +107,7 @@ pub async fn page(State(state): State<AppState>, s: PageSession, Query(f): Query
         } @else {
             table {
                 thead { tr {
-                    th { "编号" } th { "企业" } th { "库" } th { "申报内容" } th { "依据" }
+                    th { "申报编号" } th { "企业" } th { "库" } th { "申报内容" } th { "依据" }
                     th { "申报人 / 时间（北京时间）" } th { "状态" } th { "处理" }
                 } }
                 tbody {
@@ -119,7 +119,7 @@ pub async fn page(State(state): State<AppState>, s: PageSession, Query(f): Query
                             td { (values(d)) }
                             td { (if d.evidence.is_empty() { "（未填写）" } else { d.evidence.as_str() }) }
                             td { (d.declared_by) br; (beijing(&d.declared_at)) }
-                            td { span class=(status_class(d.status)) { (d.status.label()) } }
+                            td.status { span class=(status_class(d.status)) { (d.status.label()) } }
                             td {
                                 @if d.status == DeclarationStatus::Pending && confirms {
                                     form method="post" action={ "/declarations/" (d.id) } {

@@ -117,6 +117,16 @@ fn form_page(
     layout::page(title, spec.name, &s.0.principal, &s.0.csrf, body)
 }
 
+/// The form's heading: an enterprise declares, others create or edit.
+fn title(spec: &RegistrySpec, change: &Change, mode: SaveMode) -> String {
+    match (change, mode) {
+        (Change::Declare(_), SaveMode::Create) => format!("申报{}", spec.label),
+        (Change::Declare(_), SaveMode::Update { .. }) => format!("申报更正{}", spec.label),
+        (_, SaveMode::Create) => format!("新建{}记录", spec.label),
+        (_, SaveMode::Update { .. }) => format!("修改{}记录", spec.label),
+    }
+}
+
 /// A field this session may not set (or not see): shown, never taken from the form.
 fn fixed(s: &PageSession, spec: &RegistrySpec, f: &FieldSpec) -> bool {
     (f.private && !s.0.principal.sees_private(spec)) || !s.0.principal.may_set(spec, f.key)
@@ -133,8 +143,13 @@ fn parse(spec: &RegistrySpec, form: &Fields) -> Result<Row, Vec<FieldError>> {
 
 pub async fn new_form(s: PageSession, Path(name): Path<String>) -> Result<Markup, ApiError> {
     let spec = registry(&name)?;
-    s.0.may_change(spec)?;
-    Ok(form_page(&s, spec, &format!("新建{}记录", spec.label), &format!("/r/{name}/new"), &Fields::new(), &[]))
+    let change = s.0.may_change(spec)?;
+    // An enterprise declares for itself: its own credit code is filled in.
+    let mut values = Fields::new();
+    if let (Change::Declare(periclase_domain::Scope::Enterprise(own)), Some(owner)) = (&change, spec.owner) {
+        values.insert(owner.to_string(), own.clone());
+    }
+    Ok(form_page(&s, spec, &title(spec, &change, SaveMode::Create), &format!("/r/{name}/new"), &values, &[]))
 }
 
 pub async fn edit_form(
@@ -149,7 +164,8 @@ pub async fn edit_form(
     for f in spec.fields.iter().filter(|f| f.private && !s.0.principal.sees_private(spec)) {
         values.insert(f.key.to_string(), "（不公开）".into());
     }
-    Ok(form_page(&s, spec, &format!("修改{}记录", spec.label), &action, &values, &[]))
+    let change = s.0.may_change(spec)?;
+    Ok(form_page(&s, spec, &title(spec, &change, SaveMode::Update { id: rec.id }), &action, &values, &[]))
 }
 
 /// Saves the form, or shows it again with every problem beside its field.
@@ -163,10 +179,7 @@ async fn save(
 ) -> Result<Response, ApiError> {
     check_csrf(&s, &form)?;
     let change = s.0.may_change(spec)?;
-    let title = match mode {
-        SaveMode::Create => format!("新建{}记录", spec.label),
-        SaveMode::Update { .. } => format!("修改{}记录", spec.label),
-    };
+    let title = title(spec, &change, mode);
     let row = match parse(spec, &form) {
         Ok(row) => row,
         Err(errors) => {
