@@ -61,7 +61,10 @@ pub enum Feature {
     Audit,
     /// 行业监测.
     Monitor,
-    /// 产业链图谱 and 招商 targets.
+    /// 产业链图谱 and 招商 targets. The targets are, by purpose, enterprises on the chain
+    /// *outside* the official's region, each with its revenue, best tier and R&D ratio: the one
+    /// place an official sees figures of enterprises beyond their registries' region reach.
+    /// The province grants this for 招商; it is listed here so that the grant is a decision.
     ChainMap,
     /// Confirming or rejecting suggested chain nodes.
     ChainReview,
