@@ -90,7 +90,7 @@ pub fn demo_accounts(store: &(impl periclase_store::Accounts + Store)) -> anyhow
             talent: if role == "expert" { expert.clone() } else { None },
             password_hash: hash.clone(),
         };
-        store.create_account(&account)?;
+        store.create_account(&account, &periclase_store::Actor::new("示例数据生成", periclase_store::Channel::Cli))?;
     }
     eprintln!("示例账号（密码均为 {DEMO_PASSWORD}）：{}", DEMO_ACCOUNTS.map(|a| a.0).join("、"));
     Ok(())

@@ -37,16 +37,17 @@ impl std::fmt::Debug for NewAccount {
 
 /// Storage of accounts and sessions. Times are the database's clock, UTC.
 pub trait Accounts: Send + Sync {
-    /// Fails with [`StoreError::Conflict`] when the username is taken.
-    fn create_account(&self, account: &NewAccount) -> Result<i64, StoreError>;
+    /// Fails with [`StoreError::Conflict`] when the username is taken. Every account write
+    /// (create, password, disable, enable) leaves an audit entry under `actor`; never the hash.
+    fn create_account(&self, account: &NewAccount, actor: &crate::Actor) -> Result<i64, StoreError>;
     fn accounts(&self) -> Result<Vec<Account>, StoreError>;
     /// The account and its password hash.
     fn account_for_login(&self, username: &str) -> Result<Option<(Account, String)>, StoreError>;
     /// Returns false when there is no such account. Ends the account's sessions and forgets
     /// its failed logins (an administrator's reset lifts any back-off).
-    fn set_password(&self, username: &str, password_hash: &str) -> Result<bool, StoreError>;
+    fn set_password(&self, username: &str, password_hash: &str, actor: &crate::Actor) -> Result<bool, StoreError>;
     /// Returns false when there is no such account. Disabling ends the account's sessions.
-    fn set_disabled(&self, username: &str, disabled: bool) -> Result<bool, StoreError>;
+    fn set_disabled(&self, username: &str, disabled: bool, actor: &crate::Actor) -> Result<bool, StoreError>;
 
     fn create_session(
         &self,

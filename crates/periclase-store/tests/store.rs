@@ -1299,3 +1299,37 @@ fn an_enterprise_posts_its_demands_in_its_own_county() {
     d[at("region")] = Value::Text("210381".into());
     store.save(&DEMANDS, &d, SaveMode::Create, &actor, &own).unwrap();
 }
+
+/// Account writes are audited (application-layer issue): creating an account, changing its
+/// password, disabling and enabling it each leave an entry, and no entry holds the hash.
+#[test]
+fn account_writes_are_audited_without_the_hash() {
+    use periclase_store::{Accounts, NewAccount};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+    let actor = Actor::new("cli:root", Channel::Cli);
+    let account = NewAccount {
+        username: "haicheng".into(),
+        display_name: "海城市工信局".into(),
+        role: "official".into(),
+        region: Some("210381".into()),
+        enterprise: None,
+        institution: None,
+        talent: None,
+        password_hash: "$argon2id$v=19$secret-hash".into(),
+    };
+    store.create_account(&account, &actor).unwrap();
+    assert!(store.set_password("haicheng", "$argon2id$v=19$another-hash", &actor).unwrap());
+    assert!(store.set_disabled("haicheng", true, &actor).unwrap());
+    assert!(store.set_disabled("haicheng", false, &actor).unwrap());
+    assert!(!store.set_disabled("nobody", true, &actor).unwrap(), "no account, no entry");
+    let trail = store.audit(&AuditQuery { registry: Some("accounts".into()), ..Default::default() }).unwrap();
+    let notes: Vec<&str> = trail.iter().rev().map(|e| e.note.as_deref().unwrap_or("")).collect();
+    assert_eq!(notes, ["新建账号", "修改密码（原会话均已结束）", "停用账号（原会话均已结束）", "启用账号"]);
+    assert!(trail.iter().all(|e| e.actor == "cli:root" && e.record_key.as_deref() == Some("haicheng")));
+    assert!(trail[3].after.as_deref().unwrap().contains("210381"));
+    for e in &trail {
+        let all = format!("{:?}{:?}", e.before, e.after);
+        assert!(!all.contains("hash"), "{all}");
+    }
+}

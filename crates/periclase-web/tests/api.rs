@@ -39,16 +39,19 @@ fn state() -> (tempfile::TempDir, AppState, Demo) {
     ];
     for (username, role, region, enterprise) in accounts {
         store
-            .create_account(&NewAccount {
-                username: username.into(),
-                display_name: username.into(),
-                role: role.into(),
-                region: region.map(str::to_string),
-                enterprise,
-                institution: (role == "institute").then(|| periclase_demo::places::INSTITUTES[0].0.to_string()),
-                talent: (role == "expert").then(|| linked_talent(&demo)),
-                password_hash: hash.clone(),
-            })
+            .create_account(
+                &NewAccount {
+                    username: username.into(),
+                    display_name: username.into(),
+                    role: role.into(),
+                    region: region.map(str::to_string),
+                    enterprise,
+                    institution: (role == "institute").then(|| periclase_demo::places::INSTITUTES[0].0.to_string()),
+                    talent: (role == "expert").then(|| linked_talent(&demo)),
+                    password_hash: hash.clone(),
+                },
+                &Actor::new("test", Channel::Cli),
+            )
             .unwrap();
     }
     (dir, AppState::new(store), demo)
@@ -327,7 +330,7 @@ async fn wrong_passwords_are_refused_and_then_throttled() {
 async fn disabled_accounts_lose_their_sessions() {
     let (_d, s, _) = state();
     let (cookie, _) = login(&s, "dashiqiao").await;
-    assert!(s.accounts.set_disabled("dashiqiao", true).unwrap());
+    assert!(s.accounts.set_disabled("dashiqiao", true, &Actor::new("test", Channel::Cli)).unwrap());
     let (status, _) = get_as(&s, "/api/me", &cookie).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _, body) =
@@ -431,7 +434,7 @@ async fn login_other_usernames_from_one_address_are_throttled() {
 #[tokio::test]
 async fn login_disabled_account_answers_like_a_wrong_password() {
     let (_d, s, _) = state();
-    assert!(s.accounts.set_disabled("dashiqiao", true).unwrap());
+    assert!(s.accounts.set_disabled("dashiqiao", true, &Actor::new("test", Channel::Cli)).unwrap());
     let disabled = login_from(&s, None, "dashiqiao", PW).await;
     let wrong = login_from(&s, None, "haicheng", "Wrong12345").await;
     let unknown = login_from(&s, None, "nobody", PW).await;
@@ -1407,16 +1410,19 @@ async fn writes_during_a_long_import_answer_503_previews_run_and_the_search_upda
         .map(|(i, r)| ImportItem { location: RowLocation { sheet: None, row: i as u64 + 2 }, row: Ok(r) });
     store.import(&ACHIEVEMENTS, &mut items, &ctx, &mut |i| panic!("{i:?}"), &mut |_| {}).unwrap();
     store
-        .create_account(&NewAccount {
-            username: "admin".into(),
-            display_name: "admin".into(),
-            role: "admin".into(),
-            region: None,
-            enterprise: None,
-            institution: None,
-            talent: None,
-            password_hash: periclase_auth::password::hash(PW).unwrap(),
-        })
+        .create_account(
+            &NewAccount {
+                username: "admin".into(),
+                display_name: "admin".into(),
+                role: "admin".into(),
+                region: None,
+                enterprise: None,
+                institution: None,
+                talent: None,
+                password_hash: periclase_auth::password::hash(PW).unwrap(),
+            },
+            &actor,
+        )
         .unwrap();
     let s = AppState::new(store);
     let (cookie, csrf) = login(&s, "admin").await;

@@ -128,24 +128,24 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
                 talent,
                 password_hash,
             };
-            store.create_account(&account)?;
+            store.create_account(&account, &crate::cli_actor(periclase_store::Channel::Cli))?;
             println!("已创建{}账号「{}」。", role.label(), account.username);
         }
         Command::Passwd { username } => {
             let hash = password::hash(&read_password()?)?;
-            if !store.set_password(&username, &hash)? {
+            if !store.set_password(&username, &hash, &crate::cli_actor(periclase_store::Channel::Cli))? {
                 bail!("没有账号「{username}」");
             }
             println!("已修改「{username}」的密码，其已登录的会话均已结束。");
         }
         Command::Disable { username } => {
-            if !store.set_disabled(&username, true)? {
+            if !store.set_disabled(&username, true, &crate::cli_actor(periclase_store::Channel::Cli))? {
                 bail!("没有账号「{username}」");
             }
             println!("已停用账号「{username}」。");
         }
         Command::Enable { username } => {
-            if !store.set_disabled(&username, false)? {
+            if !store.set_disabled(&username, false, &crate::cli_actor(periclase_store::Channel::Cli))? {
                 bail!("没有账号「{username}」");
             }
             println!("已启用账号「{username}」。");

@@ -32,6 +32,18 @@ fn action_label(a: &str) -> &str {
     }
 }
 
+/// What an audit entry is about, in Chinese: a registry, or one of the records kept beside
+/// them (accounts, declarations, 对接, policy runs).
+fn audited_label(name: &str) -> &str {
+    match name {
+        "accounts" => "账号",
+        "declarations" => "企业申报",
+        "introductions" => "对接记录",
+        "policy_run" => "免申即享运行",
+        other => registries::by_name(other).map_or(other, |r| r.label),
+    }
+}
+
 /// A JSON object of a record as `字段：值` lines.
 fn json_lines(json: &Option<String>) -> Markup {
     let parsed: Option<serde_json::Map<String, serde_json::Value>> =
@@ -74,6 +86,9 @@ pub async fn page(State(state): State<AppState>, s: PageSession, Query(p): Query
                 select name="registry" {
                     option value="" { "全部" }
                     @for r in registries::ALL { option value=(r.name) selected[p.registry.as_deref() == Some(r.name)] { (r.label) } }
+                    @for name in ["accounts", "declarations", "introductions", "policy_run"] {
+                        option value=(name) selected[p.registry.as_deref() == Some(name)] { (audited_label(name)) }
+                    }
                 }
             }
             label { "操作人" input name="actor" value=[p.actor.as_deref()]; }
@@ -89,7 +104,7 @@ pub async fn page(State(state): State<AppState>, s: PageSession, Query(p): Query
                         td { (e.actor) }
                         td { (e.channel) }
                         td { (action_label(&e.action)) }
-                        td { (registries::by_name(&e.registry).map_or(e.registry.as_str(), |r| r.label)) }
+                        td { (audited_label(&e.registry)) }
                         td { (e.record_key.as_deref().unwrap_or("")) }
                         td { (json_lines(&e.before)) }
                         td { (json_lines(&e.after)) @if let Some(n) = &e.note { div { (n) } } }
