@@ -1333,3 +1333,36 @@ fn account_writes_are_audited_without_the_hash() {
         assert!(!all.contains("hash"), "{all}");
     }
 }
+
+/// Every field the policy engine's schema offers is served by the frame reader, for every
+/// subject it can be read for (application-layer issue: a gap used to show only at run time).
+#[test]
+fn every_policy_schema_path_is_served_by_the_frame_reader() {
+    use periclase_domain::frame::{FrameRequest, SubjectKind};
+    let (_dir, store, _) = demo_store(60);
+    let schema = periclase_policy::schema::Schema::standard();
+    let paths = |prefixes: &[&str]| -> Vec<String> {
+        schema
+            .fields()
+            .iter()
+            .filter(|f| prefixes.iter().any(|p| f.path.starts_with(&format!("{p}."))))
+            .map(|f| f.path.clone())
+            .collect()
+    };
+    for (subject, prefixes) in [
+        (SubjectKind::Enterprise, &["enterprise"][..]),
+        (SubjectKind::Project, &["enterprise", "project"][..]),
+        (SubjectKind::FirstSet, &["enterprise", "first_set"][..]),
+    ] {
+        let wanted = paths(prefixes);
+        assert!(!wanted.is_empty());
+        let frame = store
+            .subject_frame(&FrameRequest { subject, paths: wanted.clone(), year: None, region: None, keys: None })
+            .unwrap_or_else(|e| panic!("{subject:?}: {e}"));
+        for p in &wanted {
+            assert!(frame.frame.columns.contains_key(p), "{subject:?} lacks {p}");
+        }
+    }
+    let covered: usize = ["enterprise", "project", "first_set"].iter().map(|p| paths(&[p]).len()).sum();
+    assert_eq!(covered, schema.fields().len(), "every schema field belongs to a subject");
+}
