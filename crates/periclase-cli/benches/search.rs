@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use periclase_app::search_sync::SearchService;
 use periclase_domain::{registries, Value};
 use periclase_search::{counterpart, MatchRequest, SearchQuery, Weights};
 use periclase_store::{Actor, Channel, ListQuery, SaveMode, SqliteStore, Store};
-use periclase_web::search_sync::SearchService;
 
 fn percentiles(mut ms: Vec<f64>) -> (f64, f64, f64) {
     ms.sort_by(f64::total_cmp);

@@ -2,22 +2,19 @@
 //! `tower::ServiceExt::oneshot` and the binary serves it. HTTP types stay in this crate.
 
 pub mod auth;
-mod chain_cache;
 mod charts;
 mod error;
-pub mod finance_match;
 mod json;
 pub mod layers;
 pub(crate) mod pages;
 pub mod params;
-mod policy_jobs;
 pub mod routes;
-pub mod search_sync;
 pub mod throttle;
 
 use std::sync::Arc;
 
 use axum::Router;
+use periclase_app::{chain_cache, policy_jobs, search_sync};
 use periclase_store::{Accounts, Declarations, Store};
 
 pub use error::ApiError;

@@ -102,7 +102,7 @@ fn record(config: &Config, id: RegistryId, a: RecordArgs) -> anyhow::Result<Exit
 
 fn finance(config: &Config, uscc: &str, json: bool) -> anyhow::Result<ExitCode> {
     let store = super::open_store(config)?;
-    let Some((rec, found)) = periclase_web::finance_match::for_enterprise(&store, uscc, None)? else {
+    let Some((rec, found)) = periclase_app::finance_match::for_enterprise(&store, uscc, None)? else {
         anyhow::bail!("企业库中没有统一社会信用代码为「{uscc}」的企业");
     };
     let mut w = std::io::stdout().lock();

@@ -7,9 +7,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use periclase_app::search_sync::{SearchService, SyncError};
 use periclase_search::{Marked, SearchQuery};
 use periclase_store::Store;
-use periclase_web::search_sync::{SearchService, SyncError};
 
 use crate::config::Config;
 

@@ -18,8 +18,8 @@ use serde::Deserialize;
 
 use super::chain_svg::{area_query, chain_svg};
 use super::{layout as page_layout, PageSession};
-use crate::chain_cache::View;
 use crate::{ApiError, AppState};
+use periclase_app::chain_cache::View;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Params {

@@ -19,8 +19,8 @@ use serde::Deserialize;
 
 use super::{layout as page_layout, PageSession};
 use crate::charts::bar_chart;
-use crate::policy_jobs::JobState;
 use crate::{ApiError, AppState};
+use periclase_app::policy_jobs::JobState;
 
 /// The region an official works in ("" for an administrator: everywhere); others may not.
 fn official_region(s: &PageSession) -> Result<String, ApiError> {

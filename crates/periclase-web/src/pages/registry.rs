@@ -230,7 +230,7 @@ pub async fn detail(
             }
         }
         let finance = if spec.id == ENTERPRISES.id {
-            crate::finance_match::for_enterprise(store.as_ref(), &key, Some(&scope))?.map(|(_, f)| f)
+            periclase_app::finance_match::for_enterprise(store.as_ref(), &key, Some(&scope))?.map(|(_, f)| f)
         } else {
             None
         };

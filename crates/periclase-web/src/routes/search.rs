@@ -47,7 +47,7 @@ async fn matches(
     if spec.id == periclase_domain::RegistryId::Enterprises {
         let store = state.store.clone();
         let found = blocking(move || {
-            crate::finance_match::for_enterprise(store.as_ref(), &key, Some(&scope))?
+            periclase_app::finance_match::for_enterprise(store.as_ref(), &key, Some(&scope))?
                 .map(|(_, f)| f)
                 .ok_or_else(|| ApiError::NotFound(format!("{}中没有「{key}」", spec.label)))
         })

@@ -1,0 +1,16 @@
+//! The platform's use cases, between the engines and the store on one side and the two
+//! front ends (the web and the CLI) on the other. Neither HTTP nor SQL is spoken here: a
+//! use case takes the store's traits and the engines' types, and both front ends call the
+//! same one, so an operation is orchestrated once.
+//!
+//! - [`search_sync`]: keeps the search index in step with the store's outbox.
+//! - [`finance_match`]: an enterprise's profile from the registries, matched to financial
+//!   products.
+//! - [`chain_cache`]: every chain's facts, their index and each region's analysis, refreshed
+//!   in the background after a write.
+//! - [`policy_jobs`]: policy batch runs started from the web and their progress.
+
+pub mod chain_cache;
+pub mod finance_match;
+pub mod policy_jobs;
+pub mod search_sync;
