@@ -5,6 +5,7 @@ mod accounts;
 mod audit;
 mod declarations;
 mod error;
+mod jobs;
 mod query;
 mod search;
 mod sqlite;
@@ -13,6 +14,7 @@ pub use accounts::{Account, Accounts, LoginGate, LoginHistory, LoginThrottle, Ne
 pub use audit::{Actor, AuditEntry, AuditQuery, Channel};
 pub use declarations::{Declaration, DeclarationQuery, DeclarationStatus, Declarations, DeclaredChange};
 pub use error::StoreError;
+pub use jobs::{Job, JobState, Jobs};
 pub use periclase_domain::{ImportItem, ImportOptions, ImportOutcome, QualityIssue, RowIssue, RowLocation};
 pub use query::{sortable_fields, ListPage, ListQuery, Record, Sort, SortKey};
 pub use search::{Introduction, SearchPending, SearchRow, OUTCOMES as INTRODUCTION_OUTCOMES};

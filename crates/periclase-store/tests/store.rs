@@ -1366,3 +1366,53 @@ fn every_policy_schema_path_is_served_by_the_frame_reader() {
     let covered: usize = ["enterprise", "project", "first_set"].iter().map(|p| paths(&[p]).len()).sum();
     assert_eq!(covered, schema.fields().len(), "every schema field belongs to a subject");
 }
+
+/// A job's row says what happened to it after its process died: reopened, the store (as the
+/// next server does at its start) marks what was left queued or running interrupted, and
+/// leaves ended jobs alone. A job is visible only to the account that started it.
+#[test]
+fn jobs_left_open_by_a_killed_process_read_as_interrupted_and_only_their_account_sees_them() {
+    use periclase_store::{JobState, Jobs};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let (queued, running, done, failed) = {
+        let store = SqliteStore::open(&path).unwrap();
+        let ids: Vec<i64> =
+            (0..4).map(|i| store.create_job("policy_run", &format!("{{\"n\":{i}}}"), 7).unwrap()).collect();
+        assert_eq!(store.job(ids[0], 7).unwrap().unwrap().state, JobState::Queued);
+        assert!(store.start_job(ids[1], "计算").unwrap());
+        assert!(store.set_job_stage(ids[1], "存档").unwrap());
+        assert!(store.start_job(ids[2], "计算").unwrap());
+        assert!(store.finish_job(ids[2], "{\"run\":1}").unwrap());
+        assert!(!store.start_job(ids[2], "计算").unwrap(), "a done job does not start again");
+        assert!(store.fail_job(ids[3], "出错了").unwrap());
+        let running = store.job(ids[1], 7).unwrap().unwrap();
+        assert_eq!((running.state, running.stage.as_str()), (JobState::Running, "存档"));
+        assert!(running.started_at.is_some() && running.elapsed_secs.is_some());
+        // Another account sees none of them, by id or in its list.
+        assert_eq!(store.job(ids[1], 8).unwrap(), None);
+        assert!(store.jobs(8, 10).unwrap().is_empty());
+        assert_eq!(store.jobs(7, 10).unwrap().iter().map(|j| j.id).collect::<Vec<_>>(), {
+            let mut newest_first = ids.clone();
+            newest_first.reverse();
+            newest_first
+        });
+        (ids[0], ids[1], ids[2], ids[3])
+        // The process "dies" here: nothing more is written to those two jobs.
+    };
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.interrupt_unfinished_jobs("服务重启").unwrap(), 2);
+    for id in [queued, running] {
+        let job = store.job(id, 7).unwrap().unwrap();
+        assert_eq!(job.state, JobState::Interrupted, "job {id}");
+        assert_eq!(job.error.as_deref(), Some("服务重启"));
+        assert!(job.finished_at.is_some());
+        assert!(!store.finish_job(id, "{}").unwrap(), "an interrupted job cannot be finished late");
+    }
+    assert_eq!(store.job(done, 7).unwrap().unwrap().result.as_deref(), Some("{\"run\":1}"));
+    assert_eq!(store.job(failed, 7).unwrap().unwrap().state, JobState::Failed);
+    assert_eq!(store.job(failed, 8).unwrap(), None);
+    assert_eq!(store.interrupt_unfinished_jobs("again").unwrap(), 0);
+    // Hostile parameters cost bounded space.
+    assert!(store.create_job("policy_run", &"x".repeat(5000), 7).is_err());
+}

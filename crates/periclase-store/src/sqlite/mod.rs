@@ -5,6 +5,7 @@ mod chain;
 mod declarations;
 mod frame;
 mod import;
+mod jobs;
 mod measure;
 mod policy_run;
 mod search;
@@ -45,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0012_introductions.sql"),
     include_str!("../../migrations/0013_declarations.sql"),
     include_str!("../../migrations/0014_login_throttle.sql"),
+    include_str!("../../migrations/0015_jobs.sql"),
 ];
 
 const DEFAULT_PAGE: u32 = 50;
