@@ -9,8 +9,14 @@
 //! - [`chain_cache`]: every chain's facts, their index and each region's analysis, refreshed
 //!   in the background after a write.
 //! - [`policy_jobs`]: policy batch runs started from the web and their progress.
+//! - [`search`]: a search as people type it, read once for both front ends, limited to what
+//!   the asker may read.
 
 pub mod chain_cache;
+mod error;
 pub mod finance_match;
 pub mod policy_jobs;
+pub mod search;
 pub mod search_sync;
+
+pub use error::AppError;

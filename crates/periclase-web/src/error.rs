@@ -82,3 +82,15 @@ impl From<StoreError> for ApiError {
         }
     }
 }
+
+impl From<periclase_app::AppError> for ApiError {
+    fn from(e: periclase_app::AppError) -> Self {
+        match e {
+            periclase_app::AppError::BadRequest(m) => ApiError::BadRequest(m),
+            periclase_app::AppError::NotFound(m) => ApiError::NotFound(m),
+            periclase_app::AppError::Store(e) => e.into(),
+            periclase_app::AppError::Search(periclase_search::SearchError::BadQuery(m)) => ApiError::BadRequest(m),
+            periclase_app::AppError::Search(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}

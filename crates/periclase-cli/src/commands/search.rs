@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use periclase_app::search_sync::{SearchService, SyncError};
-use periclase_search::{Marked, SearchQuery};
+use periclase_search::Marked;
 use periclase_store::Store;
 
 use crate::config::Config;
@@ -70,37 +70,19 @@ pub fn open_current(
     Ok(service)
 }
 
-pub fn tier_code(t: &str) -> anyhow::Result<String> {
-    if t == periclase_search::doc::EXPERT || t == "专家" || t == "专家库" {
-        return Ok(periclase_search::doc::EXPERT.to_string());
-    }
-    periclase_domain::registries::HONOURS
-        .iter()
-        .find(|o| o.code == t || o.label == t || o.aliases.contains(&t))
-        .map(|o| o.code.to_string())
-        .ok_or_else(|| anyhow::anyhow!("没有名为「{t}」的梯度或荣誉（专家库成员用 expert）"))
-}
-
 pub fn search(config: &Config, a: SearchArgs) -> anyhow::Result<ExitCode> {
     let store = super::open_store(config)?;
     let service = open_current(config, &store)?;
-    for r in &a.registries {
-        super::registry(r)?;
-    }
-    let q = SearchQuery {
+    let q = periclase_app::search::SearchRequest {
         text: a.text,
-        registries: a
-            .registries
-            .iter()
-            .map(|r| super::registry(r).map(|s| s.name.to_string()))
-            .collect::<Result<_, _>>()?,
-        region: a.region,
-        tier: a.tier.as_deref().map(tier_code).transpose()?,
-        year: a.year,
-        allowed: None,
+        registries: a.registries,
+        region: a.region.unwrap_or_default(),
+        tier: a.tier.unwrap_or_default(),
+        year: a.year.map(|y| y.to_string()).unwrap_or_default(),
         limit: a.limit,
         offset: 0,
-    };
+    }
+    .query(None)?;
     let found = service.index().search(&q)?;
     let mut out = std::io::stdout().lock();
     if a.json {

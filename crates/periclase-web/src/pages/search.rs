@@ -32,51 +32,22 @@ pub struct SearchParams {
     pub page: usize,
 }
 
-/// The registries (and, for officials, the region) `who` may search.
-pub(crate) fn allowed(who: &Principal) -> Vec<(String, Option<String>)> {
-    registries::ALL
-        .iter()
-        .filter(|s| periclase_search::searched(s))
-        .filter_map(|s| match who.read_scope(s) {
-            Scope::All => Some((s.name.to_string(), None)),
-            // Rows without a region of their own (capacities…) are read through the enterprise.
-            Scope::Region(p) if s.region_field.is_some() => Some((s.name.to_string(), Some(p))),
-            _ => None,
-        })
-        .collect()
-}
+pub(crate) use periclase_app::search::allowed;
 
 impl SearchParams {
+    /// The query through the one use case the CLI also uses (tiers by code, label, alias or
+    /// 专家), limited to what `who` may read.
     pub(crate) fn query(&self, who: &Principal) -> Result<SearchQuery, ApiError> {
-        let registries = match self.registry.trim() {
-            "" => vec![],
-            name => vec![crate::registry(name)?.name.to_string()],
-        };
-        let year = match self.year.trim() {
-            "" => None,
-            y => Some(y.parse().map_err(|_| ApiError::BadRequest(format!("年度「{y}」应为四位数字")))?),
-        };
-        let tier = match self.tier.trim() {
-            "" => None,
-            t => Some(
-                registries::HONOURS
-                    .iter()
-                    .find(|o| o.code == t || o.label == t)
-                    .map(|o| o.code.to_string())
-                    .or_else(|| (t == periclase_search::doc::EXPERT).then(|| t.to_string()))
-                    .ok_or_else(|| ApiError::BadRequest(format!("没有名为「{t}」的梯度或荣誉")))?,
-            ),
-        };
-        Ok(SearchQuery {
+        let request = periclase_app::search::SearchRequest {
             text: self.q.clone(),
-            registries,
-            region: Some(self.region.trim().to_string()).filter(|r| !r.is_empty()),
-            tier,
-            year,
-            allowed: Some(allowed(who)),
+            registries: vec![self.registry.clone()],
+            region: self.region.clone(),
+            tier: self.tier.clone(),
+            year: self.year.clone(),
             limit: PAGE,
             offset: self.page * PAGE,
-        })
+        };
+        Ok(request.query(Some(who))?)
     }
 }
 

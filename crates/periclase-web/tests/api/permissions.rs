@@ -296,3 +296,17 @@ async fn an_expert_does_not_put_themselves_in_the_pool() {
     let (_, form) = page_as(&s, &format!("/r/talents/{code}/edit"), &expert).await;
     assert!(form.contains("由主管部门维护"));
 }
+
+/// The tier lookup had drifted: the CLI took aliases and 专家, the web did not. Both now read
+/// a search through one use case.
+#[tokio::test]
+async fn the_web_reads_tiers_as_the_cli_does() {
+    let (_d, s, _) = state();
+    for tier in ["expert", "%E4%B8%93%E5%AE%B6"] {
+        let (status, body) = get(&s, &format!("/api/search?q=%E9%95%81&tier={tier}")).await;
+        assert_eq!(status, StatusCode::OK, "{tier}: {body}");
+    }
+    let (status, body) = get(&s, "/api/search?q=%E9%95%81&tier=nothing").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["message"].as_str().unwrap().contains("没有名为「nothing」的梯度或荣誉"));
+}
