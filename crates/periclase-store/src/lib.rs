@@ -50,8 +50,8 @@ pub enum SaveOutcome {
     Unchanged,
 }
 
-/// Storage of every registry. Implementations must be usable from several threads.
-pub trait Store: Send + Sync {
+/// Every registry's rows: imports, single-record writes, lists, lookups, exports and counts.
+pub trait Registries: Send + Sync {
     /// Validated rows in, one transaction. Rows that cannot be stored (duplicate key inside
     /// the file, unknown parent) are reported through `on_issue`, as are rows that arrive
     /// already rejected. Unless `opts.partial`, any issue means nothing is written.
@@ -75,12 +75,9 @@ pub trait Store: Send + Sync {
         scope: &Scope,
     ) -> Result<SaveOutcome, StoreError>;
 
-    /// Deletes the record `key` (as for [`Store::get`]) if it is inside `scope`; false when
+    /// Deletes the record `key` (as for [`Registries::get`]) if it is inside `scope`; false when
     /// there is no such record there. Leaves an audit entry with the record as it was.
     fn delete(&self, spec: &'static RegistrySpec, key: &str, actor: &Actor, scope: &Scope) -> Result<bool, StoreError>;
-
-    /// The audit trail, newest first.
-    fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
 
     /// One page of a filtered list, in id order (keyset paging on `after`).
     fn list(&self, spec: &'static RegistrySpec, query: &ListQuery) -> Result<ListPage, StoreError>;
@@ -119,20 +116,38 @@ pub trait Store: Send + Sync {
         prefix_len: usize,
     ) -> Result<Vec<(String, u64)>, StoreError>;
 
-    /// A monitored indicator in a region (GB/T 2260 prefix), year by year.
-    fn measure_series(&self, measure: &Measure, region: &str) -> Result<Vec<(i64, f64)>, StoreError>;
-
     /// A number that changes whenever anyone commits a change to the data: what a cache
     /// outside the store compares to know it is stale.
     fn version(&self) -> Result<i64, StoreError>;
 
+    /// The newest year any enterprise has reported figures for: the yardstick for "stale".
+    fn latest_figure_year(&self) -> Result<Option<i64>, StoreError>;
+}
+
+/// The audit trail every write leaves.
+pub trait AuditTrail: Send + Sync {
+    /// The audit trail, newest first.
+    fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// Monitored indicators (行业监测).
+pub trait Monitoring: Send + Sync {
+    /// A monitored indicator in a region (GB/T 2260 prefix), year by year.
+    fn measure_series(&self, measure: &Measure, region: &str) -> Result<Vec<(i64, f64)>, StoreError>;
+}
+
+/// What the chain engine reads.
+pub trait ChainStore: Send + Sync {
     /// What the chain engine needs about each of `chains` (template ids), in their order: its
     /// members (not the rejected ones) with their latest figures, and every project, platform
     /// and achievement. Several chains are read together, in one snapshot and one pass over their members.
     /// Read anew on each call (a second at provincial scale): callers keep it, as the web's
     /// chain cache does, and share it behind the `Arc`.
     fn chain_facts(&self, chains: &[&str]) -> Result<Vec<std::sync::Arc<periclase_domain::ChainFacts>>, StoreError>;
+}
 
+/// What the policy engine reads, and the runs and award ledger it leaves.
+pub trait PolicyStore: Send + Sync {
     /// The columns policies read about enterprises or projects (all, a region's or the named
     /// ones), for the policy engine. Yearly figures are of `request.year` or the latest year.
     fn subject_frame(
@@ -156,10 +171,10 @@ pub trait Store: Send + Sync {
 
     /// A run's listed lines, by policy and subject.
     fn policy_run_lines(&self, run: i64) -> Result<Vec<periclase_domain::policy_run::RunLineRecord>, StoreError>;
+}
 
-    /// The newest year any enterprise has reported figures for: the yardstick for "stale".
-    fn latest_figure_year(&self) -> Result<Option<i64>, StoreError>;
-
+/// The changes the search index has still to apply, and the rows it indexes.
+pub trait SearchOutbox: Send + Sync {
     /// Changes the search index has not applied yet, oldest first, at most `limit` entries.
     fn search_pending(&self, limit: u32) -> Result<SearchPending, StoreError>;
 
@@ -176,7 +191,10 @@ pub trait Store: Send + Sync {
         ids: Option<&[i64]>,
         each: &mut dyn FnMut(SearchRow<'_>) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError>;
+}
 
+/// 对接 records between demands and achievements.
+pub trait Introductions: Send + Sync {
     /// Records that an official put a demand and an achievement (by codes) in touch.
     /// Records an introduction of a demand inside `scope` (the asker's read scope of demands).
     fn introduce(
@@ -207,3 +225,22 @@ pub trait Store: Send + Sync {
         scope: &Scope,
     ) -> Result<Vec<Introduction>, StoreError>;
 }
+
+/// Every capability trait, for code that calls them on a concrete store
+/// (`use periclase_store::prelude::*;`).
+pub mod prelude {
+    pub use crate::{
+        Accounts, AuditTrail, ChainStore, Declarations, Introductions, Jobs, Monitoring, PolicyStore, Registries,
+        SearchOutbox, Store,
+    };
+}
+
+/// The whole store, as the rest of the platform holds it (`Arc<dyn Store>`): every
+/// capability above. A second store (PostgreSQL) implements the same traits; a use case that
+/// needs one capability takes that trait alone.
+pub trait Store:
+    Registries + AuditTrail + Monitoring + ChainStore + PolicyStore + SearchOutbox + Introductions
+{
+}
+
+impl<T: Registries + AuditTrail + Monitoring + ChainStore + PolicyStore + SearchOutbox + Introductions> Store for T {}

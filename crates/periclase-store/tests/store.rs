@@ -3,9 +3,10 @@
 use periclase_demo::Demo;
 use periclase_domain::registries::{DEMANDS, ENTERPRISES, ENTERPRISE_FIGURES, ENTERPRISE_HONOURS, POLICIES, PROJECTS};
 use periclase_domain::{registries, ImportItem, ImportOptions, RegistrySpec, Row, RowIssue, RowLocation, Scope, Value};
+use periclase_store::prelude::*;
 use periclase_store::{
     Actor, AuditQuery, Channel, ImportContext, ImportOutcome, ListQuery, QualityIssue, SaveMode, Sort, SqliteStore,
-    Store, StoreError,
+    StoreError,
 };
 
 fn items(rows: Vec<Row>) -> impl Iterator<Item = ImportItem> {

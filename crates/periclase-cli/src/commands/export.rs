@@ -3,7 +3,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use periclase_io::{Exporter, Format};
-use periclase_store::{ListQuery, QualityIssue, Sort, Store, StoreError};
+use periclase_store::{ListQuery, QualityIssue, Sort, StoreError};
+use periclase_store::prelude::*;
 
 use crate::config::Config;
 use crate::progress;

@@ -8,7 +8,7 @@ use anyhow::Context;
 use periclase_domain::{registry, RegistryId};
 use periclase_search::eval::{parse_records, parse_run, rank_demands, score, Qrels};
 use periclase_search::{counterpart, MatchRequest, Weights};
-use periclase_store::Store;
+use periclase_store::prelude::*;
 use std::io::Write;
 
 use crate::config::Config;

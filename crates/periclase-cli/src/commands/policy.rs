@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use anyhow::{anyhow, bail, Context};
 use periclase_domain::frame::FrameRequest;
 use periclase_domain::policy_run::SavedRun;
-use periclase_policy::run::{batch, fields_of, list_rows, BatchSpec, LIST_HEADER};
+use periclase_app::policy_run::{run_policies, PolicyRun};
+use periclase_policy::run::{fields_of, list_rows, BatchSpec, LIST_HEADER};
 use periclase_policy::set::{EMBEDDED, EMBEDDED_TESTS};
 use periclase_policy::{apply_stacking, date, explain, render, testcase, Policy, PolicySet, Scalar, Schema, Subject};
-use periclase_store::Store;
+use periclase_store::prelude::*;
 
 use crate::config::Config;
 
@@ -236,12 +237,12 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                 }
             }
             let store = super::open_store(config)?;
-            let spinner = crate::progress::bar(None, "读取企业、项目数据并计算");
+            let spinner = crate::progress::bar(None, periclase_app::policy_run::STAGE_COMPUTE);
             let spec = BatchSpec { policies: chosen, region, chain, year, day, grant };
-            let (outcome, record, [enterprises, projects, first_sets]) =
-                batch(&spec, &schema, &store.granted_awards()?, |req| store.subject_frame(req))?;
+            let actor = crate::cli_actor(periclase_store::Channel::Cli);
+            let PolicyRun { outcome, record, subjects: [enterprises, projects, first_sets], saved } =
+                run_policies(&store, &spec, &actor, &mut |stage| spinner.set_message(stage))?;
             spinner.finish_and_clear();
-            let saved = store.save_policy_run(&record, &crate::cli_actor(periclase_store::Channel::Cli))?;
             writeln!(
                 out,
                 "评估日期 {}，数据年度 {}，{enterprises} 户企业、{projects} 个项目、{first_sets} 份首台（套）保单",

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use periclase_app::search_sync::{SearchService, SyncError};
 use periclase_search::Marked;
-use periclase_store::Store;
+use periclase_store::prelude::*;
 
 use crate::config::Config;
 

@@ -225,3 +225,16 @@ fn scan_cards(c: &Connection, ids: &[i64], cards: &mut [EnterpriseFacts], year: 
     }
     Ok(())
 }
+
+/// The store's `ChainStore` on SQLite, here beside the SQL they run.
+mod capability {
+    use super::super::*;
+
+    impl crate::ChainStore for SqliteStore {
+        fn chain_facts(&self, chains: &[&str]) -> Result<Vec<Arc<ChainFacts>>, StoreError> {
+            // Not cached here: reading chains takes a second at provincial scale and would hold
+            // `computing`, stalling every list total meanwhile; the web keeps its own copy.
+            self.with(|c| Ok(chain::facts(c, chains, chain::SCAN_SHARE)?.into_iter().map(Arc::new).collect()))
+        }
+    }
+}

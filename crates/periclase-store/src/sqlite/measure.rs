@@ -123,3 +123,14 @@ mod tests {
         assert!(cumulative(vec![], 2024).is_empty());
     }
 }
+
+/// The store's `Monitoring` on SQLite, here beside the SQL they run.
+mod capability {
+    use super::super::*;
+
+    impl crate::Monitoring for SqliteStore {
+        fn measure_series(&self, measure: &Measure, region: &str) -> Result<Vec<(i64, f64)>, StoreError> {
+            self.with(|c| measure::series(c, measure, region))
+        }
+    }
+}

@@ -171,3 +171,30 @@ pub(crate) fn lines(c: &Connection, run: i64) -> Result<Vec<RunLineRecord>, Stor
         .collect::<Result<_, _>>()?;
     Ok(lines)
 }
+
+/// The store's `PolicyStore` on SQLite, here beside the SQL they run.
+mod capability {
+    use super::super::*;
+
+    impl crate::PolicyStore for SqliteStore {
+        fn subject_frame(&self, request: &FrameRequest) -> Result<SubjectFrame, StoreError> {
+            self.with(|c| frame::read(c, request, frame::LOOKUP_LIMIT))
+        }
+
+        fn save_policy_run(&self, run: &PolicyRunRecord, actor: &Actor) -> Result<SavedRun, StoreError> {
+            self.with(|c| policy_run::save(c, run, actor))
+        }
+
+        fn granted_awards(&self) -> Result<HashSet<(String, String)>, StoreError> {
+            self.with(|c| policy_run::granted(c))
+        }
+
+        fn policy_runs(&self, limit: u32) -> Result<Vec<StoredRun>, StoreError> {
+            self.with(|c| policy_run::runs(c, limit))
+        }
+
+        fn policy_run_lines(&self, run: i64) -> Result<Vec<RunLineRecord>, StoreError> {
+            self.with(|c| policy_run::lines(c, run))
+        }
+    }
+}

@@ -258,3 +258,64 @@ pub(crate) fn introductions(
     let out = st.query_map(rusqlite::params_from_iter(binds.iter()), read_intro)?.collect::<Result<Vec<_>, _>>()?;
     Ok(out)
 }
+
+/// The store's `SearchOutbox` and `Introductions` on SQLite, here beside the SQL they run.
+mod capability {
+    use super::super::*;
+
+    impl crate::SearchOutbox for SqliteStore {
+        fn search_pending(&self, limit: u32) -> Result<crate::SearchPending, StoreError> {
+            self.with(|c| search::pending(c, limit))
+        }
+
+        fn search_applied(&self, upto: i64) -> Result<(), StoreError> {
+            self.with(|c| search::applied(c, upto))
+        }
+
+        fn search_outbox_end(&self) -> Result<i64, StoreError> {
+            self.with(|c| search::outbox_end(c))
+        }
+
+        fn search_rows(
+            &self,
+            spec: &'static RegistrySpec,
+            ids: Option<&[i64]>,
+            each: &mut dyn FnMut(crate::SearchRow<'_>) -> Result<(), StoreError>,
+        ) -> Result<u64, StoreError> {
+            self.with(|c| search::rows(c, spec, ids, each))
+        }
+    }
+
+    impl crate::Introductions for SqliteStore {
+        fn introduce(
+            &self,
+            demand: &str,
+            achievement: &str,
+            note: &str,
+            actor: &Actor,
+            scope: &Scope,
+        ) -> Result<crate::Introduction, StoreError> {
+            self.with(|c| search::introduce(c, demand, achievement, note, actor, scope))
+        }
+
+        fn set_introduction_outcome(
+            &self,
+            id: i64,
+            outcome: &str,
+            note: &str,
+            actor: &Actor,
+            scope: &Scope,
+        ) -> Result<Option<crate::Introduction>, StoreError> {
+            self.with(|c| search::set_outcome(c, id, outcome, note, actor, scope))
+        }
+
+        fn introductions(
+            &self,
+            demand: Option<&str>,
+            achievement: Option<&str>,
+            scope: &Scope,
+        ) -> Result<Vec<crate::Introduction>, StoreError> {
+            self.with(|c| search::introductions(c, demand, achievement, scope))
+        }
+    }
+}

@@ -353,3 +353,14 @@ pub(crate) fn audit(c: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntry>, S
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
+
+/// The store's `AuditTrail` on SQLite, here beside the SQL they run.
+mod capability {
+    use super::super::*;
+
+    impl crate::AuditTrail for SqliteStore {
+        fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+            self.with(|c| write::audit(c, query))
+        }
+    }
+}
