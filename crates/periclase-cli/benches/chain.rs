@@ -14,7 +14,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use periclase_chain::{analyse_prepared, leaders, targets, Area, Prepared};
 use periclase_domain::ChainSet;
-use periclase_store::{SqliteStore, Store};
+use periclase_store::prelude::*;
+use periclase_store::SqliteStore;
 
 fn main() {
     let db =

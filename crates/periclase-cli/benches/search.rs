@@ -13,7 +13,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use periclase_app::search_sync::SearchService;
 use periclase_domain::{registries, Value};
 use periclase_search::{counterpart, MatchRequest, SearchQuery, Weights};
-use periclase_store::{Actor, Channel, ListQuery, SaveMode, SqliteStore, Store};
+use periclase_store::prelude::*;
+use periclase_store::{Actor, Channel, ListQuery, SaveMode, SqliteStore};
 
 fn percentiles(mut ms: Vec<f64>) -> (f64, f64, f64) {
     ms.sort_by(f64::total_cmp);

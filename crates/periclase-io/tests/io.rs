@@ -6,7 +6,8 @@ use std::path::Path;
 use periclase_domain::registries::{ENTERPRISES, ENTERPRISE_FIGURES};
 use periclase_domain::{ImportOptions, RegistrySpec, Row, Uscc, Value};
 use periclase_io::{open_import, Exporter, Format, ReadOptions};
-use periclase_store::{Actor, Channel, ImportContext, ListQuery, SqliteStore, Store};
+use periclase_store::prelude::*;
+use periclase_store::{Actor, Channel, ImportContext, ListQuery, SqliteStore};
 use proptest::prelude::*;
 
 const REGIONS: &[&str] = &["210381", "210882", "210804", "341702", "411282", "110105", "650102"];

@@ -19,8 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/declarations", get(list))
         .route("/api/declarations/{id}", get(one))
-        .route("/api/declarations/{id}/confirm", post(confirm))
-        .route("/api/declarations/{id}/reject", post(reject))
+        .route("/api/declarations/{id}/{action}", post(decide_route))
 }
 
 pub(crate) fn declaration_json(d: &Declaration) -> Value {
@@ -112,28 +111,21 @@ pub(crate) async fn decide(
     .await
 }
 
-async fn confirm(
+/// `confirm` or `reject`, as the path says.
+async fn decide_route(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path((id, action)): Path<(i64, String)>,
     body: Option<Json<Decision>>,
 ) -> Result<Json<Value>, ApiError> {
     session.check_csrf(&headers)?;
+    let confirm = match action.as_str() {
+        "confirm" => true,
+        "reject" => false,
+        other => return Err(ApiError::NotFound(format!("申报没有「{other}」这一处理：应为 confirm 或 reject"))),
+    };
     let note = body.map(|b| b.0.note).unwrap_or_default();
-    let d = decide(state, session, id, true, note, Channel::Api).await?;
-    Ok(Json(declaration_json(&d)))
-}
-
-async fn reject(
-    State(state): State<AppState>,
-    session: Session,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    body: Option<Json<Decision>>,
-) -> Result<Json<Value>, ApiError> {
-    session.check_csrf(&headers)?;
-    let note = body.map(|b| b.0.note).unwrap_or_default();
-    let d = decide(state, session, id, false, note, Channel::Api).await?;
+    let d = decide(state, session, id, confirm, note, Channel::Api).await?;
     Ok(Json(declaration_json(&d)))
 }
