@@ -8,14 +8,19 @@
 //!   products.
 //! - [`chain_cache`]: every chain's facts, their index and each region's analysis, refreshed
 //!   in the background after a write.
-//! - [`policy_jobs`]: policy batch runs started from the web and their progress.
+//! - [`policy_run`]: one 免申即享 batch run (granted awards → batch → archive), for the web
+//!   and the CLI alike.
+//! - [`job_pool`]: a bounded pool of workers running background jobs recorded in the
+//!   store's job table; [`policy_jobs`]: policy runs as such jobs.
 //! - [`search`]: a search as people type it, read once for both front ends, limited to what
 //!   the asker may read.
 
 pub mod chain_cache;
 mod error;
 pub mod finance_match;
+pub mod job_pool;
 pub mod policy_jobs;
+pub mod policy_run;
 pub mod search;
 pub mod search_sync;
 

@@ -1,59 +1,61 @@
-//! Policy batch runs started from the web, each on a thread of its own: at a million
-//! enterprises a run takes seconds, so the page that starts one shows its progress and
-//! refreshes itself until the archived run can be shown.
+//! Policy batch runs started from the web, as jobs of the [`JobPool`]: at a million
+//! enterprises a run takes seconds, so the page that starts one shows its progress (read
+//! from the job table) and refreshes itself until the archived run can be shown. The job
+//! keeps the run's parameters, so an interrupted one can be started again as it was.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
-use std::time::Instant;
+use std::sync::Arc;
 
-#[derive(Debug, Clone)]
-pub enum JobState {
-    Running {
-        stage: &'static str,
-        started: Instant,
-    },
-    /// The archived run's id (a new one, or the identical earlier one).
-    Done {
-        run: i64,
-        same_as_earlier: bool,
-    },
-    Failed(String),
+use periclase_domain::policy_run::SavedRun;
+use periclase_store::{Actor, Job, Store};
+
+use crate::job_pool::JobPool;
+use crate::policy_run::{run_policies, PolicyRunParams};
+use crate::AppError;
+
+/// The job table's `kind` of a policy run.
+pub const KIND: &str = "policy_run";
+
+/// A finished policy run job's result: the archived run (a new one, or the identical
+/// earlier one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RunResult {
+    pub run: i64,
+    pub same_as_earlier: bool,
 }
 
-#[derive(Debug, Default)]
-pub struct Jobs {
-    next: AtomicU64,
-    /// Job id → (the account that started it, its state).
-    jobs: Mutex<HashMap<u64, (i64, JobState)>>,
-}
-
-impl Jobs {
-    pub fn start(&self, account: i64) -> u64 {
-        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
-        // Old finished jobs are forgotten; their runs stay archived.
-        if jobs.len() > 500 {
-            jobs.retain(|_, (_, s)| matches!(s, JobState::Running { .. }));
-        }
-        jobs.insert(id, (account, JobState::Running { stage: "排队中", started: Instant::now() }));
-        id
-    }
-
-    pub fn set(&self, id: u64, state: JobState) {
-        if let Some(entry) = self.jobs.lock().unwrap_or_else(|e| e.into_inner()).get_mut(&id) {
-            entry.1 = match (&entry.1, state) {
-                (JobState::Running { started, .. }, JobState::Running { stage, .. }) => {
-                    JobState::Running { stage, started: *started }
-                }
-                (_, other) => other,
+/// Queues a run with `params` (checked first: a policy or chain that does not exist is
+/// refused before anything is queued) for `account`, archived under `actor`; the job's id.
+pub fn submit(
+    pool: &JobPool,
+    store: Arc<dyn Store>,
+    params: PolicyRunParams,
+    account: i64,
+    actor: Actor,
+) -> Result<i64, AppError> {
+    params.spec()?;
+    let json = serde_json::to_string(&params).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    pool.submit(
+        KIND,
+        &json,
+        account,
+        Box::new(move |on_stage| {
+            let spec = params.spec().map_err(|e| e.to_string())?;
+            let run = run_policies(&*store, &spec, &actor, &mut |s| on_stage(s)).map_err(|e| e.to_string())?;
+            let result = match run.saved {
+                SavedRun::New(run) => RunResult { run, same_as_earlier: false },
+                SavedRun::SameAs(run) => RunResult { run, same_as_earlier: true },
             };
-        }
-    }
+            serde_json::to_string(&result).map_err(|e| e.to_string())
+        }),
+    )
+}
 
-    /// The job's state, for the account that started it only.
-    pub fn get(&self, id: u64, account: i64) -> Option<JobState> {
-        let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
-        jobs.get(&id).filter(|(owner, _)| *owner == account).map(|(_, s)| s.clone())
-    }
+/// A policy run job's parameters, if it is one.
+pub fn parameters(job: &Job) -> Option<PolicyRunParams> {
+    (job.kind == KIND).then(|| serde_json::from_str(&job.parameters).ok()).flatten()
+}
+
+/// A finished policy run job's result.
+pub fn result(job: &Job) -> Option<RunResult> {
+    job.result.as_deref().and_then(|r| serde_json::from_str(r).ok())
 }

@@ -14,8 +14,8 @@ pub mod throttle;
 use std::sync::Arc;
 
 use axum::Router;
-use periclase_app::{chain_cache, policy_jobs, search_sync};
-use periclase_store::{Accounts, Declarations, Store};
+use periclase_app::{chain_cache, job_pool, search_sync};
+use periclase_store::{Accounts, Declarations, Jobs, Store};
 
 pub use error::ApiError;
 
@@ -25,7 +25,9 @@ pub struct AppState {
     pub accounts: Arc<dyn Accounts>,
     pub declarations: Arc<dyn Declarations>,
     pub chains: Arc<chain_cache::ChainCache>,
-    pub policy_jobs: Arc<policy_jobs::Jobs>,
+    /// Background jobs (policy runs): their table, and the bounded pool running them.
+    pub jobs: Arc<dyn Jobs>,
+    pub job_pool: Arc<job_pool::JobPool>,
     pub search: Arc<search_sync::SearchService>,
     /// Served over TLS (directly or behind a proxy): every cookie is marked `Secure`, so a
     /// browser never sends the session over plain HTTP. Off by default (plain-HTTP intranets).
@@ -37,15 +39,19 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Both halves from one store (the SQLite store serves registries and accounts).
-    pub fn new<S: Store + Accounts + Declarations + 'static>(store: S) -> AppState {
+    /// Every part from one store (the SQLite store serves registries, accounts,
+    /// declarations and jobs). Starts the job pool, which marks jobs a previous server left
+    /// unfinished interrupted: one server per database.
+    pub fn new<S: Store + Accounts + Declarations + Jobs + 'static>(store: S) -> AppState {
         let shared = Arc::new(store);
+        let jobs: Arc<dyn Jobs> = shared.clone();
         AppState {
             store: shared.clone(),
             accounts: shared.clone(),
             declarations: shared,
             chains: Arc::default(),
-            policy_jobs: Arc::default(),
+            job_pool: Arc::new(job_pool::JobPool::start(jobs.clone(), job_pool::WORKERS, job_pool::QUEUE)),
+            jobs,
             search: search_sync::SearchService::in_memory(),
             secure_cookies: false,
             upload_dir: None,

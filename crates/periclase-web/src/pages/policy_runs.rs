@@ -1,5 +1,5 @@
-//! 免申即享 pages for officials: the archived batch runs, starting one (on a background
-//! thread, with a progress page), a run's totals, chart and list (and its xlsx), and the
+//! 免申即享 pages for officials: the archived batch runs, starting one (a job of the
+//! server's bounded pool, with a progress page read from the job table), a run's totals, chart and list (and its xlsx), and the
 //! 政策沙盘 — a policy's parameters or conditions changed and compared with it as written.
 
 use std::collections::HashMap;
@@ -8,19 +8,19 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use periclase_domain::frame::FrameRequest;
-use periclase_domain::policy_run::SavedRun;
 use periclase_domain::RegionTable;
 use periclase_policy::engine::{show_money, show_scalar};
-use periclase_policy::run::{batch, fields_of, list_rows, BatchSpec, PolicyTotals, LIST_HEADER};
+use periclase_policy::run::{fields_of, list_rows, PolicyTotals, LIST_HEADER};
 use periclase_policy::simulate::{apply, simulate, BudgetRule, Changes, Group};
 use periclase_policy::{date, PolicySet, Scalar, Schema, Subject, Ty};
-use periclase_store::{Actor, Channel};
+use periclase_store::{Actor, Channel, JobState};
 use serde::Deserialize;
 
 use super::{layout as page_layout, PageSession};
 use crate::charts::bar_chart;
 use crate::{ApiError, AppState};
-use periclase_app::policy_jobs::JobState;
+use periclase_app::policy_jobs;
+use periclase_app::policy_run::PolicyRunParams;
 
 /// The region an official works in ("" for an administrator: everywhere); others may not.
 fn official_region(s: &PageSession) -> Result<String, ApiError> {
@@ -69,6 +69,9 @@ pub async fn index(State(state): State<AppState>, s: PageSession) -> Result<Mark
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
     let runs: Vec<_> = runs.into_iter().filter(|r| r.region.starts_with(&mine)).collect();
+    let (jobs, account) = (state.jobs.clone(), s.0.principal.account_id);
+    let mine_jobs = crate::blocking(move || Ok(jobs.jobs(account, 10)?)).await?;
+    let mine_jobs: Vec<_> = mine_jobs.into_iter().filter(|j| j.kind == policy_jobs::KIND).collect();
     let set = PolicySet::embedded();
     let body = html! {
         h1 { "免申即享批量计算" }
@@ -92,6 +95,24 @@ pub async fn index(State(state): State<AppState>, s: PageSession) -> Result<Mark
             button.primary type="submit" { "开始计算" }
         }
         p.muted { "一次性奖补登记入账后，再次运行不会重复兑现；与已存档运行完全相同的预览不重复存档。" }
+        @if !mine_jobs.is_empty() {
+            h2 { "我最近的计算任务" }
+            table {
+                thead { tr { th { "任务" } th { "开始时间" } th { "地区" } th { "评估日期" } th { "状态" } } }
+                tbody {
+                    @for j in &mine_jobs {
+                        @let p = policy_jobs::parameters(j);
+                        tr {
+                            td { a href={ "/policy-runs/jobs/" (j.id) } { "任务 " (j.id) } }
+                            td { (j.created_at) }
+                            td { (p.as_ref().map_or_else(String::new, |p| region_label(&p.region))) }
+                            td { (p.as_ref().map_or("", |p| p.date.as_str())) }
+                            td { (j.state.label()) }
+                        }
+                    }
+                }
+            }
+        }
         table {
             thead { tr { th { "编号" } th { "时间" } th { "操作人" } th { "评估日期" } th { "地区" } th.num { "名单条数" } th { "状态" } } }
             tbody {
@@ -126,70 +147,116 @@ pub async fn start(
 ) -> Result<Response, ApiError> {
     s.0.check_csrf_value(&f.csrf)?;
     let region = region_within(&s, f.region.as_deref())?;
-    let day = match f.date.as_deref().filter(|d| !d.is_empty()) {
-        Some(d) => date::parse(d).ok_or_else(|| ApiError::BadRequest(format!("日期「{d}」无效，应写作 2025-06-30")))?,
-        None => date::today(),
+    let date = match f.date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => d.to_string(),
+        None => date::format(date::today()),
     };
-    let set = PolicySet::embedded();
-    let policies = match f.policy.as_deref().filter(|p| !p.is_empty()) {
-        Some(id) => vec![set.get(id).ok_or_else(|| ApiError::NotFound(format!("没有政策「{id}」")))?],
-        None => set.policies.iter().filter(|p| !p.self_assessment && p.in_force(day)).collect(),
+    let params = PolicyRunParams {
+        region,
+        date,
+        policy: f.policy.filter(|p| !p.is_empty()),
+        chain: f.chain.filter(|c| !c.is_empty()),
+        grant: f.grant.as_deref() == Some("1"),
     };
-    let grant = f.grant.as_deref() == Some("1");
-    let chain = match f.chain.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(
-            periclase_domain::ChainSet::embedded()
-                .get(c)
-                .map(|c| c.id.clone())
-                .ok_or_else(|| ApiError::BadRequest(format!("没有产业链「{c}」")))?,
-        ),
-        None => None,
-    };
-    let job = state.policy_jobs.start(s.0.principal.account_id);
-    let (jobs, store) = (state.policy_jobs.clone(), state.store.clone());
+    let (pool, store) = (state.job_pool.clone(), state.store.clone());
+    let account = s.0.principal.account_id;
     let actor = Actor::new(s.0.principal.username.clone(), Channel::Ui);
-    std::thread::spawn(move || {
-        jobs.set(job, JobState::Running { stage: "读取企业、项目数据并计算", started: std::time::Instant::now() });
-        let spec =
-            BatchSpec { policies, region: Some(region).filter(|r| !r.is_empty()), chain, year: None, day, grant };
-        let outcome = store.granted_awards().and_then(|granted| {
-            let (_, record, _) = batch(&spec, &Schema::standard(), &granted, |req| store.subject_frame(req))?;
-            jobs.set(job, JobState::Running { stage: "存档", started: std::time::Instant::now() });
-            store.save_policy_run(&record, &actor)
-        });
-        jobs.set(
-            job,
-            match outcome {
-                Ok(SavedRun::New(run)) => JobState::Done { run, same_as_earlier: false },
-                Ok(SavedRun::SameAs(run)) => JobState::Done { run, same_as_earlier: true },
-                Err(e) => JobState::Failed(e.to_string()),
-            },
-        );
-    });
+    let job = crate::blocking(move || Ok(policy_jobs::submit(&pool, store, params, account, actor)?)).await?;
     Ok(Redirect::to(&format!("/policy-runs/jobs/{job}")).into_response())
 }
 
-/// Refreshes itself every two seconds until the run is archived, then goes to it.
-pub async fn job(State(state): State<AppState>, s: PageSession, Path(job): Path<u64>) -> Result<Response, ApiError> {
+/// What a job did or is doing, from the job table: refreshes itself every two seconds while
+/// it waits or runs, then goes to the archived run. A job the server stopped during (a
+/// restart, a kill) says so, and offers to start it again as it was.
+pub async fn job(State(state): State<AppState>, s: PageSession, Path(job): Path<i64>) -> Result<Response, ApiError> {
     official_region(&s)?;
-    let st = state
-        .policy_jobs
-        .get(job, s.0.principal.account_id)
-        .ok_or_else(|| ApiError::NotFound(format!("没有计算任务 {job}")))?;
-    let body = match st {
-        JobState::Done { run, same_as_earlier } => {
-            let to = format!("/policy-runs/{run}{}", if same_as_earlier { "?same=1" } else { "" });
+    let (jobs, account) = (state.jobs.clone(), s.0.principal.account_id);
+    let found = crate::blocking(move || Ok(jobs.job(job, account)?)).await?;
+    let Some(found) = found.filter(|j| j.kind == policy_jobs::KIND) else {
+        return Err(ApiError::NotFound(format!("没有计算任务 {job}")));
+    };
+    let params = policy_jobs::parameters(&found);
+    let elapsed = found.elapsed_secs.unwrap_or(0).max(0);
+    let body = match found.state {
+        JobState::Done => {
+            let Some(r) = policy_jobs::result(&found) else {
+                return Err(ApiError::Internal(format!("计算任务 {job} 已完成，但结果无法读取")));
+            };
+            let to = format!("/policy-runs/{}{}", r.run, if r.same_as_earlier { "?same=1" } else { "" });
             return Ok(Redirect::to(&to).into_response());
         }
-        JobState::Failed(e) => html! { h1 { "计算未完成" } p.alert.bad { (e) } p { a href="/policy-runs" { "返回" } } },
-        JobState::Running { stage, started } => html! {
+        JobState::Queued => html! {
             meta http-equiv="refresh" content="2";
             h1 { "正在计算……" }
-            p role="status" { (stage) "，已用时 " (started.elapsed().as_secs()) " 秒。本页每2秒自动刷新，完成后显示名单。" }
+            p role="status" { "排队中：已有计算任务在进行，空出后即开始。本页每2秒自动刷新。" }
+            (job_params(params.as_ref()))
             progress {}
         },
+        JobState::Running => html! {
+            meta http-equiv="refresh" content="2";
+            h1 { "正在计算……" }
+            p role="status" { (found.stage) "，已用时 " (elapsed) " 秒。本页每2秒自动刷新，完成后显示名单。" }
+            (job_params(params.as_ref()))
+            progress {}
+        },
+        JobState::Failed => html! {
+            h1 { "计算未完成" }
+            p.alert.bad { (found.error.as_deref().unwrap_or("原因未记录")) }
+            (job_params(params.as_ref()))
+            (again(&s, params.as_ref()))
+            p { a href="/policy-runs" { "返回" } }
+        },
+        JobState::Interrupted => html! {
+            h1 { "计算任务已中断" }
+            p.alert.bad {
+                "已中断：" (found.error.as_deref().unwrap_or("服务在任务结束前停止。"))
+            }
+            p {
+                "本次计算没有保存任何结果：名单、存档和一次性奖补台账只在计算全部完成时于同一事务中一并写入，"
+                "中断的计算不会留下部分名单或部分入账。可按原参数重新开始。"
+            }
+            (job_params(params.as_ref()))
+            (again(&s, params.as_ref()))
+            p { a href="/policy-runs" { "返回" } }
+        },
     };
-    Ok(page_layout::page("正在计算", "policy-runs", &s.0.principal, &s.0.csrf, body).into_response())
+    let title = match found.state {
+        JobState::Interrupted => "已中断",
+        JobState::Failed => "计算未完成",
+        _ => "正在计算",
+    };
+    Ok(page_layout::page(title, "policy-runs", &s.0.principal, &s.0.csrf, body).into_response())
+}
+
+/// A job's parameters, as the start form names them.
+fn job_params(p: Option<&PolicyRunParams>) -> Markup {
+    let Some(p) = p else { return html! {} };
+    let policy = p.policy.as_deref().map(|id| PolicySet::embedded().get(id).map_or(id, |p| p.title.as_str()));
+    html! {
+        table {
+            tr { th { "地区" } td { (region_label(&p.region)) } }
+            tr { th { "评估日期" } td { (p.date) } }
+            tr { th { "政策" } td { (policy.unwrap_or("全部在有效期内的奖补政策")) } }
+            tr { th { "产业链" } td { (p.chain.as_deref().map_or_else(|| "不限".to_string(), chain_label)) } }
+            tr { th { "兑现" } td { @if p.grant { "名单已审定：一次性奖补登记入账" } @else { "预览（不入账）" } } }
+        }
+    }
+}
+
+/// The start form, filled in with a job's parameters: one button starts it again.
+fn again(s: &PageSession, p: Option<&PolicyRunParams>) -> Markup {
+    let Some(p) = p else { return html! {} };
+    html! {
+        form method="post" action="/policy-runs" {
+            input type="hidden" name="csrf" value=(s.0.csrf);
+            input type="hidden" name="region" value=(p.region);
+            input type="hidden" name="date" value=(p.date);
+            input type="hidden" name="policy" value=(p.policy.as_deref().unwrap_or(""));
+            input type="hidden" name="chain" value=(p.chain.as_deref().unwrap_or(""));
+            input type="hidden" name="grant" value=(if p.grant { "1" } else { "" });
+            button.primary type="submit" { "按原参数重新计算" }
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
