@@ -1061,3 +1061,215 @@ fn policy_commands_check_test_and_explain() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains(&format!("没有找到「{VALID}」")), "{}", text(&out));
 }
+
+/// A server killed (SIGKILL) while policy runs are queued and running: started again on the
+/// same database, each job's page still answers — done ones lead to their archived run, the
+/// others say 已中断 and that nothing of them was saved — the tables hold exactly the runs
+/// of the done jobs and no ledger entry of the interrupted grant, and the interrupted run,
+/// started again from its page's button with the same parameters, completes.
+mod restart {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::process::{Child, Stdio};
+    use std::time::{Duration, Instant};
+
+    use super::{bin, run_with_stdin, text, Env};
+
+    struct Server(Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn serve(env: &Env) -> (Server, u16) {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = bin()
+            .arg("--db")
+            .arg(env.db())
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(30), "periclase serve did not start on port {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        (Server(child), port)
+    }
+
+    struct Reply {
+        status: u16,
+        head: String,
+        body: String,
+    }
+
+    impl Reply {
+        fn header(&self, name: &str) -> Option<&str> {
+            self.head.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+            })
+        }
+    }
+
+    fn request(port: u16, method: &str, path: &str, cookie: &str, body: Option<(&str, String)>) -> Reply {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let mut req =
+            format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nCookie: {cookie}\r\n");
+        if let Some((kind, body)) = &body {
+            req += &format!("Content-Type: {kind}\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+        } else {
+            req += "\r\n";
+        }
+        s.write_all(req.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let raw = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+        let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        Reply { status, head: head.to_string(), body: body.to_string() }
+    }
+
+    fn encode(pairs: &[(String, String)]) -> String {
+        let enc = |t: &str| {
+            t.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect::<String>()
+        };
+        pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+    }
+
+    /// The session cookie and CSRF token of `username`.
+    fn login(port: u16, username: &str) -> (String, String) {
+        let body = serde_json::json!({ "username": username, "password": "Periclase2024" }).to_string();
+        let r = request(port, "POST", "/api/login", "", Some(("application/json", body)));
+        assert_eq!(r.status, 200, "{}", r.body);
+        let cookie = r.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
+        let who: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        (cookie, who["csrf_token"].as_str().unwrap().to_string())
+    }
+
+    /// Starts a run through the page's form; the job page it is sent to.
+    fn start(port: u16, cookie: &str, fields: &[(String, String)]) -> String {
+        let r =
+            request(port, "POST", "/policy-runs", cookie, Some(("application/x-www-form-urlencoded", encode(fields))));
+        assert_eq!(r.status, 303, "{}", r.body);
+        r.header("location").unwrap().to_string()
+    }
+
+    /// The (name, value) pairs of the restart form on a job's page.
+    fn again_form(page: &str) -> Vec<(String, String)> {
+        let form = page.split("action=\"/policy-runs\"").nth(1).expect("a form to start the run again");
+        let form = &form[..form.find("</form>").unwrap()];
+        form.split("<input")
+            .skip(1)
+            .map(|input| {
+                let attr = |name: &str| {
+                    let at = input.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+                    input[at..at + input[at..].find('"').unwrap()].to_string()
+                };
+                (attr("name"), attr("value"))
+            })
+            .collect()
+    }
+
+    fn store_state(env: &Env) -> (Vec<periclase_domain::policy_run::StoredRun>, usize) {
+        use periclase_store::prelude::*;
+        use periclase_store::SqliteStore;
+        let store = SqliteStore::open(env.db()).unwrap();
+        (store.policy_runs(100).unwrap(), store.granted_awards().unwrap().len())
+    }
+
+    #[test]
+    fn a_killed_server_leaves_interrupted_jobs_that_saved_nothing_and_can_start_again() {
+        let started = Instant::now();
+        let env = Env::new();
+        // 20,000 enterprises: a province-wide run takes about 0.1 s (debug build), so the
+        // last of five jobs queued on two workers is still waiting or running at the kill.
+        let out = env.run(&["demo", "--enterprises", "20000"]);
+        assert!(out.status.success(), "{}", text(&out));
+        let out = run_with_stdin(
+            &env,
+            &["user", "add", "liaoning", "--role", "official", "--region", "21", "--name", "省工信厅"],
+            "Periclase2024\n",
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        let (runs, ledger) = store_state(&env);
+        assert!(runs.is_empty() && ledger == 0);
+
+        let (mut server, port) = serve(&env);
+        let (cookie, csrf) = login(port, "liaoning");
+        let fields = |date: &str, grant: bool| -> Vec<(String, String)> {
+            [("csrf", csrf.as_str()), ("region", "21"), ("date", date), ("policy", ""), ("chain", "")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .chain([("grant".to_string(), if grant { "1" } else { "" }.to_string())])
+                .collect()
+        };
+        // Four previews on different dates (each a new run), then a grant.
+        let mut jobs: Vec<String> = ["2025-06-26", "2025-06-27", "2025-06-28", "2025-06-29"]
+            .iter()
+            .map(|d| start(port, &cookie, &fields(d, false)))
+            .collect();
+        jobs.push(start(port, &cookie, &fields("2025-06-30", true)));
+        server.0.kill().unwrap(); // SIGKILL: no shutdown of any kind
+        server.0.wait().unwrap();
+        drop(server);
+
+        let (runs_after_kill, ledger_after_kill) = store_state(&env);
+        let (_server, port) = serve(&env);
+        let (cookie, _) = login(port, "liaoning");
+        let mut done = 0;
+        for job in &jobs {
+            let r = request(port, "GET", job, &cookie, None);
+            match r.status {
+                303 => done += 1,
+                200 => {
+                    assert!(r.body.contains("已中断") && r.body.contains("没有保存任何结果"), "{job}: {}", r.body);
+                    assert!(!r.body.contains("http-equiv=\"refresh\""), "an interrupted job is not awaited");
+                }
+                other => panic!("{job} answered {other}: {}", r.body),
+            }
+        }
+        eprintln!("{done} of {} jobs done at the kill", jobs.len());
+        let grant_job = jobs.last().unwrap();
+        let page = request(port, "GET", grant_job, &cookie, None);
+        assert_eq!(page.status, 200, "the grant job, queued behind four, was still to run at the kill: {}", page.body);
+        // Nothing half-written: one archived run per done job, none of the interrupted ones,
+        // and no ledger entry of the interrupted grant.
+        assert_eq!(runs_after_kill.len(), done, "{runs_after_kill:?}");
+        assert!(runs_after_kill.iter().all(|r| !r.granted));
+        assert_eq!(ledger_after_kill, 0);
+
+        // Started again from its page with the same parameters, the grant completes.
+        let fields = again_form(&page.body);
+        assert!(
+            fields.iter().any(|(k, v)| k == "grant" && v == "1")
+                && fields.iter().any(|(k, v)| k == "date" && v == "2025-06-30"),
+            "{fields:?}"
+        );
+        let job = start(port, &cookie, &fields);
+        let run_page = loop {
+            let r = request(port, "GET", &job, &cookie, None);
+            if r.status == 303 {
+                break r.header("location").unwrap().to_string();
+            }
+            assert_eq!(r.status, 200, "{}", r.body);
+            assert!(started.elapsed() < Duration::from_secs(60), "the run did not finish: {}", r.body);
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let r = request(port, "GET", &run_page, &cookie, None);
+        assert!(r.status == 200 && r.body.contains("一次性奖补已登记入账"), "{}", r.body);
+        let (runs, ledger) = store_state(&env);
+        assert_eq!(runs.len(), done + 1);
+        assert!(runs[0].granted && ledger > 0, "{runs:?} {ledger}");
+    }
+}
