@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context};
+use periclase_app::policy_run::{run_policies, PolicyRun};
 use periclase_domain::frame::FrameRequest;
 use periclase_domain::policy_run::SavedRun;
-use periclase_app::policy_run::{run_policies, PolicyRun};
 use periclase_policy::run::{fields_of, list_rows, BatchSpec, LIST_HEADER};
 use periclase_policy::set::{EMBEDDED, EMBEDDED_TESTS};
 use periclase_policy::{apply_stacking, date, explain, render, testcase, Policy, PolicySet, Scalar, Schema, Subject};
