@@ -10,8 +10,8 @@ use periclase_chain::{analyse_prepared, leaders, suggest, targets, Area, Enterpr
 use periclase_domain::registries::{CHAIN_MEMBERS, ENTERPRISES};
 use periclase_domain::{ChainSet, ImportItem, ImportOptions, RowLocation, Value};
 use periclase_io::Format;
-use periclase_store::{Channel, ImportContext, ListQuery, SqliteStore};
 use periclase_store::prelude::*;
+use periclase_store::{Channel, ImportContext, ListQuery, SqliteStore};
 use serde_json::json;
 
 use crate::config::Config;

@@ -3,8 +3,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use periclase_io::{Exporter, Format};
-use periclase_store::{ListQuery, QualityIssue, Sort, StoreError};
 use periclase_store::prelude::*;
+use periclase_store::{ListQuery, QualityIssue, Sort, StoreError};
 
 use crate::config::Config;
 use crate::progress;

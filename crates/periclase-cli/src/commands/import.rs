@@ -4,8 +4,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use periclase_domain::ImportOptions;
 use periclase_io::{encoding_from_label, open_import, ErrorReport, ReadOptions};
-use periclase_store::{Channel, ImportContext};
 use periclase_store::prelude::*;
+use periclase_store::{Channel, ImportContext};
 
 use crate::config::Config;
 use crate::progress;

@@ -8,8 +8,8 @@ use anyhow::{anyhow, bail, Context};
 use periclase_auth::{password, Role, ROLES};
 use periclase_domain::registries::{ENTERPRISES, TALENTS};
 use periclase_domain::{RegionTable, Uscc};
-use periclase_store::{Accounts, NewAccount, SqliteStore};
 use periclase_store::prelude::*;
+use periclase_store::{Accounts, NewAccount, SqliteStore};
 
 use crate::config::Config;
 
