@@ -2,6 +2,52 @@
 //! data year, the listed results, and whether its once-only awards were entered in the
 //! award ledger.
 
+/// A listed subject's result (ineligible subjects are counted in the totals only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineResult {
+    Eligible,
+    /// Some data it needs is missing or waits for a department's confirmation.
+    Unknown,
+}
+
+impl LineResult {
+    /// As stored.
+    pub fn code(self) -> &'static str {
+        match self {
+            LineResult::Eligible => "eligible",
+            LineResult::Unknown => "unknown",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LineResult::Eligible => "符合",
+            LineResult::Unknown => "待补充数据",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<LineResult> {
+        [LineResult::Eligible, LineResult::Unknown].into_iter().find(|r| r.code() == code)
+    }
+}
+
+/// One policy's counts and money in a run. Stored as JSON beside the run; every field has a
+/// default so that runs archived before a field was added still read.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct RunTotals {
+    pub policy: String,
+    pub title: String,
+    pub version: u32,
+    pub eligible: u64,
+    pub unknown: u64,
+    pub not_eligible: u64,
+    /// 万元 granted by this run.
+    pub granted: f64,
+    /// 万元 that unknown subjects would receive if their data qualified them.
+    pub pending: f64,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunLineRecord {
     pub policy: String,
@@ -9,8 +55,7 @@ pub struct RunLineRecord {
     pub key: String,
     pub name: String,
     pub region: String,
-    /// `eligible` or `unknown` (ineligible subjects are counted in the totals only).
-    pub result: String,
+    pub result: LineResult,
     pub amount: Option<f64>,
     pub granted: Option<f64>,
     pub note: String,
@@ -32,8 +77,8 @@ pub struct PolicyRunRecord {
     pub chain: String,
     /// (policy id, version) in evaluation order.
     pub policies: Vec<(String, u32)>,
-    /// Per-policy counts and totals, JSON.
-    pub totals_json: String,
+    /// Per-policy counts and totals.
+    pub totals: Vec<RunTotals>,
     pub lines: Vec<RunLineRecord>,
     /// Enter once-only awards in the ledger (the list is approved for payment).
     pub grant: bool,
@@ -50,7 +95,7 @@ pub struct StoredRun {
     pub region: String,
     pub chain: String,
     pub policies: String,
-    pub totals_json: String,
+    pub totals: Vec<RunTotals>,
     pub granted: bool,
     pub lines: u64,
 }

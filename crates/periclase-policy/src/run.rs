@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use periclase_domain::frame::{Column, FrameRequest, SubjectFrame};
-use periclase_domain::policy_run::{PolicyRunRecord, RunLineRecord};
+use periclase_domain::policy_run::{LineResult, PolicyRunRecord, RunLineRecord};
 use periclase_domain::Value;
 
 use crate::engine::{evaluate_all, missing, show_money, Batch, Eligibility};
@@ -54,19 +54,8 @@ fn basis(p: &Policy, schema: &Schema, frame: &periclase_domain::frame::Frame, ro
         .join("；")
 }
 
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct PolicyTotals {
-    pub policy: String,
-    pub title: String,
-    pub version: u32,
-    pub eligible: u64,
-    pub unknown: u64,
-    pub not_eligible: u64,
-    /// 万元 granted by this run.
-    pub granted: f64,
-    /// 万元 that unknown subjects would receive if their data qualified them.
-    pub pending: f64,
-}
+/// One policy's counts and money in a run (the stored form is the domain's).
+pub use periclase_domain::policy_run::RunTotals as PolicyTotals;
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct RunOutcome {
@@ -247,7 +236,7 @@ pub fn batch<E>(
         region: spec.region.clone().unwrap_or_default(),
         chain: spec.chain.clone().unwrap_or_default(),
         policies: spec.policies.iter().map(|p| (p.id.clone(), p.version)).collect(),
-        totals_json: serde_json::to_string(&outcome.totals).unwrap_or_else(|_| "[]".into()),
+        totals: outcome.totals.clone(),
         lines: outcome
             .lines
             .iter()
@@ -256,7 +245,7 @@ pub fn batch<E>(
                 key: l.key.clone(),
                 name: l.name.clone(),
                 region: l.region.clone(),
-                result: if l.result == Eligibility::Eligible { "eligible" } else { "unknown" }.into(),
+                result: if l.result == Eligibility::Eligible { LineResult::Eligible } else { LineResult::Unknown },
                 amount: l.amount,
                 granted: l.granted,
                 note: l.note.clone(),
@@ -285,7 +274,7 @@ pub fn list_rows(lines: &[RunLineRecord], set: &crate::PolicySet) -> Vec<Vec<Val
                 Value::Text(l.key.clone()),
                 Value::Text(l.name.clone()),
                 Value::Text(l.region.clone()),
-                Value::Text(if l.result == "eligible" { "符合" } else { "待补充数据" }.into()),
+                Value::Text(l.result.label().into()),
                 num(l.amount),
                 num(l.granted),
                 Value::Text(l.note.clone()),

@@ -848,7 +848,7 @@ fn policy_runs_are_archived_and_the_ledger_never_pays_twice() {
         key: key.into(),
         name: format!("{key}示例有限公司"),
         region: "210381".into(),
-        result: "eligible".into(),
+        result: periclase_domain::policy_run::LineResult::Eligible,
         amount: Some(30.0),
         granted: Some(granted),
         note: String::new(),
@@ -861,7 +861,14 @@ fn policy_runs_are_archived_and_the_ledger_never_pays_twice() {
         region: String::new(),
         chain: String::new(),
         policies: vec![("award".into(), 1)],
-        totals_json: "[]".into(),
+        totals: vec![periclase_domain::policy_run::RunTotals {
+            policy: "award".into(),
+            title: "示例奖励".into(),
+            version: 1,
+            eligible: 2,
+            granted: 60.0,
+            ..Default::default()
+        }],
         lines: vec![line("A", 30.0), line("B", 30.0)],
         grant: false,
     };
@@ -888,7 +895,24 @@ fn policy_runs_are_archived_and_the_ledger_never_pays_twice() {
     assert_eq!(granted_lines[0].basis, "专精特新=是");
     assert_eq!(store.policy_run_lines(runs[1].id).unwrap()[0].basis, "", "a preview pays nothing");
 
+    assert_eq!((runs[0].totals[0].eligible, runs[0].totals[0].granted), (2, 60.0), "totals are typed, as saved");
+
     let raw = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    // A run archived before `pending` existed still reads; a column that is not a list of
+    // totals is an error, never an empty chart.
+    raw.execute(
+        "INSERT INTO policy_run (actor, eval_date, data_year, region, chain, policies, totals, granted, fingerprint)
+         VALUES ('old', '2024-06-30', 2023, '', '', 'award@1',
+                 '[{\"policy\":\"award\",\"title\":\"示例奖励\",\"version\":1,\"eligible\":3,\"unknown\":0,\"not_eligible\":5,\"granted\":90.0}]',
+                 0, 'old-run')",
+        [],
+    )
+    .unwrap();
+    let old = &store.policy_runs(1).unwrap()[0];
+    assert_eq!((old.totals[0].eligible, old.totals[0].pending), (3, 0.0));
+    raw.execute("UPDATE policy_run SET totals = '{\"shape\":\"changed\"}' WHERE actor = 'old'", []).unwrap();
+    assert!(store.policy_runs(1).is_err(), "a changed shape is an error, not an empty list");
+    raw.execute("DELETE FROM policy_run WHERE actor = 'old'", []).unwrap();
     assert!(raw.execute("UPDATE award_ledger SET amount = 1", []).is_err());
     assert!(raw.execute("DELETE FROM award_ledger", []).is_err());
     let audit = store.audit(&periclase_store::AuditQuery::default()).unwrap();

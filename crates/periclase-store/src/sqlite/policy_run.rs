@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
-use periclase_domain::policy_run::{PolicyRunRecord, RunLineRecord, SavedRun, StoredRun};
+use periclase_domain::policy_run::{LineResult, PolicyRunRecord, RunLineRecord, RunTotals, SavedRun, StoredRun};
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
@@ -28,7 +28,7 @@ fn fingerprint(run: &PolicyRunRecord) -> String {
     }
     feed(if run.grant { "grant" } else { "preview" });
     for l in &run.lines {
-        feed(&format!("{}|{}|{}|{:?}|{:?}|{}", l.policy, l.key, l.result, l.amount, l.granted, l.note));
+        feed(&format!("{}|{}|{}|{:?}|{:?}|{}", l.policy, l.key, l.result.code(), l.amount, l.granted, l.note));
     }
     h.finalize().iter().fold(String::new(), |mut s, b| {
         let _ = write!(s, "{b:02x}");
@@ -49,20 +49,12 @@ pub(crate) fn save(c: &Connection, run: &PolicyRunRecord, actor: &Actor) -> Resu
         }
     }
     let policies = run.policies.iter().map(|(p, v)| format!("{p}@{v}")).collect::<Vec<_>>().join(",");
+    let totals =
+        serde_json::to_string(&run.totals).map_err(|e| StoreError::BadQuery(format!("运行合计无法保存：{e}")))?;
     tx.execute(
         "INSERT INTO policy_run (actor, eval_date, data_year, region, chain, policies, totals, granted, fingerprint)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![
-            actor.name,
-            run.eval_date,
-            run.data_year,
-            run.region,
-            run.chain,
-            policies,
-            run.totals_json,
-            run.grant,
-            print
-        ],
+        params![actor.name, run.eval_date, run.data_year, run.region, run.chain, policies, totals, run.grant, print],
     )?;
     let id = tx.last_insert_rowid();
     let mut line = tx.prepare_cached(
@@ -74,7 +66,7 @@ pub(crate) fn save(c: &Connection, run: &PolicyRunRecord, actor: &Actor) -> Resu
     )?;
     let mut paid = 0.0;
     for l in &run.lines {
-        line.execute(params![id, l.policy, l.key, l.name, l.region, l.result, l.amount, l.granted, l.note])?;
+        line.execute(params![id, l.policy, l.key, l.name, l.region, l.result.code(), l.amount, l.granted, l.note])?;
         if run.grant && l.once_only {
             if let Some(amount) = l.granted.filter(|g| *g > 0.0) {
                 ledger.execute(params![l.policy, l.key, id, amount, l.basis]).map_err(|e| match e {
@@ -119,6 +111,23 @@ pub(crate) fn granted(c: &Connection) -> Result<HashSet<(String, String)>, Store
     Ok(set)
 }
 
+/// A run's stored totals. Runs archived before a field existed still read (every field has a
+/// default); a column that is not such a list is an error, never an empty list.
+fn totals_of(json: String) -> rusqlite::Result<Vec<RunTotals>> {
+    serde_json::from_str(&json)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+fn result_of(code: String) -> rusqlite::Result<LineResult> {
+    LineResult::parse(&code).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            4,
+            rusqlite::types::Type::Text,
+            format!("未知的结果「{code}」").into(),
+        )
+    })
+}
+
 pub(crate) fn runs(c: &Connection, limit: u32) -> Result<Vec<StoredRun>, StoreError> {
     let mut st = c.prepare_cached(
         "SELECT r.id, r.created_at, r.actor, r.eval_date, r.data_year, r.region, r.policies, r.totals, r.granted,
@@ -135,7 +144,7 @@ pub(crate) fn runs(c: &Connection, limit: u32) -> Result<Vec<StoredRun>, StoreEr
                 data_year: r.get(4)?,
                 region: r.get(5)?,
                 policies: r.get(6)?,
-                totals_json: r.get(7)?,
+                totals: totals_of(r.get(7)?)?,
                 granted: r.get(8)?,
                 lines: r.get::<_, i64>(9)? as u64,
                 chain: r.get(10)?,
@@ -160,7 +169,7 @@ pub(crate) fn lines(c: &Connection, run: i64) -> Result<Vec<RunLineRecord>, Stor
                 key: r.get(1)?,
                 name: r.get(2)?,
                 region: r.get(3)?,
-                result: r.get(4)?,
+                result: result_of(r.get(4)?)?,
                 amount: r.get(5)?,
                 granted: r.get(6)?,
                 note: r.get(7)?,

@@ -8,6 +8,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use periclase_domain::frame::FrameRequest;
+use periclase_domain::policy_run::LineResult;
 use periclase_domain::RegionTable;
 use periclase_policy::engine::{show_money, show_scalar};
 use periclase_policy::run::{fields_of, list_rows, PolicyTotals, LIST_HEADER};
@@ -291,7 +292,7 @@ pub async fn show(
     let lines = tokio::task::spawn_blocking(move || store.policy_run_lines(id))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
-    let totals: Vec<PolicyTotals> = serde_json::from_str(&run.totals_json).unwrap_or_default();
+    let totals: &[PolicyTotals] = &run.totals;
     let chart: Vec<(String, f64)> = totals.iter().map(|t| (t.title.clone(), t.granted)).collect();
     let granted: f64 = totals.iter().map(|t| t.granted).sum();
     let set = PolicySet::embedded();
@@ -329,7 +330,7 @@ pub async fn show(
                     tr {
                         td { (set.get(&l.policy).map_or(l.policy.as_str(), |p| p.title.as_str())) }
                         td { (l.key) } td { (l.name) } td { (l.region) }
-                        td { @if l.result == "eligible" { "符合" } @else { span.stale { "待补充数据" } } }
+                        td { @if l.result == LineResult::Eligible { (l.result.label()) } @else { span.stale { (l.result.label()) } } }
                         td.num { (l.amount.map(show_money).unwrap_or_default()) }
                         td.num { (l.granted.map(show_money).unwrap_or_default()) }
                         td { (l.note) }
