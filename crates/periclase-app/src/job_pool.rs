@@ -17,7 +17,8 @@ use crate::AppError;
 
 /// The work of a job: reports its stages through the callback, answers its result (JSON) or
 /// why it failed (Chinese).
-pub type Work = Box<dyn FnOnce(&mut dyn FnMut(&str)) -> Result<String, String> + Send>;
+/// It is given its own job id (a run saved for it marks it done in the same transaction).
+pub type Work = Box<dyn FnOnce(i64, &mut dyn FnMut(&str)) -> Result<String, String> + Send>;
 
 /// What a job left queued or running by a previous process says about itself.
 pub const INTERRUPTED: &str = "服务在任务结束前停止（重启或被终止），任务未完成。";
@@ -116,7 +117,7 @@ fn run(jobs: &dyn Jobs, id: i64, work: Work) {
             tracing::warn!(job = id, error = %e, "recording a job's stage failed");
         }
     };
-    match catch_unwind(AssertUnwindSafe(|| work(&mut on_stage))) {
+    match catch_unwind(AssertUnwindSafe(|| work(id, &mut on_stage))) {
         Ok(Ok(result)) => {
             retry("a job's result", id, || jobs.finish_job(id, &result));
         }
@@ -248,7 +249,7 @@ mod tests {
         let mut accepted = Vec::new();
         for n in 0..5 {
             let (now_running, most, gate) = (running.clone(), most.clone(), gate.clone());
-            let work: Work = Box::new(move |on_stage| {
+            let work: Work = Box::new(move |_job, on_stage| {
                 let now = now_running.fetch_add(1, Ordering::SeqCst) + 1;
                 most.fetch_max(now, Ordering::SeqCst);
                 on_stage("计算");
@@ -286,9 +287,9 @@ mod tests {
     fn a_failing_or_panicking_job_is_recorded_as_failed_and_the_worker_goes_on() {
         let table = Arc::new(Table::default());
         let pool = JobPool::start(table.clone(), 1, 4);
-        let failing = pool.submit("k", "{}", 1, Box::new(|_| Err("没有数据".into()))).unwrap();
-        let panicking = pool.submit("k", "{}", 1, Box::new(|_| panic!("boom"))).unwrap();
-        let fine = pool.submit("k", "{}", 1, Box::new(|_| Ok("1".into()))).unwrap();
+        let failing = pool.submit("k", "{}", 1, Box::new(|_, _| Err("没有数据".into()))).unwrap();
+        let panicking = pool.submit("k", "{}", 1, Box::new(|_, _| panic!("boom"))).unwrap();
+        let fine = pool.submit("k", "{}", 1, Box::new(|_, _| Ok("1".into()))).unwrap();
         wait_until("the last job", || table.job(fine, 1).unwrap().unwrap().state == JobState::Done);
         assert_eq!(table.job(failing, 1).unwrap().unwrap().error.as_deref(), Some("没有数据"));
         let p = table.job(panicking, 1).unwrap().unwrap();

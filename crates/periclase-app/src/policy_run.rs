@@ -31,11 +31,13 @@ pub fn run_policies(
     store: &dyn Store,
     spec: &BatchSpec<'_>,
     actor: &Actor,
+    job: Option<i64>,
     on_stage: &mut dyn FnMut(&'static str),
 ) -> Result<PolicyRun, AppError> {
     on_stage(STAGE_COMPUTE);
     let granted = store.granted_awards()?;
-    let (outcome, record, subjects) = batch(spec, &Schema::standard(), &granted, |req| store.subject_frame(req))?;
+    let (outcome, mut record, subjects) = batch(spec, &Schema::standard(), &granted, |req| store.subject_frame(req))?;
+    record.job = job;
     on_stage(STAGE_SAVE);
     let saved = store.save_policy_run(&record, actor)?;
     Ok(PolicyRun { outcome, record, subjects, saved })

@@ -82,6 +82,9 @@ pub struct PolicyRunRecord {
     pub lines: Vec<RunLineRecord>,
     /// Enter once-only awards in the ledger (the list is approved for payment).
     pub grant: bool,
+    /// The background job this run is saved for, if any: it is marked done in the same
+    /// transaction, so a kill cannot leave a saved run under a job that reads 已中断.
+    pub job: Option<i64>,
 }
 
 /// A stored run, without its lines.

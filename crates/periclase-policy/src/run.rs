@@ -254,6 +254,7 @@ pub fn batch<E>(
             })
             .collect(),
         grant: spec.grant,
+        job: None,
     };
     let counts = [frames[0].keys.len(), frames[1].keys.len(), frames[2].keys.len()];
     Ok((outcome, record, counts))

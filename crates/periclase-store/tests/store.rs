@@ -871,6 +871,7 @@ fn policy_runs_are_archived_and_the_ledger_never_pays_twice() {
         }],
         lines: vec![line("A", 30.0), line("B", 30.0)],
         grant: false,
+        job: None,
     };
     let SavedRun::New(first) = store.save_policy_run(&preview, &actor).unwrap() else { panic!("a new run") };
     assert_eq!(store.save_policy_run(&preview, &actor).unwrap(), SavedRun::SameAs(first), "an identical preview");
@@ -1440,4 +1441,34 @@ fn jobs_left_open_by_a_killed_process_read_as_interrupted_and_only_their_account
     assert_eq!(store.interrupt_unfinished_jobs("again").unwrap(), 0);
     // Hostile parameters cost bounded space.
     assert!(store.create_job("policy_run", &"x".repeat(5000), 7).is_err());
+}
+
+/// A run saved for a job marks the job done in the same transaction: a kill between the two
+/// can no longer leave a saved run under a job that reads 已中断.
+#[test]
+fn a_run_and_its_job_are_done_together() {
+    use periclase_domain::policy_run::{PolicyRunRecord, SavedRun};
+    use periclase_store::JobState;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+    let job = store.create_job("policy_run", "{}", 7).unwrap();
+    assert!(store.start_job(job, "计算").unwrap());
+    let run = PolicyRunRecord {
+        eval_date: "2025-06-30".into(),
+        data_year: Some(2024),
+        region: "210381".into(),
+        chain: String::new(),
+        policies: vec![("award".into(), 1)],
+        totals: vec![],
+        lines: vec![],
+        grant: false,
+        job: Some(job),
+    };
+    let SavedRun::New(id) = store.save_policy_run(&run, &Actor::new("haicheng", Channel::Ui)).unwrap() else {
+        panic!("a new run")
+    };
+    let done = store.job(job, 7).unwrap().unwrap();
+    assert_eq!(done.state, JobState::Done);
+    assert_eq!(done.result.as_deref(), Some(format!("{{\"run\":{id},\"same_as_earlier\":false}}").as_str()));
+    assert_eq!(store.interrupt_unfinished_jobs("服务重启").unwrap(), 0, "nothing is left open to interrupt");
 }

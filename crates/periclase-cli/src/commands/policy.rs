@@ -241,7 +241,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
             let spec = BatchSpec { policies: chosen, region, chain, year, day, grant };
             let actor = crate::cli_actor(periclase_store::Channel::Cli);
             let PolicyRun { outcome, record, subjects: [enterprises, projects, first_sets], saved } =
-                run_policies(&store, &spec, &actor, &mut |stage| spinner.set_message(stage))?;
+                run_policies(&store, &spec, &actor, None, &mut |stage| spinner.set_message(stage))?;
             spinner.finish_and_clear();
             writeln!(
                 out,

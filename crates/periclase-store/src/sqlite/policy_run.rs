@@ -80,6 +80,16 @@ pub(crate) fn save(c: &Connection, run: &PolicyRunRecord, actor: &Actor) -> Resu
         }
     }
     drop((line, ledger));
+    // The job the run was saved for is done with it, in the same transaction. The result is
+    // what the web's job page reads (`periclase_app::policy_jobs::RunResult`).
+    if let Some(job) = run.job {
+        tx.execute(
+            "UPDATE job SET state = 'done', stage = '', result = ?2,
+                    finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+             WHERE id = ?1 AND state = 'running'",
+            params![job, format!("{{\"run\":{id},\"same_as_earlier\":false}}")],
+        )?;
+    }
     let note = format!(
         "政策批量运行 #{id}：评估日期 {}，{} 项政策，列出 {} 条{}",
         run.eval_date,
