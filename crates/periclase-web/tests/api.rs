@@ -896,6 +896,87 @@ async fn openapi_document_covers_every_registry() {
     insta::assert_json_snapshot!("openapi_enterprises", doc["components"]["schemas"]["enterprises"]);
 }
 
+/// Every route the routers declare is in the OpenAPI document, and every documented route is
+/// routed: the non-registry operations are exactly `API_ROUTES`, each answers through `app()`
+/// (not the unknown-path 404 nor 405), and every `.route("…")` in the route modules is listed
+/// or is a registry template.
+#[tokio::test]
+async fn openapi_documents_every_route() {
+    use periclase_web::routes::openapi::API_ROUTES;
+    use std::collections::BTreeSet;
+    let (_d, s, _) = state();
+    let (status, doc) = get(&s, "/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let registry_paths: BTreeSet<String> =
+        registries::ALL.iter().flat_map(|r| [format!("/api/{}", r.name), format!("/api/{}/{{key}}", r.name)]).collect();
+    let methods = ["get", "post", "put", "delete", "patch"];
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(p, _)| !registry_paths.contains(*p))
+        .flat_map(|(p, ops)| {
+            ops.as_object().unwrap().keys().filter(|m| methods.contains(&m.as_str())).map(|m| (m.clone(), p.clone()))
+        })
+        .collect();
+    let listed: BTreeSet<(String, String)> = API_ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    assert_eq!(documented, listed, "documented operations vs API_ROUTES");
+    // Every operation answers errors as the Error schema and has a Chinese summary.
+    for (m, p) in &listed {
+        let op = &doc["paths"][p][m];
+        assert!(op["summary"].as_str().is_some_and(|t| !t.is_ascii()), "{m} {p}: {op}");
+        assert!(op["responses"]["200"].is_object(), "{m} {p}");
+    }
+    assert_eq!(doc["components"]["securitySchemes"]["session"]["in"], "cookie");
+    assert_eq!(doc["paths"]["/api/logout"]["post"]["parameters"][0]["name"], "X-CSRF-Token");
+
+    // Every route the route modules declare is listed (or is a registry's template).
+    let sources = [
+        include_str!("../src/routes/audit.rs"),
+        include_str!("../src/routes/declarations.rs"),
+        include_str!("../src/routes/health.rs"),
+        include_str!("../src/routes/openapi.rs"),
+        include_str!("../src/routes/registries.rs"),
+        include_str!("../src/routes/search.rs"),
+        include_str!("../src/routes/session.rs"),
+    ];
+    let listed_paths: BTreeSet<&str> = API_ROUTES.iter().map(|(_, p)| *p).collect();
+    let mut declared = 0;
+    for src in sources {
+        for chunk in src.split(".route(\"").skip(1) {
+            let path = &chunk[..chunk.find('"').unwrap()];
+            declared += 1;
+            assert!(
+                listed_paths.contains(path) || ["/api/{registry}", "/api/{registry}/{key}"].contains(&path),
+                "{path} is routed but not in API_ROUTES (and so not in the OpenAPI document)"
+            );
+        }
+    }
+    assert!(declared >= listed_paths.len(), "{declared}");
+
+    // Every listed route is routed: signed in as the administrator, it answers with something
+    // other than the unknown-path 404 or 405 (writes without a CSRF token are refused, 403).
+    let (admin, _) = login(&s, "admin").await;
+    let (_, d) = get_as(&s, "/api/demands?limit=1", &admin).await;
+    let demand = d["records"][0]["code"].as_str().unwrap().to_string();
+    for (method, path) in API_ROUTES {
+        let uri = path
+            .replace("{registry}", "demands")
+            .replace("{key}", &demand)
+            .replace("{id}", "999999")
+            .replace("{action}", "confirm");
+        let body = (*method != "get").then(|| json!({}));
+        let (status, answer) = send(&s, &method.to_uppercase(), &uri, body.as_ref(), &admin, None).await;
+        let message = answer["message"].as_str().unwrap_or_default();
+        assert!(
+            status != StatusCode::METHOD_NOT_ALLOWED
+                && !(status == StatusCode::NOT_FOUND
+                    && (message == "没有这个页面或接口" || message.starts_with("没有名为「"))),
+            "{method} {uri}: {status} {answer}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn region_cascade_create_form_registries_and_assets() {
     let (_d, s, demo) = state();

@@ -16,18 +16,26 @@ use crate::{blocking, ApiError, AppState};
 
 const PAGE: usize = 20;
 
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
+    /// 检索词：中文、英文、化学式或编号
     #[serde(default)]
+    #[param(required = true)]
     pub q: String,
+    /// 只检索此库（英文名）
     #[serde(default)]
     pub registry: String,
+    /// 行政区划代码前缀
     #[serde(default)]
     pub region: String,
+    /// 企业梯度代码，或 expert（专家库成员）
     #[serde(default)]
     pub tier: String,
+    /// 年度
     #[serde(default)]
     pub year: String,
+    /// 页码，从 0 起，每页 20 条
     #[serde(default)]
     pub page: usize,
 }

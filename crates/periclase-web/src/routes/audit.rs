@@ -14,16 +14,30 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/audit", get(list))
 }
 
-#[derive(Debug, Deserialize)]
-struct Params {
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Params {
+    /// 只看此库（英文名）
     registry: Option<String>,
+    /// 只看此用户的操作
     actor: Option<String>,
+    /// 只看此记录（自然键）
     key: Option<String>,
+    /// 上一页返回的 next_before：只看编号小于它的记录
     before: Option<i64>,
+    /// 条数
     limit: Option<u32>,
 }
 
-async fn list(
+/// 审计日志（省级管理员）
+#[utoipa::path(get, path = "/api/audit", operation_id = "audit", params(Params),
+    responses(
+        (status = 200, description = "审计记录，新的在前", body = Object),
+        (status = 400, description = "参数有误", body = crate::routes::openapi::ErrorBody),
+        (status = 401, description = "未登录", body = crate::routes::openapi::ErrorBody),
+        (status = 403, description = "非管理员", body = crate::routes::openapi::ErrorBody),
+    ))]
+pub(crate) async fn list(
     State(state): State<AppState>,
     session: Session,
     Query(p): Query<Params>,

@@ -29,10 +29,13 @@ pub(crate) fn declaration_json(d: &Declaration) -> Value {
     v
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct Filter {
+    /// pending、confirmed、rejected、superseded（或中文）
     #[serde(default)]
     pub status: String,
+    /// 库英文名
     #[serde(default)]
     pub registry: String,
 }
@@ -53,7 +56,15 @@ impl Filter {
     }
 }
 
-async fn list(
+/// 申报：企业看本企业的，主管部门看本辖区企业的
+#[utoipa::path(get, path = "/api/declarations", operation_id = "declarations", params(Filter),
+    responses(
+        (status = 200, description = "申报记录，新的在前", body = Vec<Object>),
+        (status = 400, description = "参数有误", body = crate::routes::openapi::ErrorBody),
+        (status = 401, description = "未登录", body = crate::routes::openapi::ErrorBody),
+        (status = 403, description = "无权查看申报", body = crate::routes::openapi::ErrorBody),
+    ))]
+pub(crate) async fn list(
     State(state): State<AppState>,
     session: Session,
     Query(f): Query<Filter>,
@@ -63,16 +74,42 @@ async fn list(
     Ok(Json(Value::Array(found.iter().map(declaration_json).collect())))
 }
 
-async fn one(State(state): State<AppState>, session: Session, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+/// 一条申报
+#[utoipa::path(get, path = "/api/declarations/{id}", operation_id = "declaration",
+    params(("id" = i64, Path, description = "申报编号")),
+    responses(
+        (status = 200, description = "申报", body = Object),
+        (status = 401, description = "未登录", body = crate::routes::openapi::ErrorBody),
+        (status = 403, description = "无权查看申报", body = crate::routes::openapi::ErrorBody),
+        (status = 404, description = "不存在或不在本辖区", body = crate::routes::openapi::ErrorBody),
+    ))]
+pub(crate) async fn one(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
     let scope = session.declarations_scope()?;
     let found = blocking(move || Ok(state.declarations.declaration(id, Some(&scope))?)).await?;
     found.map(|d| Json(declaration_json(&d))).ok_or_else(|| ApiError::NotFound(format!("没有编号为 {id} 的申报")))
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
-struct Decision {
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+pub(crate) struct Decision {
+    /// 核验意见；退回时必填
     #[serde(default)]
     note: String,
+}
+
+/// What `POST /api/declarations/{id}/{action}` does (documentation only: the handler reads the
+/// word and answers 404 in Chinese for any other).
+#[derive(utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum Action {
+    /// 核验通过：写入台账
+    Confirm,
+    /// 退回申报（须写理由）
+    Reject,
 }
 
 /// Confirms or rejects: the scope is the one the table gives for confirming the declared
@@ -111,8 +148,25 @@ pub(crate) async fn decide(
     .await
 }
 
+/// 核验通过（confirm：写入台账）或退回申报（reject：须写理由）
+///
 /// `confirm` or `reject`, as the path says.
-async fn decide_route(
+#[utoipa::path(post, path = "/api/declarations/{id}/{action}", operation_id = "declaration_decide",
+    params(
+        ("id" = i64, Path, description = "申报编号"),
+        ("action" = inline(Action), Path, description = "confirm=核验通过：写入台账，reject=退回申报（须写理由）"),
+        crate::routes::openapi::Csrf,
+    ),
+    request_body(content = Option<Decision>, description = "核验意见"),
+    responses(
+        (status = 200, description = "处理后的申报", body = Object),
+        (status = 400, description = "退回未写理由", body = crate::routes::openapi::ErrorBody),
+        (status = 401, description = "未登录", body = crate::routes::openapi::ErrorBody),
+        (status = 403, description = "无权核验或 CSRF 令牌错误", body = crate::routes::openapi::ErrorBody),
+        (status = 404, description = "不存在或不在本辖区", body = crate::routes::openapi::ErrorBody),
+        (status = 409, description = "已处理", body = crate::routes::openapi::ErrorBody),
+    ))]
+pub(crate) async fn decide_route(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,

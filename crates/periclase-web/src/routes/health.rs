@@ -9,7 +9,10 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/healthz", get(healthz))
 }
 
-async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+/// 健康检查
+#[utoipa::path(get, path = "/healthz", operation_id = "healthz", security(()),
+    responses((status = 200, description = "运行正常", body = Object)))]
+pub(crate) async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let store = state.store.clone();
     let enterprises =
         tokio::task::spawn_blocking(move || store.count(&ENTERPRISES, &periclase_store::ListQuery::default()))

@@ -21,7 +21,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/{registry}/{key}", get(detail).put(update).delete(remove))
 }
 
-async fn list_registries(_session: Session) -> Json<Value> {
+/// 所有库及字段
+#[utoipa::path(get, path = "/api/registries", operation_id = "registries",
+    responses(
+        (status = 200, description = "库列表", body = Vec<Object>),
+        (status = 401, description = "未登录", body = crate::routes::openapi::ErrorBody),
+    ))]
+pub(crate) async fn list_registries(_session: Session) -> Json<Value> {
     let items: Vec<Value> = registries::ALL
         .iter()
         .map(|s| {

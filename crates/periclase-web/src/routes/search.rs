@@ -21,7 +21,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/introductions/{id}", put(set_outcome))
 }
 
-async fn search(
+/// 全文检索（所有可查看的库）
+#[utoipa::path(get, path = "/api/search", operation_id = "search", params(SearchParams),
+    responses(
+        (status = 200, description = "total 与 hits（registry、key、title、snippet；marks 为高亮的字节区间）", body = Object),
+        (status = 400, description = "检索词或筛选有误", body = crate::routes::openapi::ErrorBody),
+        (status = 401, description = "未登录", body = crate::routes::openapi::ErrorBody),
+    ))]
+pub(crate) async fn search(
     State(state): State<AppState>,
     session: Session,
     Query(p): Query<SearchParams>,
@@ -31,12 +38,39 @@ async fn search(
     Ok(Json(serde_json::to_value(found).map_err(|e| ApiError::Internal(e.to_string()))?))
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct MatchParams {
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct MatchParams {
+    /// 条数（1–100，默认 10）
     limit: Option<usize>,
 }
 
-async fn matches(
+/// The registries `/api/match/{registry}/{key}` answers for (documentation only: the handler
+/// takes the name and says in Chinese what cannot be matched).
+#[derive(utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum Matchable {
+    Demands,
+    Achievements,
+    Enterprises,
+}
+
+/// 产需对接：需求的匹配成果、成果的匹配需求，或企业适合的金融产品，逐条说明依据
+#[utoipa::path(get, path = "/api/match/{registry}/{key}", operation_id = "match",
+    params(
+        ("registry" = inline(Matchable), Path, description = "需求库、成果库或企业库"),
+        ("key" = String, Path, description = "需求或成果编号，或企业统一社会信用代码"),
+        MatchParams,
+    ),
+    responses(
+        (status = 200, description = "matches：key、title、score、reasons（结构化依据）、explanation（中文说明）", body = Object),
+        (status = 400, description = "该库不可匹配", body = crate::routes::openapi::ErrorBody),
+        (status = 401, description = "未登录", body = crate::routes::openapi::ErrorBody),
+        (status = 403, description = "无权查看", body = crate::routes::openapi::ErrorBody),
+        (status = 404, description = "不存在", body = crate::routes::openapi::ErrorBody),
+    ))]
+pub(crate) async fn matches(
     State(state): State<AppState>,
     session: Session,
     Path((name, key)): Path<(String, String)>,
@@ -81,9 +115,12 @@ async fn matches(
     Ok(Json(json!({ "registry": spec.name, "target": target.name, "matches": items })))
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct IntroFilter {
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct IntroFilter {
+    /// 需求编号
     demand: Option<String>,
+    /// 成果编号
     achievement: Option<String>,
 }
 
@@ -93,7 +130,14 @@ fn intro_json(i: &periclase_store::Introduction) -> Value {
     v
 }
 
-async fn list_introductions(
+/// 对接记录（主管部门）
+#[utoipa::path(get, path = "/api/introductions", operation_id = "introductions", params(IntroFilter),
+    responses(
+        (status = 200, description = "对接记录，新的在前", body = Vec<Object>),
+        (status = 401, description = "未登录", body = crate::routes::openapi::ErrorBody),
+        (status = 403, description = "非主管部门", body = crate::routes::openapi::ErrorBody),
+    ))]
+pub(crate) async fn list_introductions(
     State(state): State<AppState>,
     session: Session,
     Query(f): Query<IntroFilter>,
@@ -105,15 +149,27 @@ async fn list_introductions(
     Ok(Json(Value::Array(list.iter().map(intro_json).collect())))
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct NewIntroduction {
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub(crate) struct NewIntroduction {
+    /// 需求编号
     demand: String,
+    /// 成果编号
     achievement: String,
+    /// 备注
     #[serde(default)]
     note: String,
 }
 
-async fn introduce(
+/// 记录一次对接（引荐）
+#[utoipa::path(post, path = "/api/introductions", operation_id = "introduce", params(crate::routes::openapi::Csrf),
+    request_body = NewIntroduction,
+    responses(
+        (status = 200, description = "新的对接记录", body = Object),
+        (status = 400, description = "需求或成果不存在", body = crate::routes::openapi::ErrorBody),
+        (status = 401, description = "未登录", body = crate::routes::openapi::ErrorBody),
+        (status = 403, description = "非主管部门或 CSRF 令牌错误", body = crate::routes::openapi::ErrorBody),
+    ))]
+pub(crate) async fn introduce(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
@@ -130,14 +186,43 @@ async fn introduce(
     Ok(Json(intro_json(&made)))
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct Outcome {
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub(crate) struct Outcome {
+    /// 对接结果
+    #[schema(schema_with = outcome_schema)]
     outcome: String,
+    /// 备注
     #[serde(default)]
     note: String,
 }
 
-async fn set_outcome(
+/// The outcomes the store accepts, from its list.
+fn outcome_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(periclase_store::INTRODUCTION_OUTCOMES.iter().map(|o| o.code)))
+        .description(Some(
+            periclase_store::INTRODUCTION_OUTCOMES
+                .iter()
+                .map(|o| format!("{}={}", o.code, o.label))
+                .collect::<Vec<_>>()
+                .join("，"),
+        ))
+        .build()
+}
+
+/// 更新对接结果
+#[utoipa::path(put, path = "/api/introductions/{id}", operation_id = "introduction_outcome",
+    params(("id" = i64, Path, description = "对接记录编号"), crate::routes::openapi::Csrf),
+    request_body = Outcome,
+    responses(
+        (status = 200, description = "更新后的对接记录", body = Object),
+        (status = 400, description = "结果无效", body = crate::routes::openapi::ErrorBody),
+        (status = 401, description = "未登录", body = crate::routes::openapi::ErrorBody),
+        (status = 403, description = "非主管部门或 CSRF 令牌错误", body = crate::routes::openapi::ErrorBody),
+        (status = 404, description = "不存在", body = crate::routes::openapi::ErrorBody),
+    ))]
+pub(crate) async fn set_outcome(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,

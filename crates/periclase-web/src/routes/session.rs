@@ -20,8 +20,8 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/login", post(login)).route("/api/logout", post(logout)).route("/api/me", get(me))
 }
 
-#[derive(Deserialize)]
-struct Credentials {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub(crate) struct Credentials {
     username: String,
     password: String,
 }
@@ -80,7 +80,15 @@ pub(crate) fn authenticate(
     Ok((principal, session_token, csrf))
 }
 
-async fn login(
+/// 登录
+#[utoipa::path(post, path = "/api/login", operation_id = "login", security(()), request_body = Credentials,
+    responses(
+        (status = 200, description = "已登录；响应含 csrf_token，并设置会话 Cookie", body = Object),
+        (status = 400, description = "请求体不是含 username 和 password 的 JSON", body = crate::routes::openapi::ErrorBody),
+        (status = 403, description = "用户名或密码错误", body = crate::routes::openapi::ErrorBody),
+        (status = 429, description = "失败次数过多", body = crate::routes::openapi::ErrorBody),
+    ))]
+pub(crate) async fn login(
     State(state): State<AppState>,
     address: ClientAddress,
     body: Result<Json<Credentials>, JsonRejection>,
@@ -109,7 +117,18 @@ fn body_refused(rejection: &JsonRejection) -> Response {
     (rejection.status(), Json(json!({ "code": "bad_request", "message": message }))).into_response()
 }
 
-async fn logout(State(state): State<AppState>, session: Session, headers: HeaderMap) -> Result<Response, ApiError> {
+/// 退出
+#[utoipa::path(post, path = "/api/logout", operation_id = "logout", params(crate::routes::openapi::Csrf),
+    responses(
+        (status = 200, description = "已退出", body = Object),
+        (status = 401, description = "未登录", body = crate::routes::openapi::ErrorBody),
+        (status = 403, description = "CSRF 令牌错误", body = crate::routes::openapi::ErrorBody),
+    ))]
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     session.check_csrf(&headers)?;
     let accounts = state.accounts.clone();
     tokio::task::spawn_blocking(move || accounts.delete_session(&session.digest))
@@ -118,6 +137,12 @@ async fn logout(State(state): State<AppState>, session: Session, headers: Header
     Ok(([(SET_COOKIE, auth::clear_cookie())], Json(json!({ "status": "ok" }))).into_response())
 }
 
-async fn me(session: Session) -> Json<Value> {
+/// 当前用户
+#[utoipa::path(get, path = "/api/me", operation_id = "me",
+    responses(
+        (status = 200, description = "当前用户及 CSRF 令牌", body = Object),
+        (status = 401, description = "未登录", body = crate::routes::openapi::ErrorBody),
+    ))]
+pub(crate) async fn me(session: Session) -> Json<Value> {
     Json(who(&session.principal, &session.csrf))
 }
