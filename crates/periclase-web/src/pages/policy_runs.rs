@@ -315,7 +315,7 @@ pub async fn show(
         table {
             thead { tr { th { "政策" } th.num { "符合" } th.num { "待补充数据" } th.num { "不符合" } th.num { "本次兑现（万元）" } th.num { "待补充对象若符合另需（万元）" } } }
             tbody {
-                @for t in &totals {
+                @for t in totals {
                     tr { td { (t.title) } td.num { (t.eligible) } td.num { (t.unknown) } td.num { (t.not_eligible) } td.num { (show_money(t.granted)) } td.num { (show_money(t.pending)) } }
                 }
             }
