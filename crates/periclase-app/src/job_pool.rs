@@ -133,96 +133,25 @@ fn run(jobs: &dyn Jobs, id: i64, work: Work) {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Instant;
 
-    use periclase_store::{Job, JobState, StoreError};
+    use periclase_store::{JobState, SqliteStore};
 
     use super::*;
 
-    /// The job table in memory.
-    #[derive(Default)]
-    struct Table(Mutex<HashMap<i64, Job>>);
-
-    impl Table {
-        fn transition(&self, id: i64, from: &[JobState], to: impl FnOnce(&mut Job)) -> bool {
-            let mut t = self.0.lock().unwrap();
-            match t.get_mut(&id) {
-                Some(j) if from.contains(&j.state) => {
-                    to(j);
-                    true
-                }
-                _ => false,
-            }
-        }
-        fn states(&self) -> Vec<JobState> {
-            let t = self.0.lock().unwrap();
-            let mut ids: Vec<_> = t.keys().copied().collect();
-            ids.sort();
-            ids.iter().map(|i| t[i].state).collect()
-        }
+    /// The real job table, in a fresh SQLite file (embedded: nothing to stand in for).
+    fn table() -> (tempfile::TempDir, Arc<SqliteStore>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("jobs.db")).unwrap();
+        (dir, Arc::new(store))
     }
 
-    impl Jobs for Table {
-        fn create_job(&self, kind: &str, parameters: &str, account: i64) -> Result<i64, StoreError> {
-            let mut t = self.0.lock().unwrap();
-            let id = t.len() as i64 + 1;
-            t.insert(
-                id,
-                Job {
-                    id,
-                    kind: kind.into(),
-                    parameters: parameters.into(),
-                    account,
-                    state: JobState::Queued,
-                    stage: String::new(),
-                    created_at: String::new(),
-                    started_at: None,
-                    finished_at: None,
-                    elapsed_secs: None,
-                    result: None,
-                    error: None,
-                },
-            );
-            Ok(id)
-        }
-        fn start_job(&self, id: i64, stage: &str) -> Result<bool, StoreError> {
-            Ok(self.transition(id, &[JobState::Queued], |j| {
-                j.state = JobState::Running;
-                j.stage = stage.into();
-            }))
-        }
-        fn set_job_stage(&self, id: i64, stage: &str) -> Result<bool, StoreError> {
-            Ok(self.transition(id, &[JobState::Running], |j| j.stage = stage.into()))
-        }
-        fn finish_job(&self, id: i64, result: &str) -> Result<bool, StoreError> {
-            Ok(self.transition(id, &[JobState::Running], |j| {
-                j.state = JobState::Done;
-                j.result = Some(result.into());
-            }))
-        }
-        fn fail_job(&self, id: i64, error: &str) -> Result<bool, StoreError> {
-            Ok(self.transition(id, &[JobState::Queued, JobState::Running], |j| {
-                j.state = JobState::Failed;
-                j.error = Some(error.into());
-            }))
-        }
-        fn job(&self, id: i64, account: i64) -> Result<Option<Job>, StoreError> {
-            Ok(self.0.lock().unwrap().get(&id).filter(|j| j.account == account).cloned())
-        }
-        fn jobs(&self, _account: i64, _limit: u32) -> Result<Vec<Job>, StoreError> {
-            unimplemented!()
-        }
-        fn interrupt_unfinished_jobs(&self, reason: &str) -> Result<u64, StoreError> {
-            let mut n = 0;
-            for j in self.0.lock().unwrap().values_mut().filter(|j| j.state.is_open()) {
-                j.state = JobState::Interrupted;
-                j.error = Some(reason.into());
-                n += 1;
-            }
-            Ok(n)
-        }
+    /// Account 1's jobs' states, oldest first.
+    fn states_of(table: &SqliteStore) -> Vec<JobState> {
+        let mut jobs = table.jobs(1, 100).unwrap();
+        jobs.sort_by_key(|j| j.id);
+        jobs.iter().map(|j| j.state).collect()
     }
 
     fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
@@ -238,10 +167,10 @@ mod tests {
     /// released, every accepted job ends done, in the table.
     #[test]
     fn at_most_workers_jobs_run_at_once_the_rest_wait_queued_and_a_full_queue_refuses() {
-        let table = Arc::new(Table::default());
+        let (_dir, table) = table();
         table.create_job("policy_run", "{}", 1).unwrap();
         let pool = JobPool::start(table.clone(), 2, 2);
-        assert_eq!(table.states(), [JobState::Interrupted], "a previous process's job is interrupted at start");
+        assert_eq!(states_of(&table), [JobState::Interrupted], "a previous process's job is interrupted at start");
 
         let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
         let gate = Arc::new(Mutex::new(()));
@@ -269,7 +198,7 @@ mod tests {
             }
         }
         assert_eq!(accepted.len(), 4, "two running and two waiting; the fifth refused");
-        let states = table.states();
+        let states = states_of(&table);
         assert_eq!(
             &states[1..],
             [JobState::Running, JobState::Running, JobState::Queued, JobState::Queued, JobState::Failed]
@@ -277,7 +206,7 @@ mod tests {
         std::thread::sleep(Duration::from_millis(50));
         assert_eq!(running.load(Ordering::SeqCst), 2, "the queued jobs wait for a worker");
         drop(held);
-        wait_until("every job to end", || table.states()[1..5].iter().all(|s| *s == JobState::Done));
+        wait_until("every job to end", || states_of(&table)[1..5].iter().all(|s| *s == JobState::Done));
         assert_eq!(most.load(Ordering::SeqCst), 2);
         assert_eq!(table.job(accepted[3], 1).unwrap().unwrap().result.as_deref(), Some("{\"n\":3}"));
         assert_eq!(table.job(accepted[3], 2).unwrap(), None);
@@ -285,7 +214,7 @@ mod tests {
 
     #[test]
     fn a_failing_or_panicking_job_is_recorded_as_failed_and_the_worker_goes_on() {
-        let table = Arc::new(Table::default());
+        let (_dir, table) = table();
         let pool = JobPool::start(table.clone(), 1, 4);
         let failing = pool.submit("k", "{}", 1, Box::new(|_, _| Err("没有数据".into()))).unwrap();
         let panicking = pool.submit("k", "{}", 1, Box::new(|_, _| panic!("boom"))).unwrap();
