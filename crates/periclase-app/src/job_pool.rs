@@ -6,6 +6,7 @@
 //! can say what happened; a job this pool never ended is marked interrupted when the next
 //! pool starts on the same database.
 
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -32,7 +33,12 @@ pub struct JobPool {
     jobs: Arc<dyn Jobs>,
     queue: SyncSender<(i64, Work)>,
     capacity: usize,
+    /// The latest stage of each job running in this process. The table gets it too, but
+    /// only when the database is free: an import holds the write lock until it commits.
+    live: Live,
 }
+
+type Live = Arc<Mutex<HashMap<i64, String>>>;
 
 impl std::fmt::Debug for JobPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -52,15 +58,22 @@ impl JobPool {
         }
         let (tx, rx) = sync_channel::<(i64, Work)>(queue);
         let rx = Arc::new(Mutex::new(rx));
+        let live = Live::default();
         for i in 0..workers.max(1) {
-            let (rx, jobs) = (rx.clone(), jobs.clone());
-            let spawned =
-                std::thread::Builder::new().name(format!("periclase-job-{i}")).spawn(move || worker(&rx, &*jobs));
+            let (rx, jobs, live) = (rx.clone(), jobs.clone(), live.clone());
+            let spawned = std::thread::Builder::new()
+                .name(format!("periclase-job-{i}"))
+                .spawn(move || worker(&rx, &*jobs, &live));
             if let Err(e) = spawned {
                 tracing::error!(error = %e, "starting a job worker failed");
             }
         }
-        JobPool { jobs, queue: tx, capacity: queue }
+        JobPool { jobs, queue: tx, capacity: queue, live }
+    }
+
+    /// What the job `id` is doing now, if it runs in this pool.
+    pub fn stage(&self, id: i64) -> Option<String> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner()).get(&id).cloned()
     }
 
     /// Records a queued job of `kind` started by `account` with `parameters` (JSON) and
@@ -71,7 +84,7 @@ impl JobPool {
         match self.queue.try_send((id, work)) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => {
-                let msg = format!("已有 {} 个计算任务在排队，本任务未开始，请稍后再试", self.capacity);
+                let msg = format!("已有 {} 个后台任务在排队，本任务未开始，请稍后再试", self.capacity);
                 self.jobs.fail_job(id, &msg)?;
             }
             Err(TrySendError::Disconnected(_)) => {
@@ -82,12 +95,13 @@ impl JobPool {
     }
 }
 
-fn worker(rx: &Mutex<Receiver<(i64, Work)>>, jobs: &dyn Jobs) {
+fn worker(rx: &Mutex<Receiver<(i64, Work)>>, jobs: &dyn Jobs, live: &Live) {
     loop {
         // The lock is held only while waiting for the next job, never while running one.
         let next = rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
         let Ok((id, work)) = next else { return };
-        run(jobs, id, work);
+        run(jobs, id, work, live);
+        live.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
     }
 }
 
@@ -107,12 +121,13 @@ fn retry(what: &str, id: i64, mut f: impl FnMut() -> Result<bool, periclase_stor
     false
 }
 
-fn run(jobs: &dyn Jobs, id: i64, work: Work) {
+fn run(jobs: &dyn Jobs, id: i64, work: Work, live: &Live) {
     if !retry("a job's start", id, || jobs.start_job(id, "开始")) {
         let _ = jobs.fail_job(id, "任务未能开始：无法记录任务状态");
         return;
     }
     let mut on_stage = |stage: &str| {
+        live.lock().unwrap_or_else(|e| e.into_inner()).insert(id, stage.to_string());
         if let Err(e) = jobs.set_job_stage(id, stage) {
             tracing::warn!(job = id, error = %e, "recording a job's stage failed");
         }

@@ -11,17 +11,21 @@
 //! - [`policy_run`]: one 免申即享 batch run (granted awards → batch → archive), for the web
 //!   and the CLI alike.
 //! - [`job_pool`]: a bounded pool of workers running background jobs recorded in the
-//!   store's job table; [`policy_jobs`]: policy runs as such jobs.
+//!   store's job table; [`policy_jobs`]: policy runs as such jobs; [`import_upload`]: a
+//!   file uploaded through the web, previewed, then imported as such a job;
+//!   [`search_jobs`]: the search index rebuilt as one.
 //! - [`search`]: a search as people type it, read once for both front ends, limited to what
 //!   the asker may read.
 
 pub mod chain_cache;
 mod error;
 pub mod finance_match;
+pub mod import_upload;
 pub mod job_pool;
 pub mod policy_jobs;
 pub mod policy_run;
 pub mod search;
+pub mod search_jobs;
 pub mod search_sync;
 
 pub use error::AppError;

@@ -82,9 +82,11 @@ pub enum Feature {
     Introductions,
     /// The declarations inbox: an enterprise's own, an official's to confirm.
     Declarations,
+    /// The search index: its state, and rebuilding it (a job over every searched registry).
+    SearchIndex,
 }
 
-pub const FEATURES: [Feature; 11] = [
+pub const FEATURES: [Feature; 12] = [
     Feature::Audit,
     Feature::Monitor,
     Feature::ChainMap,
@@ -96,6 +98,7 @@ pub const FEATURES: [Feature; 11] = [
     Feature::Search,
     Feature::Introductions,
     Feature::Declarations,
+    Feature::SearchIndex,
 ];
 
 impl Feature {
@@ -112,6 +115,7 @@ impl Feature {
             Feature::Search => "全文检索",
             Feature::Introductions => "对接记录",
             Feature::Declarations => "申报核验",
+            Feature::SearchIndex => "检索索引维护",
         }
     }
 }
@@ -191,7 +195,7 @@ pub fn may_use(role: Role, feature: Feature) -> bool {
     use Feature::*;
     match role {
         Role::Admin => true,
-        Role::Official => !matches!(feature, Audit),
+        Role::Official => !matches!(feature, Audit | SearchIndex),
         // 行业监测 shows the plan targets and the province's progress: published figures.
         Role::Enterprise => matches!(feature, Monitor | Policies | Calculator | Search | Declarations),
         Role::Institute | Role::Expert => matches!(feature, Monitor | Policies | Search),

@@ -1272,4 +1272,126 @@ mod restart {
         assert_eq!(runs.len(), done + 1);
         assert!(runs[0].granted && ledger > 0, "{runs:?} {ledger}");
     }
+
+    /// The value of the hidden field `name` in a page.
+    fn hidden(page: &str, name: &str) -> String {
+        let at = page.find(&format!("name=\"{name}\" value=\"")).unwrap_or_else(|| panic!("no {name}: {page}"));
+        let rest = &page[at + name.len() + 15..];
+        rest[..rest.find('"').unwrap()].to_string()
+    }
+
+    /// A server killed (SIGKILL) during a web import: started again, the import's page says
+    /// 已中断 and that nothing was written, and nothing was (the import is one transaction);
+    /// started again from that page with the same upload, it completes.
+    #[test]
+    fn a_web_import_killed_midway_wrote_nothing_and_starts_again_from_its_page() {
+        let env = Env::new();
+        let out = env.run(&["demo", "--enterprises", "5000"]);
+        assert!(out.status.success(), "{}", text(&out));
+        let out = run_with_stdin(
+            &env,
+            &["user", "add", "shengting", "--role", "admin", "--name", "省工信厅"],
+            "Periclase2024\n",
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        // Every yearly figure (about 150,000 rows) with a new 截至日期: an import of some seconds.
+        let figures = env.dir.path().join("figures.csv");
+        let out = env.run(&["export", "enterprise-figures", "--format", "csv", "-o", figures.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", text(&out));
+        const NEW_DATE: &str = "2024-12-30";
+        let csv: String = std::fs::read_to_string(&figures)
+            .unwrap()
+            .lines()
+            .enumerate()
+            .map(|(i, line)| match (i, line.rsplit_once(',')) {
+                (0, _) | (_, None) => format!("{line}\n"),
+                (_, Some((head, _))) => format!("{head},{NEW_DATE}\n"),
+            })
+            .collect();
+        let rows = csv.lines().count() - 1;
+        assert!(rows > 100_000, "{rows}");
+        let dated = |env: &Env| -> usize {
+            let out = env.run(&["export", "enterprise-figures", "--format", "csv", "-o", figures.to_str().unwrap()]);
+            assert!(out.status.success(), "{}", text(&out));
+            std::fs::read_to_string(&figures).unwrap().lines().filter(|l| l.ends_with(NEW_DATE)).count()
+        };
+        assert_eq!(dated(&env), 0);
+
+        let (mut server, port) = serve(&env);
+        let (cookie, csrf) = login(port, "shengting");
+        let body = format!(
+            "--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+             --B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"figures.csv\"\r\n\
+             Content-Type: text/csv\r\n\r\n{csv}\r\n--B--\r\n"
+        );
+        let preview = request(
+            port,
+            "POST",
+            "/r/enterprise-figures/import",
+            &cookie,
+            Some(("multipart/form-data; boundary=B", body)),
+        );
+        assert!(preview.status == 200 && preview.body.contains("确认导入"), "{}", preview.body);
+        let confirm = [
+            ("csrf", csrf.clone()),
+            ("upload", hidden(&preview.body, "upload")),
+            ("ext", hidden(&preview.body, "ext")),
+            ("file_name", "figures.csv".to_string()),
+            ("mode", "all".to_string()),
+        ]
+        .map(|(k, v)| (k.to_string(), v));
+        let r = request(
+            port,
+            "POST",
+            "/r/enterprise-figures/import/confirm",
+            &cookie,
+            Some(("application/x-www-form-urlencoded", encode(&confirm))),
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        let job = r.header("location").unwrap().to_string();
+        // Killed as soon as the page reports rows read: well before the import's end.
+        let started = Instant::now();
+        loop {
+            let page = request(port, "GET", &job, &cookie, None);
+            assert!(page.body.contains("正在导入"), "the import ended before the kill: {}", page.body);
+            if page.body.contains("已读取") {
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "{}", page.body);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server.0.kill().unwrap();
+        server.0.wait().unwrap();
+        drop(server);
+        assert_eq!(dated(&env), 0, "nothing of the killed import was written");
+
+        let (_server, port) = serve(&env);
+        let page = request(port, "GET", &job, &cookie, None);
+        assert_eq!(page.status, 200, "the session outlives the restart: {}", page.body);
+        assert!(page.body.contains("导入已中断") && page.body.contains("没有写入任何数据"), "{}", page.body);
+        assert!(!page.body.contains("http-equiv=\"refresh\""), "an interrupted import is not awaited");
+        let again = format!("{job}/again");
+        assert!(page.body.contains(&format!("action=\"{again}\"")), "{}", page.body);
+        let r = request(
+            port,
+            "POST",
+            &again,
+            &cookie,
+            Some(("application/x-www-form-urlencoded", encode(&[("csrf".to_string(), csrf.clone())]))),
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        let job = r.header("location").unwrap().to_string();
+        let result = loop {
+            let page = request(port, "GET", &job, &cookie, None);
+            assert_eq!(page.status, 200, "{}", page.body);
+            if !page.body.contains("http-equiv=\"refresh\"") {
+                break page.body;
+            }
+            assert!(started.elapsed() < Duration::from_secs(120), "the import did not finish: {}", page.body);
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert!(result.contains("导入结果") && result.contains("已写入"), "{result}");
+        drop(_server);
+        assert_eq!(dated(&env), rows);
+    }
 }

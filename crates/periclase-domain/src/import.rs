@@ -4,7 +4,7 @@ use crate::{FieldError, Row};
 
 /// Where a row came from, as the user sees it: the sheet and the 1-based row number that
 /// Excel shows (the header is row 1).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RowLocation {
     pub sheet: Option<String>,
     pub row: u64,
@@ -18,7 +18,7 @@ pub struct ImportItem {
 }
 
 /// One rejected cell or row, for the error report.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RowIssue {
     pub location: RowLocation,
     /// The Chinese column label, when the problem is one cell.
@@ -35,7 +35,7 @@ pub struct ImportOptions {
     pub dry_run: bool,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportOutcome {
     pub read: u64,
     pub inserted: u64,

@@ -9,6 +9,7 @@ pub mod import;
 pub mod industry;
 pub mod measure;
 pub mod normalize;
+pub mod numbers;
 pub mod policy_run;
 pub mod quality;
 pub mod region;

@@ -83,7 +83,8 @@ pub trait Jobs: Send + Sync {
     /// Queued → running, at `stage`.
     fn start_job(&self, id: i64, stage: &str) -> Result<bool, StoreError>;
 
-    /// A running job's stage.
+    /// A running job's stage. Never waits for the database: while another writer holds it
+    /// (a long import), the stage is not recorded and the answer is false.
     fn set_job_stage(&self, id: i64, stage: &str) -> Result<bool, StoreError>;
 
     /// Running → done with `result` (JSON).

@@ -1041,6 +1041,31 @@ fn writes_during_a_long_import_are_busy_and_a_preview_does_not_take_the_write_lo
     store.save(&ACHIEVEMENTS, &row, SaveMode::Create, &actor, &Scope::All).unwrap();
 }
 
+/// Found building web imports as jobs: a job reporting its stage while an import held the
+/// write lock waited the whole busy timeout at each report, and an import job reporting its
+/// own progress from inside its transaction waited for itself. A stage never waits.
+#[test]
+fn a_job_stage_is_not_waited_for_while_another_writer_holds_the_database() {
+    let (dir, store, _) = demo_store(1);
+    let store = store.with_busy_timeout(std::time::Duration::from_secs(30)).unwrap();
+    let job = store.create_job("import", "{}", 1).unwrap();
+    assert!(store.start_job(job, "开始").unwrap());
+    let mut other = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    let tx = other.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).unwrap();
+    let started = std::time::Instant::now();
+    assert!(!store.set_job_stage(job, "已读取 4,096 行").unwrap(), "not recorded while the lock is held");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    tx.rollback().unwrap();
+    assert!(store.set_job_stage(job, "已读取 8,192 行").unwrap());
+    assert_eq!(store.job(job, 1).unwrap().unwrap().stage, "已读取 8,192 行");
+    // The connection went back to the pool with its busy timeout: a write still waits.
+    let tx = other.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).unwrap();
+    let waiter = std::thread::spawn(move || store.finish_job(job, "{}").unwrap());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    tx.commit().unwrap();
+    assert!(waiter.join().unwrap(), "the finish waited for the lock and was recorded");
+}
+
 /// Regression (probe): re-creating an existing figure or talent link answered 500 instead of
 /// 409: the key lookup compared the parent's natural key (a USCC) with the stored row id.
 #[test]

@@ -834,15 +834,49 @@ async fn export_is_scoped_and_import_previews_before_committing() {
         ("file_name", "upload.xlsx"),
         ("mode", "partial"),
     ];
-    let (status, _, result) = post_form(&s, "/r/enterprises/import/confirm", &cookie, &confirm).await;
-    assert_eq!(status, StatusCode::OK, "{result}");
-    assert!(result.contains("已写入"));
+    // Confirming queues a background job; its page shows progress, then the result.
+    let (status, job, _) = post_form(&s, "/r/enterprises/import/confirm", &cookie, &confirm).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let job = job.unwrap();
+    assert!(job.starts_with("/r/enterprises/import/jobs/"), "{job}");
+    let result = finished_job_page(&s, &job, &cookie).await;
+    assert!(result.contains("导入结果") && result.contains("已写入"), "{result}");
     let (status, api) = get_as(&s, &format!("/api/enterprises/{good}"), &cookie).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(api["name"], "海城示例上传有限公司");
     // The upload is gone: confirming twice does nothing.
     let (status, _, _) = post_form(&s, "/r/enterprises/import/confirm", &cookie, &confirm).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // The job is this account's: another official, the enterprise user (who may not import
+    // enterprises) and a wrong registry in the path are all refused.
+    let (other, _) = login(&s, "dashiqiao").await;
+    let (status, _) = page_as(&s, &job, &other).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (qiye, qiye_csrf) = login(&s, "qiye").await;
+    let (status, _) = page_as(&s, &job, &qiye).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = post_form(&s, &format!("{job}/again"), &qiye, &[("csrf", &qiye_csrf)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = page_as(&s, &job.replace("/enterprises/", "/projects/"), &cookie).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // A done job is not started again.
+    let (status, to, _) = post_form(&s, &format!("{job}/again"), &cookie, &[("csrf", &csrf)]).await;
+    assert_eq!((status, to.as_deref()), (StatusCode::SEE_OTHER, Some(job.as_str())));
+}
+
+/// The page of an import job once it has ended (it refreshes itself until then).
+async fn finished_job_page(s: &AppState, job: &str, cookie: &str) -> String {
+    for _ in 0..200 {
+        let (status, html) = page_as(s, job, cookie).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        if !html.contains("http-equiv=\"refresh\"") {
+            return html;
+        }
+        assert!(html.contains("正在导入"), "{html}");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let (_, html) = page_as(s, job, cookie).await;
+    panic!("the import job {job} did not end: {html}");
 }
 
 #[tokio::test]
@@ -1920,7 +1954,8 @@ async fn roles_below_administrator_upload_a_bounded_number_of_rows() {
     }
     let (status, body) = upload_to(&s, "demands", &cookie, &csrf, "many.csv", csv.as_bytes()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body.contains(&format!("超过每次上传 {limit} 行数据的上限")), "{body}");
+    assert_eq!(limit, 2000);
+    assert!(body.contains("超过每次上传 2,000 行数据的上限"), "{body}");
     // The administrator has no such limit.
     let (admin, admin_csrf) = login(&s, "admin").await;
     let (status, body) = upload_to(&s, "demands", &admin, &admin_csrf, "many.csv", csv.as_bytes()).await;
@@ -1962,4 +1997,38 @@ async fn uploads_are_kept_private_beside_the_database_and_expire() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("「empty.csv」"), "{body}");
     assert!(!body.contains(&dir.display().to_string()) && !body.contains("/tmp"), "{body}");
+}
+
+/// An administrator rebuilds the search index as a background job from its page; the page
+/// follows the job to its end. Officials may neither see the page nor start a rebuild.
+#[tokio::test]
+async fn the_search_index_is_rebuilt_as_a_job_by_administrators_only() {
+    let (_d, s, _) = state();
+    let (official, official_csrf) = login(&s, "haicheng").await;
+    let (status, _) = page_as(&s, "/search/index", &official).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = post_form(&s, "/search/index", &official, &[("csrf", &official_csrf)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (admin, csrf) = login(&s, "admin").await;
+    let (status, _, _) = post_form(&s, "/search/index", &admin, &[("csrf", "wrong")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, to, _) = post_form(&s, "/search/index", &admin, &[("csrf", &csrf)]).await;
+    assert_eq!((status, to.as_deref()), (StatusCode::SEE_OTHER, Some("/search/index")));
+    let mut page = String::new();
+    for _ in 0..200 {
+        let (status, html) = page_as(&s, "/search/index", &admin).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        page = html;
+        if !page.contains("http-equiv=\"refresh\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(page.contains("重建记录") && page.contains("已完成") && page.contains("已重建，共 "), "{page}");
+    let indexed = s.search.index().doc_count();
+    assert!(indexed > 100 && page.contains(&periclase_domain::numbers::grouped(indexed)), "{indexed}: {page}");
+    // Searching still finds what it found.
+    let (status, found) = get_as(&s, "/api/search?q=%E9%95%81", &admin).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(found["total"].as_u64().unwrap_or(0) > 0, "{found}");
 }

@@ -56,7 +56,17 @@ impl Jobs for super::SqliteStore {
     }
 
     fn set_job_stage(&self, id: i64, stage: &str) -> Result<bool, StoreError> {
-        self.with(|c| update(c, "UPDATE job SET stage = ?2 WHERE id = ?1 AND state = 'running'", params![id, stage]))
+        self.with(|c| {
+            // Without waiting: while an import holds the write lock (a whole import is one
+            // transaction) a stage is simply not recorded.
+            c.busy_timeout(std::time::Duration::ZERO)?;
+            let done = update(c, "UPDATE job SET stage = ?2 WHERE id = ?1 AND state = 'running'", params![id, stage]);
+            c.busy_timeout(self.busy_timeout)?;
+            match done {
+                Err(e) if e.is_busy() => Ok(false),
+                other => other,
+            }
+        })
     }
 
     fn finish_job(&self, id: i64, result: &str) -> Result<bool, StoreError> {

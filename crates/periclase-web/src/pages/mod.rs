@@ -7,6 +7,7 @@ mod chains;
 mod declarations;
 mod forms;
 mod home;
+mod import_jobs;
 mod layout;
 mod login;
 mod monitor;
@@ -14,6 +15,7 @@ mod policies;
 mod policy_runs;
 mod registry;
 pub(crate) mod search;
+mod search_index;
 mod transfer;
 
 use axum::extract::FromRequestParts;
@@ -59,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .route("/policy-runs/{id}", get(policy_runs::show))
         .route("/policy-runs/{id}/list.xlsx", get(policy_runs::list_xlsx))
         .route("/search", get(search::page))
+        .route("/search/index", get(search_index::page).post(search_index::start))
         .route("/introductions", axum::routing::post(search::introduce))
         .route("/introductions/{id}", axum::routing::post(search::set_outcome))
         .route("/r/{registry}", get(registry::list))
@@ -71,6 +74,8 @@ pub fn router() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT_BYTES)),
         )
         .route("/r/{registry}/import/confirm", axum::routing::post(transfer::confirm))
+        .route("/r/{registry}/import/jobs/{job}", get(import_jobs::job))
+        .route("/r/{registry}/import/jobs/{job}/again", axum::routing::post(import_jobs::again))
         .route("/r/{registry}/{key}", get(registry::detail))
         .route("/r/{registry}/{key}/edit", get(forms::edit_form).post(forms::update))
         .route("/r/{registry}/{key}/delete", get(forms::delete_confirm).post(forms::delete))

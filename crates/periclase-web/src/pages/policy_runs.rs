@@ -189,14 +189,14 @@ pub async fn job(State(state): State<AppState>, s: PageSession, Path(job): Path<
         JobState::Queued => html! {
             meta http-equiv="refresh" content="2";
             h1 { "正在计算……" }
-            p role="status" { "排队中：已有计算任务在进行，空出后即开始。本页每2秒自动刷新。" }
+            p role="status" { "排队中：已有后台任务在进行，空出后即开始。本页每2秒自动刷新。" }
             (job_params(params.as_ref()))
             progress {}
         },
         JobState::Running => html! {
             meta http-equiv="refresh" content="2";
             h1 { "正在计算……" }
-            p role="status" { (found.stage) "，已用时 " (elapsed) " 秒。本页每2秒自动刷新，完成后显示名单。" }
+            p role="status" { (state.job_pool.stage(found.id).unwrap_or_else(|| found.stage.clone())) "，已用时 " (elapsed) " 秒。本页每2秒自动刷新，完成后显示名单。" }
             (job_params(params.as_ref()))
             progress {}
         },

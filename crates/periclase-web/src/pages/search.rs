@@ -134,6 +134,9 @@ pub async fn page(
             div.alert { "检索索引正在建立：" (progress.done) " / " (progress.total) " 条，结果暂不完整。" }
         }
         @if let Some(e) = &progress.error { div.alert.warn { "检索索引更新出错：" (e) } }
+        @if who.may(periclase_auth::Feature::SearchIndex) {
+            p.muted { a href="/search/index" { "检索索引维护" } }
+        }
         @if let Some(m) = error { div.alert.warn { (m) } }
         @if let Some(r) = &found {
             p.muted { "共 " (r.total) " 条结果" }

@@ -10,21 +10,20 @@ use axum::body::Body;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
-use periclase_auth::{token, upload_row_limit, MAX_UPLOAD_BYTES};
-use periclase_domain::{ImportItem, ImportOptions, RegistrySpec, RowIssue};
-use periclase_io::{open_import, Exporter, Format, IoError, ReadOptions};
-use periclase_store::{Actor, Channel, ImportContext, StoreError};
+use periclase_app::import_upload::{self, import_upload, ImportJobParams, ImportReport, Importer, Upload};
+use periclase_auth::{token, MAX_UPLOAD_BYTES};
+use periclase_domain::{ImportOptions, RegistrySpec};
+use periclase_io::{Exporter, Format};
+use periclase_store::{Actor, Channel, StoreError};
 use serde::Deserialize;
 
 use super::{layout, PageSession};
 use crate::params::{encode, ListParams};
 use crate::{registry, ApiError, AppState};
 
-/// Rejected rows shown on the preview page; the rest are counted.
-const SHOWN_ISSUES: usize = 200;
 /// Uploads never confirmed are removed after this long (checked whenever the directory is
 /// used: each upload and export).
 const UPLOAD_TTL: Duration = Duration::from_secs(24 * 60 * 60);
@@ -64,7 +63,7 @@ fn private_dir(dir: &FsPath) -> std::io::Result<()> {
 }
 
 /// The upload directory of this server, private and swept of expired uploads.
-fn upload_dir(state: &AppState) -> Result<PathBuf, ApiError> {
+pub(super) fn upload_dir(state: &AppState) -> Result<PathBuf, ApiError> {
     let dir = state.upload_dir.as_deref().cloned().unwrap_or_else(|| process_dir().clone());
     private_dir(&dir).map_err(internal)?;
     Ok(dir)
@@ -109,12 +108,6 @@ fn too_large() -> Response {
         .into_response()
 }
 
-/// A file-level import error as the user may read it: the saved upload's path (a server
-/// path) replaced by the name of the file they chose.
-fn file_error(e: &IoError, path: &FsPath, file_name: &str) -> ApiError {
-    ApiError::BadRequest(e.to_string().replace(&path.display().to_string(), &format!("「{file_name}」")))
-}
-
 /// A table as an xlsx download: written to a file of its own (a random name, so two
 /// downloads never share one), read back and removed.
 pub(super) fn xlsx_download(
@@ -142,9 +135,10 @@ pub(super) fn xlsx_download(
         .into_response())
 }
 
-/// Uploads are named after the session that made them, so only that session can confirm.
-fn upload_path(dir: &FsPath, s: &PageSession, token: &str, ext: &str) -> PathBuf {
-    dir.join(format!("{}-{token}.{ext}", &s.0.digest[..16]))
+/// Uploads are named after the session that made them, so only that session can confirm
+/// (an import job, once queued, belongs to the account: it can be started again from its page).
+fn stored_name(s: &PageSession, token: &str, ext: &str) -> String {
+    format!("{}-{token}.{ext}", &s.0.digest[..16])
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -230,86 +224,26 @@ pub async fn upload_form(s: PageSession, Path(name): Path<String>) -> Result<Mar
     Ok(layout::page(&format!("导入{}", spec.label), spec.name, &s.0.principal, &s.0.csrf, body))
 }
 
-struct Preview {
-    outcome: periclase_domain::ImportOutcome,
-    issues: Vec<RowIssue>,
-    more_issues: u64,
-}
-
-/// Stops after `limit` data rows, noting whether the file had more.
-struct RowCap<I> {
-    inner: I,
-    left: Option<usize>,
-    over: bool,
-}
-
-impl<I: Iterator<Item = ImportItem>> Iterator for RowCap<I> {
-    type Item = ImportItem;
-
-    fn next(&mut self) -> Option<ImportItem> {
-        match &mut self.left {
-            Some(0) => {
-                self.over = self.over || self.inner.next().is_some();
-                None
-            }
-            Some(n) => {
-                *n -= 1;
-                self.inner.next()
-            }
-            None => self.inner.next(),
-        }
-    }
-}
-
-/// Runs the import from a saved upload: a preview (dry run) or the real thing. A file with
-/// more data rows than the user's role may upload at once is refused (the preview refuses
-/// it before anything can be confirmed).
-async fn run_import(
+/// Previews the import of a saved upload (a dry run: nothing is written). A file with more
+/// data rows than the user's role may upload at once is refused before anything can be
+/// confirmed.
+async fn preview(
     state: &AppState,
     s: &PageSession,
     spec: &'static RegistrySpec,
     path: PathBuf,
-    file_name: String,
-    opts: ImportOptions,
-) -> Result<Preview, ApiError> {
+    upload: Upload,
+) -> Result<ImportReport, ApiError> {
     let scope = s.0.may_write(spec)?;
     let store = state.store.clone();
     let actor = Actor::new(s.0.principal.username.clone(), Channel::Import);
     let role = s.0.principal.role;
-    tokio::task::spawn_blocking(move || -> Result<Preview, ApiError> {
-        let source = open_import(&path, spec, ReadOptions::default()).map_err(|e| file_error(&e, &path, &file_name))?;
-        let limit = upload_row_limit(role);
-        let mut source = RowCap { inner: source, left: limit, over: false };
-        let mut issues = Vec::new();
-        let mut more = 0u64;
-        let ctx = ImportContext { opts, actor: &actor, scope: Some(&scope), source: Some(&file_name) };
-        let outcome = store.import(
-            spec,
-            &mut source,
-            &ctx,
-            &mut |i| {
-                if issues.len() < SHOWN_ISSUES {
-                    issues.push(i);
-                } else {
-                    more += 1;
-                }
-            },
-            &mut |_| {},
-        )?;
-        if source.over {
-            return Err(ApiError::BadRequest(format!(
-                "「{file_name}」超过每次上传 {} 行数据的上限（{}），未导入；请分成几个文件上传，或请管理员导入",
-                limit.unwrap_or_default(),
-                role.label()
-            )));
-        }
-        Ok(Preview { outcome, issues, more_issues: more })
-    })
-    .await
-    .map_err(internal)?
+    let opts = ImportOptions { partial: true, dry_run: true };
+    crate::blocking(move || Ok(import_upload(&*store, spec, &path, &upload, role, &scope, &actor, opts, &mut |_| {})?))
+        .await
 }
 
-fn issues_table(p: &Preview) -> Markup {
+pub(super) fn issues_table(p: &ImportReport) -> Markup {
     html! {
         @if !p.issues.is_empty() {
             h2 { "被拒绝的行" }
@@ -332,7 +266,7 @@ fn issues_table(p: &Preview) -> Markup {
     }
 }
 
-fn counts(p: &Preview) -> Markup {
+pub(super) fn counts(p: &ImportReport) -> Markup {
     let o = &p.outcome;
     html! {
         div.cards {
@@ -374,7 +308,7 @@ pub async fn upload(
                 }
                 // Streamed to a private file, counted as it comes: never whole in memory.
                 let upload = token::new_token();
-                let path = upload_path(&dir, &s, &upload, &ext);
+                let path = dir.join(stored_name(&s, &upload, &ext));
                 let mut out = create_private(&path).map_err(internal)?;
                 let staged = Staged(Some(path));
                 let mut field = field;
@@ -404,9 +338,8 @@ pub async fn upload(
         return Err(ApiError::BadRequest("请选择要导入的文件".to_string()));
     };
     let path = staged.0.clone().expect("staged");
-    let preview =
-        run_import(&state, &s, spec, path.clone(), file_name.clone(), ImportOptions { partial: true, dry_run: true })
-            .await?;
+    let stored = stored_name(&s, &upload, &ext);
+    let preview = preview(&state, &s, spec, path, Upload { stored, file_name: file_name.clone() }).await?;
     // Kept for the confirmation (removed then, or once expired).
     staged.keep();
     let clean = preview.outcome.rejected == 0;
@@ -444,38 +377,40 @@ pub struct Confirm {
     mode: String,
 }
 
+/// Queues the import of a previewed upload as a background job and sends the user to its
+/// page, which shows its progress and then its result.
 pub async fn confirm(
     State(state): State<AppState>,
     s: PageSession,
     Path(name): Path<String>,
     Form(f): Form<Confirm>,
-) -> Result<Markup, ApiError> {
+) -> Result<Response, ApiError> {
     s.0.check_csrf_value(&f.csrf)?;
     let spec = registry(&name)?;
     let safe = |v: &str| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric());
     if !safe(&f.upload) || !safe(&f.ext) {
         return Err(ApiError::BadRequest("上传标识无效".to_string()));
     }
-    let path = upload_path(&upload_dir(&state)?, &s, &f.upload, &f.ext);
-    if !path.exists() {
-        return Err(ApiError::NotFound("找不到这次上传（可能已导入或已过期），请重新上传".to_string()));
-    }
-    let partial = f.mode == "partial";
-    let file_name: String = f.file_name.chars().take(FILE_NAME_CHARS).collect();
-    let result =
-        run_import(&state, &s, spec, path.clone(), file_name.clone(), ImportOptions { partial, dry_run: false }).await;
-    let _ = std::fs::remove_file(&path);
-    let preview = result?;
-    let body = html! {
-        h1 { "导入结果：" (file_name) }
-        (counts(&preview))
-        @if preview.outcome.committed {
-            div.alert.warn { "已写入。每一条变更都记入了审计日志。" }
-        } @else {
-            div.alert.bad { "没有写入任何数据：文件内容在预览之后发生了变化或有新的错误，请重新上传。" }
-        }
-        p { a href={ "/r/" (spec.name) } { "返回" (spec.label) } }
-        (issues_table(&preview))
+    let upload = Upload {
+        stored: stored_name(&s, &f.upload, &f.ext),
+        file_name: f.file_name.chars().take(FILE_NAME_CHARS).collect(),
     };
-    Ok(layout::page("导入结果", spec.name, &s.0.principal, &s.0.csrf, body))
+    let params = ImportJobParams { registry: spec.name.to_string(), upload, partial: f.mode == "partial" };
+    let job = submit_import(&state, &s, params).await?;
+    Ok(Redirect::to(&format!("/r/{}/import/jobs/{job}", spec.name)).into_response())
+}
+
+/// Queues an import job for the signed-in user, in their write scope.
+pub(super) async fn submit_import(state: &AppState, s: &PageSession, params: ImportJobParams) -> Result<i64, ApiError> {
+    let spec = params.spec()?;
+    let who = Importer {
+        store: state.store.clone(),
+        upload_dir: upload_dir(state)?,
+        role: s.0.principal.role,
+        scope: s.0.may_write(spec)?,
+        actor: Actor::new(s.0.principal.username.clone(), Channel::Import),
+        account: s.0.principal.account_id,
+    };
+    let pool = state.job_pool.clone();
+    crate::blocking(move || Ok(import_upload::submit(&pool, params, who)?)).await
 }

@@ -25,7 +25,7 @@ fn allowed(role: Role, id: periclase_domain::RegistryId, action: Action) -> bool
 #[tokio::test]
 async fn every_route_as_every_role_follows_the_permission_table() {
     let (_d, s, _) = state();
-    let features: [(&str, Feature); 15] = [
+    let features: [(&str, Feature); 16] = [
         ("/audit", Feature::Audit),
         ("/api/audit", Feature::Audit),
         ("/monitor", Feature::Monitor),
@@ -41,6 +41,7 @@ async fn every_route_as_every_role_follows_the_permission_table() {
         ("/declarations", Feature::Declarations),
         ("/api/declarations", Feature::Declarations),
         ("/api/declarations?status=pending", Feature::Declarations),
+        ("/search/index", Feature::SearchIndex),
     ];
     let mut wrong = Vec::new();
     for (user, role) in USERS {
