@@ -55,24 +55,9 @@ impl<'t, 'x> RowWriter<'t, 'x> {
     ) -> Result<RowWriter<'t, 'x>, StoreError> {
         let key_idx = spec.key_indices();
         let cols: Vec<&str> = spec.fields.iter().map(|f| f.column).collect();
-        let placeholders: Vec<String> = (1..=cols.len() + 1).map(|i| format!("?{i}")).collect();
         let key_cond: Vec<String> =
             key_idx.iter().enumerate().map(|(n, &i)| format!("{} = ?{}", cols[i], n + 1)).collect();
         let find_sql = format!("SELECT id, {} FROM {} WHERE {}", cols.join(", "), spec.table, key_cond.join(" AND "));
-        let insert_sql = format!(
-            "INSERT INTO {} ({}, updated_at) VALUES ({})",
-            spec.table,
-            cols.join(", "),
-            placeholders.join(", ")
-        );
-        let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
-        let update_sql = format!(
-            "UPDATE {} SET {}, updated_at = ?{} WHERE id = ?{}",
-            spec.table,
-            sets.join(", "),
-            cols.len() + 1,
-            cols.len() + 2
-        );
         let refs: Vec<(usize, &'static RegistrySpec)> =
             spec.fields.iter().enumerate().filter_map(|(i, f)| parent_of(f.kind).map(|p| (i, p))).collect();
         let ref_lookups = refs
@@ -89,8 +74,8 @@ impl<'t, 'x> RowWriter<'t, 'x> {
             key_idx,
             refs,
             find: tx.prepare(&find_sql)?,
-            insert: tx.prepare(&insert_sql)?,
-            update: tx.prepare(&update_sql)?,
+            insert: tx.prepare(&super::sql::insert_row(spec))?,
+            update: tx.prepare(&super::sql::update_row(spec))?,
             ref_lookups,
             seen: HashMap::new(),
             out: ImportOutcome::default(),

@@ -32,6 +32,21 @@ pub(crate) fn select_with(spec: &RegistrySpec, extra: Option<&str>) -> String {
     format!("SELECT {} FROM {} t{joins}", cols.join(", "), spec.table)
 }
 
+/// `INSERT` of one row of `spec`: its fields bound as `?1…?n`, `updated_at` as `?n+1`.
+pub(crate) fn insert_row(spec: &RegistrySpec) -> String {
+    let cols: Vec<&str> = spec.fields.iter().map(|f| f.column).collect();
+    let placeholders: Vec<String> = (1..=cols.len() + 1).map(|i| format!("?{i}")).collect();
+    format!("INSERT INTO {} ({}, updated_at) VALUES ({})", spec.table, cols.join(", "), placeholders.join(", "))
+}
+
+/// `UPDATE` of one row of `spec` by id: its fields bound as `?1…?n`, `updated_at` as `?n+1`,
+/// the id as `?n+2`.
+pub(crate) fn update_row(spec: &RegistrySpec) -> String {
+    let n = spec.fields.len();
+    let sets: Vec<String> = spec.fields.iter().enumerate().map(|(i, f)| format!("{} = ?{}", f.column, i + 1)).collect();
+    format!("UPDATE {} SET {}, updated_at = ?{} WHERE id = ?{}", spec.table, sets.join(", "), n + 1, n + 2)
+}
+
 pub(crate) fn where_clause(conds: &[String]) -> String {
     if conds.is_empty() {
         String::new()

@@ -207,12 +207,10 @@ pub(crate) fn save_in(
     };
     let mut bound = row.clone();
     resolve_refs(tx, spec, &mut bound)?;
-    let cols: Vec<&str> = spec.fields.iter().map(|f| f.column).collect();
     let now = Value::Text(tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| r.get::<_, String>(0))?);
     let id = match &before {
         None => {
-            let ph: Vec<String> = (1..=cols.len() + 1).map(|i| format!("?{i}")).collect();
-            let q = format!("INSERT INTO {} ({}, updated_at) VALUES ({})", spec.table, cols.join(", "), ph.join(", "));
+            let q = super::sql::insert_row(spec);
             // Two creates of one key at the same moment: the second meets the unique index.
             tx.execute(&q, rusqlite::params_from_iter(bound.iter().chain([&now]).map(Bind))).map_err(|e| match e {
                 rusqlite::Error::SqliteFailure(f, _) if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE => {
@@ -226,14 +224,7 @@ pub(crate) fn save_in(
             if old == row {
                 return Ok(SaveOutcome::Unchanged);
             }
-            let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{c} = ?{}", i + 1)).collect();
-            let q = format!(
-                "UPDATE {} SET {}, updated_at = ?{} WHERE id = ?{}",
-                spec.table,
-                sets.join(", "),
-                cols.len() + 1,
-                cols.len() + 2
-            );
+            let q = super::sql::update_row(spec);
             let idv = Value::Int(*id);
             tx.execute(&q, rusqlite::params_from_iter(bound.iter().chain([&now, &idv]).map(Bind)))?;
             *id

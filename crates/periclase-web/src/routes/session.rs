@@ -86,7 +86,7 @@ pub(crate) fn authenticate(
         (status = 200, description = "已登录；响应含 csrf_token，并设置会话 Cookie", body = Object),
         (status = 400, description = "请求体不是含 username 和 password 的 JSON", body = crate::routes::openapi::ErrorBody),
         (status = 403, description = "用户名或密码错误", body = crate::routes::openapi::ErrorBody),
-        (status = 429, description = "失败次数过多", body = crate::routes::openapi::ErrorBody),
+        (status = 429, description = "登录尝试过于频繁：本地址或本账号近15分钟内失败过多，按 Retry-After 头所示秒数后再试", body = crate::routes::openapi::ErrorBody),
     ))]
 pub(crate) async fn login(
     State(state): State<AppState>,
