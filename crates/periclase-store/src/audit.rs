@@ -58,3 +58,49 @@ pub struct AuditQuery {
     pub before_id: Option<i64>,
     pub limit: Option<u32>,
 }
+
+/// An audit entry about to be written (by either store, inside the write's transaction).
+pub(crate) struct AuditRecord<'a> {
+    pub action: &'a str,
+    pub registry: &'a str,
+    pub key: Option<&'a str>,
+    pub before: Option<&'a str>,
+    pub after: Option<&'a str>,
+    pub note: Option<&'a str>,
+}
+
+/// The columns of an audit entry, in [`AuditEntry`]'s order.
+pub(crate) const AUDIT_COLUMNS: &str = "id, at, actor, channel, action, registry, record_key, before, after, note";
+
+/// Appends one entry; parameters numbered SQLite's way (`?1`…), see `pg::dollars`.
+pub(crate) const AUDIT_INSERT: &str =
+    "INSERT INTO audit_log (actor, channel, action, registry, record_key, before, after, note)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+impl AuditQuery {
+    /// The query as SQL, newest first (parameters numbered SQLite's way), and its parameters.
+    pub(crate) fn sql(&self) -> (String, Vec<periclase_domain::Value>) {
+        use periclase_domain::Value;
+        let mut conds = Vec::new();
+        let mut params: Vec<Value> = Vec::new();
+        let mut push = |cond: &str, v: Value| {
+            params.push(v);
+            conds.push(format!("{cond} ?{}", params.len()));
+        };
+        if let Some(r) = &self.registry {
+            push("registry =", Value::Text(r.clone()));
+        }
+        if let Some(a) = &self.actor {
+            push("actor =", Value::Text(a.clone()));
+        }
+        if let Some(k) = &self.record_key {
+            push("record_key =", Value::Text(k.clone()));
+        }
+        if let Some(b) = self.before_id {
+            push("id <", Value::Int(b));
+        }
+        let limit = self.limit.unwrap_or(50).clamp(1, 1000);
+        let filter = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
+        (format!("SELECT {AUDIT_COLUMNS} FROM audit_log {filter} ORDER BY id DESC LIMIT {limit}"), params)
+    }
+}

@@ -20,8 +20,14 @@ pub enum StoreError {
     /// was written, and the same request may simply be sent again a little later.
     #[error("数据库正忙（另一项写入，例如大批量导入，正在进行），本次操作未执行，请稍后重试")]
     Busy,
+    /// The database server could not be reached, or closed the connection (a restart, a
+    /// fail-over): nothing of this operation was committed, and it may be sent again.
+    #[error("数据库暂时无法连接（可能正在重启或切换），本次操作未执行，请稍后重试")]
+    Unavailable,
     #[error("数据库错误：{0}")]
     Sqlite(rusqlite::Error),
+    #[error("数据库错误：{0}")]
+    Postgres(postgres::Error),
     /// Raised by an export callback (e.g. a failed file write) to stop the stream.
     #[error("{0}")]
     Sink(String),
@@ -30,7 +36,7 @@ pub enum StoreError {
 impl StoreError {
     /// The database was busy: worth retrying later, not a fault.
     pub fn is_busy(&self) -> bool {
-        matches!(self, StoreError::Busy)
+        matches!(self, StoreError::Busy | StoreError::Unavailable)
     }
 }
 
@@ -43,4 +49,41 @@ impl From<rusqlite::Error> for StoreError {
             _ => StoreError::Sqlite(e),
         }
     }
+}
+
+/// PostgreSQL's answers mapped as SQLite's are: a lock or serialisation conflict is
+/// [`StoreError::Busy`]; a lost or refused connection [`StoreError::Unavailable`]; a row the
+/// schema's triggers refuse (the audit log, the award ledger, a decided declaration) is
+/// [`StoreError::Forbidden`] with the trigger's Chinese message.
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        use postgres::error::SqlState;
+        match e.code() {
+            Some(c)
+                if *c == SqlState::T_R_SERIALIZATION_FAILURE
+                    || *c == SqlState::T_R_DEADLOCK_DETECTED
+                    || *c == SqlState::LOCK_NOT_AVAILABLE =>
+            {
+                StoreError::Busy
+            }
+            Some(c)
+                if *c == SqlState::ADMIN_SHUTDOWN
+                    || *c == SqlState::CRASH_SHUTDOWN
+                    || *c == SqlState::CANNOT_CONNECT_NOW
+                    || *c == SqlState::TOO_MANY_CONNECTIONS =>
+            {
+                StoreError::Unavailable
+            }
+            Some(c) if *c == SqlState::RESTRICT_VIOLATION => {
+                StoreError::Forbidden(e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string()))
+            }
+            None if e.is_closed() || lost_connection(&e) => StoreError::Unavailable,
+            _ => StoreError::Postgres(e),
+        }
+    }
+}
+
+/// The connection failed below SQL: refused, reset, timed out.
+fn lost_connection(e: &postgres::Error) -> bool {
+    std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
 }

@@ -6,6 +6,8 @@ mod audit;
 mod declarations;
 mod error;
 mod jobs;
+mod pg;
+mod pool;
 mod query;
 mod search;
 mod sqlite;
@@ -16,9 +18,10 @@ pub use declarations::{Declaration, DeclarationQuery, DeclarationStatus, Declara
 pub use error::StoreError;
 pub use jobs::{Job, JobState, Jobs};
 pub use periclase_domain::{ImportItem, ImportOptions, ImportOutcome, QualityIssue, RowIssue, RowLocation};
+pub use pg::{PgStore, SCHEMA_VERSION as PG_SCHEMA_VERSION};
 pub use query::{sortable_fields, ListPage, ListQuery, Record, Sort, SortKey};
 pub use search::{Introduction, SearchPending, SearchRow, OUTCOMES as INTRODUCTION_OUTCOMES};
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, SCHEMA_VERSION as SQLITE_SCHEMA_VERSION};
 
 use periclase_domain::{Measure, RegistrySpec, Row, Scope};
 

@@ -1,4 +1,8 @@
-//! The SQLite store against the demo province and hand-made rows.
+//! The SQLite store against the demo province and hand-made rows; the PostgreSQL store
+//! beside it (`store/postgres.rs`).
+
+#[path = "store/postgres.rs"]
+mod postgres_store;
 
 use periclase_demo::Demo;
 use periclase_domain::registries::{DEMANDS, ENTERPRISES, ENTERPRISE_FIGURES, ENTERPRISE_HONOURS, POLICIES, PROJECTS};

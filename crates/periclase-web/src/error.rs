@@ -25,9 +25,10 @@ pub enum ApiError {
     /// Field-level validation failures, each naming its field and value.
     Invalid(Vec<FieldError>),
     Internal(String),
-    /// Another writer (a long import) holds the database: nothing was done, retry shortly
-    /// (503 with `Retry-After`).
-    Busy,
+    /// Another writer (a long import) holds the database, or the database server cannot be
+    /// reached (a restart): nothing was done, retry shortly (503 with `Retry-After`). Why, in
+    /// Chinese.
+    Busy(String),
 }
 
 /// Seconds a client is asked to wait before retrying when the database is busy.
@@ -54,8 +55,8 @@ impl IntoResponse for ApiError {
             }
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
-            ApiError::Busy => {
-                let message = format!("{}（约 {BUSY_RETRY_SECS} 秒后）", StoreError::Busy);
+            ApiError::Busy(reason) => {
+                let message = format!("{reason}（约 {BUSY_RETRY_SECS} 秒后）");
                 let body = serde_json::json!({ "code": "busy", "message": message });
                 let retry = [(axum::http::header::RETRY_AFTER, BUSY_RETRY_SECS.to_string())];
                 return (StatusCode::SERVICE_UNAVAILABLE, retry, Json(body)).into_response();
@@ -77,7 +78,7 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(errors) => ApiError::Invalid(errors),
             StoreError::Forbidden(m) => ApiError::Forbidden(m),
             StoreError::NotFound(m) => ApiError::NotFound(m),
-            StoreError::Busy => ApiError::Busy,
+            e @ (StoreError::Busy | StoreError::Unavailable) => ApiError::Busy(e.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
     }

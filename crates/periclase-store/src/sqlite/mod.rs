@@ -17,7 +17,7 @@ mod write;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use periclase_domain::frame::{FrameRequest, SubjectFrame};
@@ -26,6 +26,7 @@ use periclase_domain::{registries, ChainFacts, FieldKind, Measure, RegistrySpec,
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
 
+use crate::pool::Pool;
 use crate::query::Cursor;
 use crate::{
     Actor, AuditEntry, AuditQuery, ImportContext, ImportItem, ImportOutcome, ListPage, ListQuery, Record, RowIssue,
@@ -51,6 +52,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0015_jobs.sql"),
 ];
 
+/// The schema version this build writes (the PostgreSQL store's is the same number).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
 const DEFAULT_PAGE: u32 = 50;
 /// Above this many matching rows a list walks the table in id order instead of sorting the
 /// matches (see `sql::region_off_index`).
@@ -74,9 +78,7 @@ pub struct SqliteStore {
     watch: Mutex<Option<Connection>>,
     /// Idle connections; SQLite connections are cheap but not free to open, and WAL lets
     /// readers run beside the one writer.
-    pool: Mutex<Pool>,
-    /// Signalled when a connection comes back to the pool.
-    returned: Condvar,
+    pool: Pool<Connection>,
     /// How long a statement waits for another writer (a long import) before giving up with
     /// [`StoreError::Busy`].
     busy_timeout: Duration,
@@ -86,15 +88,7 @@ pub struct SqliteStore {
 /// behind one another, short enough that a user is told to retry rather than left hanging.
 const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Idle connections and how many exist in all. Requests beyond the limit wait for one to
-/// come back rather than opening more: on two cores a handful of SQLite connections does
-/// the work, and opening one per request under load costs more than the query.
-#[derive(Debug, Default)]
-struct Pool {
-    idle: Vec<Connection>,
-    open: usize,
-}
-
+/// Connections in all: on two cores a handful of SQLite connections does the work.
 const MAX_CONNECTIONS: usize = 8;
 
 /// (region prefix, rows) pairs, largest first.
@@ -149,11 +143,9 @@ impl SqliteStore {
             counts: Mutex::new(HashMap::new()),
             facets: Mutex::new(HashMap::new()),
             computing: Mutex::new(()),
-            pool: Mutex::new(Pool { idle: Vec::new(), open: 1 }),
-            returned: Condvar::new(),
+            pool: Pool::new(MAX_CONNECTIONS, conn),
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
         };
-        store.release(conn);
         Ok(store)
     }
 
@@ -164,44 +156,14 @@ impl SqliteStore {
     /// The same store with statements waiting at most `timeout` for another writer.
     pub fn with_busy_timeout(mut self, timeout: Duration) -> Result<Self, StoreError> {
         self.busy_timeout = timeout;
-        let pool = self.pool.get_mut().unwrap_or_else(|e| e.into_inner());
-        for c in &pool.idle {
+        for c in self.pool.idle_mut() {
             c.busy_timeout(timeout)?;
         }
         Ok(self)
     }
 
-    fn take(&self) -> Result<Connection, StoreError> {
-        let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            if let Some(c) = pool.idle.pop() {
-                return Ok(c);
-            }
-            if pool.open < MAX_CONNECTIONS {
-                pool.open += 1;
-                drop(pool);
-                return connect(&self.path, self.busy_timeout).inspect_err(|_| {
-                    if let Ok(mut p) = self.pool.lock() {
-                        p.open -= 1;
-                    }
-                });
-            }
-            pool = self.returned.wait(pool).unwrap_or_else(|e| e.into_inner());
-        }
-    }
-
-    fn release(&self, conn: Connection) {
-        let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
-        pool.idle.push(conn);
-        drop(pool);
-        self.returned.notify_one();
-    }
-
     fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let mut conn = self.take()?;
-        let out = f(&mut conn);
-        self.release(conn);
-        out
+        self.pool.with(|| connect(&self.path, self.busy_timeout), |_| true, f)
     }
 
     /// The database's change counter as this process sees it.
@@ -494,17 +456,19 @@ mod tests {
     fn the_latest_figure_year_is_found_by_index_not_by_scan() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
-        let conn = store.take().unwrap();
-        let plan: Vec<String> = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN SELECT {}", sql::latest_figure_year()))
-            .unwrap()
-            .query_map([], |r| r.get::<_, String>(3))
-            .unwrap()
-            .collect::<Result<_, _>>()
+        let plan: Vec<String> = store
+            .with(|conn| {
+                Ok(conn
+                    .prepare(&format!("EXPLAIN QUERY PLAN SELECT {}", sql::latest_figure_year()))
+                    .unwrap()
+                    .query_map([], |r| r.get::<_, String>(3))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap())
+            })
             .unwrap();
         assert!(plan.iter().all(|step| !step.starts_with("SCAN enterprise_figure")), "{plan:?}");
         assert!(plan.iter().any(|step| step.contains("enterprise_figure_metric")), "{plan:?}");
-        store.release(conn);
     }
 
     #[test]
@@ -528,37 +492,40 @@ mod tests {
             );
         }
         // The sort indexes the list relies on exist, with the columns it expects.
-        let conn = store.take().unwrap();
-        let indexed = |table: &str, columns: &[&str]| {
-            let names: Vec<String> = conn
-                .prepare("SELECT name FROM pragma_index_list(?1)")
-                .unwrap()
-                .query_map([table], |r| r.get(0))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
-            names.iter().any(|name| {
-                let cols: Vec<String> = conn
-                    .prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
-                    .unwrap()
-                    .query_map([name], |r| r.get(0))
-                    .unwrap()
-                    .collect::<Result<_, _>>()
-                    .unwrap();
-                cols == columns
+        store
+            .with(|conn| {
+                let indexed = |table: &str, columns: &[&str]| {
+                    let names: Vec<String> = conn
+                        .prepare("SELECT name FROM pragma_index_list(?1)")
+                        .unwrap()
+                        .query_map([table], |r| r.get(0))
+                        .unwrap()
+                        .collect::<Result<_, _>>()
+                        .unwrap();
+                    names.iter().any(|name| {
+                        let cols: Vec<String> = conn
+                            .prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
+                            .unwrap()
+                            .query_map([name], |r| r.get(0))
+                            .unwrap()
+                            .collect::<Result<_, _>>()
+                            .unwrap();
+                        cols == columns
+                    })
+                };
+                for (table, column) in REGION_SORT_INDEXES {
+                    assert!(indexed(table, &["region", column.trim_start_matches("t."), "id"]), "{table} {column}");
+                }
+                for (table, column) in SORT_INDEXES {
+                    assert!(indexed(table, &[column.trim_start_matches("t."), "id"]), "{table} {column}");
+                }
+                Ok(())
             })
-        };
-        for (table, column) in REGION_SORT_INDEXES {
-            assert!(indexed(table, &["region", column.trim_start_matches("t."), "id"]), "{table} {column}");
-        }
-        for (table, column) in SORT_INDEXES {
-            assert!(indexed(table, &[column.trim_start_matches("t."), "id"]), "{table} {column}");
-        }
-        store.release(conn);
+            .unwrap();
         // One connection until a cached read needs the watcher: a second one open would
         // keep a bulk import (the CLI's) from leaving WAL mode (regression: 2× the writes).
         assert!(store.watch.lock().unwrap().is_none());
-        assert_eq!(store.pool.lock().unwrap().open, 1);
+        assert_eq!(store.pool.open(), 1);
         // Re-opening does not re-run migrations.
         drop(store);
         let again = SqliteStore::open(dir.path().join("t.db")).unwrap();

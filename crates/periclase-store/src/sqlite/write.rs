@@ -25,21 +25,19 @@ pub(crate) fn key_text(spec: &RegistrySpec, row: &Row) -> String {
     spec.key_indices().iter().map(|&i| row[i].to_string()).collect::<Vec<_>>().join(" / ")
 }
 
-pub(crate) struct AuditRecord<'a> {
-    pub action: &'a str,
-    pub registry: &'a str,
-    pub key: Option<&'a str>,
-    pub before: Option<&'a str>,
-    pub after: Option<&'a str>,
-    pub note: Option<&'a str>,
-}
+pub(crate) use crate::audit::AuditRecord;
 
 pub(crate) fn append_audit(c: &Connection, actor: &Actor, r: &AuditRecord<'_>) -> Result<(), StoreError> {
-    c.prepare_cached(
-        "INSERT INTO audit_log (actor, channel, action, registry, record_key, before, after, note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![actor.name, actor.channel.code(), r.action, r.registry, r.key, r.before, r.after, r.note])?;
+    c.prepare_cached(crate::audit::AUDIT_INSERT)?.execute(params![
+        actor.name,
+        actor.channel.code(),
+        r.action,
+        r.registry,
+        r.key,
+        r.before,
+        r.after,
+        r.note
+    ])?;
     Ok(())
 }
 
@@ -301,29 +299,7 @@ pub(crate) fn delete_in(
 }
 
 pub(crate) fn audit(c: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
-    let mut conds = Vec::new();
-    let mut params: Vec<Value> = Vec::new();
-    let mut push = |cond: &str, v: Value| {
-        params.push(v);
-        conds.push(format!("{cond} ?{}", params.len()));
-    };
-    if let Some(r) = &q.registry {
-        push("registry =", Value::Text(r.clone()));
-    }
-    if let Some(a) = &q.actor {
-        push("actor =", Value::Text(a.clone()));
-    }
-    if let Some(k) = &q.record_key {
-        push("record_key =", Value::Text(k.clone()));
-    }
-    if let Some(b) = q.before_id {
-        push("id <", Value::Int(b));
-    }
-    let limit = q.limit.unwrap_or(50).clamp(1, 1000);
-    let sql = format!(
-        "SELECT id, at, actor, channel, action, registry, record_key, before, after, note FROM audit_log {} ORDER BY id DESC LIMIT {limit}",
-        sql::where_clause(&conds)
-    );
+    let (sql, params) = q.sql();
     let mut st = c.prepare(&sql)?;
     let binds: Vec<Bind> = params.iter().map(Bind).collect();
     let rows = st

@@ -1,0 +1,118 @@
+//! The job table on PostgreSQL (the same transitions as `sqlite/jobs.rs`).
+
+use postgres::error::SqlState;
+
+use super::PgStore;
+use crate::jobs::{Job, JobState, Jobs};
+use crate::StoreError;
+
+const COLUMNS: &str = "id, kind, parameters, account, state, stage, created_at, started_at, finished_at, \
+     round(extract(epoch FROM coalesce(finished_at::timestamptz, now()) - started_at::timestamptz))::bigint, \
+     result, error";
+
+fn read(r: &postgres::Row) -> Job {
+    let state: String = r.get(4);
+    Job {
+        id: r.get(0),
+        kind: r.get(1),
+        parameters: r.get(2),
+        account: r.get(3),
+        state: JobState::parse(&state).unwrap_or(JobState::Failed),
+        stage: r.get(5),
+        created_at: r.get(6),
+        started_at: r.get(7),
+        finished_at: r.get(8),
+        elapsed_secs: r.get(9),
+        result: r.get(10),
+        error: r.get(11),
+    }
+}
+
+impl PgStore {
+    fn transition(&self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<bool, StoreError> {
+        self.with(|c| Ok(c.execute(sql, params)? > 0))
+    }
+}
+
+impl Jobs for PgStore {
+    fn create_job(&self, kind: &str, parameters: &str, account: i64) -> Result<i64, StoreError> {
+        if parameters.len() > 4096 {
+            return Err(StoreError::BadQuery(format!("任务参数过长：{} 字节，至多 4096 字节", parameters.len())));
+        }
+        self.with(|c| {
+            let row = c.query_one(
+                "INSERT INTO job (kind, parameters, account, stage) VALUES ($1, $2, $3, '排队中') RETURNING id",
+                &[&kind, &parameters, &account],
+            )?;
+            Ok(row.get(0))
+        })
+    }
+
+    fn start_job(&self, id: i64, stage: &str) -> Result<bool, StoreError> {
+        self.transition(
+            "UPDATE job SET state = 'running', stage = $2, started_at = periclase_now() WHERE id = $1 AND state = 'queued'",
+            &[&id, &stage],
+        )
+    }
+
+    fn set_job_stage(&self, id: i64, stage: &str) -> Result<bool, StoreError> {
+        // Without waiting, as on SQLite: a row another transaction holds keeps its stage.
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            tx.batch_execute("SET LOCAL lock_timeout = 1")?;
+            match tx.execute("UPDATE job SET stage = $2 WHERE id = $1 AND state = 'running'", &[&id, &stage]) {
+                Ok(n) => {
+                    tx.commit()?;
+                    Ok(n > 0)
+                }
+                Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => Ok(false),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
+    fn finish_job(&self, id: i64, result: &str) -> Result<bool, StoreError> {
+        self.transition(
+            "UPDATE job SET state = 'done', stage = '', result = $2, finished_at = periclase_now() \
+             WHERE id = $1 AND state = 'running'",
+            &[&id, &result],
+        )
+    }
+
+    fn fail_job(&self, id: i64, error: &str) -> Result<bool, StoreError> {
+        self.transition(
+            "UPDATE job SET state = 'failed', error = $2, finished_at = periclase_now() \
+             WHERE id = $1 AND state IN ('queued', 'running')",
+            &[&id, &error],
+        )
+    }
+
+    fn job(&self, id: i64, account: i64) -> Result<Option<Job>, StoreError> {
+        self.with(|c| {
+            let row =
+                c.query_opt(&format!("SELECT {COLUMNS} FROM job WHERE id = $1 AND account = $2"), &[&id, &account])?;
+            Ok(row.as_ref().map(read))
+        })
+    }
+
+    fn jobs(&self, account: i64, limit: u32) -> Result<Vec<Job>, StoreError> {
+        let limit = i64::from(limit.min(1000));
+        self.with(|c| {
+            let rows = c.query(
+                &format!("SELECT {COLUMNS} FROM job WHERE account = $1 ORDER BY id DESC LIMIT $2"),
+                &[&account, &limit],
+            )?;
+            Ok(rows.iter().map(read).collect())
+        })
+    }
+
+    fn interrupt_unfinished_jobs(&self, reason: &str) -> Result<u64, StoreError> {
+        self.with(|c| {
+            Ok(c.execute(
+                "UPDATE job SET state = 'interrupted', error = $1, finished_at = periclase_now() \
+                 WHERE state IN ('queued', 'running')",
+                &[&reason],
+            )?)
+        })
+    }
+}

@@ -1,0 +1,109 @@
+//! The PostgreSQL store, for a province's server deployment (and the PostgreSQL-compatible
+//! databases government IT runs: openGauss, KingbaseES, Highgo; see docs/POSTGRES.md). It
+//! implements the store's capability traits as the SQLite store does, over the schema in
+//! `migrations/postgres/` (kept equal to SQLite's by a test that compares the two).
+//!
+//! Implemented so far: the schema and its migrations, accounts and sessions with login
+//! throttling, the audit trail and background jobs. The registries, chain facts, policy
+//! runs, the search outbox, 对接 records and declarations follow.
+
+mod accounts;
+mod audit;
+mod jobs;
+mod value;
+
+use postgres::{Client, NoTls};
+
+use crate::pool::Pool;
+use crate::StoreError;
+
+pub(crate) use value::{dollars, PgValue};
+
+/// Migrations by the schema version they bring the database to. A PostgreSQL database starts
+/// at the SQLite schema's version 15, in one file; later versions come in both folders.
+const MIGRATIONS: &[(i64, &str)] = &[(15, include_str!("../../migrations/postgres/0015_baseline.sql"))];
+
+/// The schema version this build writes: the same number as the SQLite store's.
+pub const SCHEMA_VERSION: i64 = 15;
+
+/// Connections in all, per process: enough for the web's blocking threads on a few cores,
+/// well under PostgreSQL's default of 100 for two instances and a migration beside them.
+const MAX_CONNECTIONS: usize = 16;
+
+/// Serialises schema changes between instances starting at once (an advisory lock key).
+const MIGRATION_LOCK: i64 = 0x0070_6572_6963_6c01;
+
+pub struct PgStore {
+    /// libpq-style connection parameters or a `postgres://` URL (never logged: it may hold
+    /// a password).
+    params: String,
+    pool: Pool<Client>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connects to the database `params` names (`postgres://user@host/db` or
+    /// `host=… user=… dbname=…`) and brings its schema to [`SCHEMA_VERSION`].
+    pub fn open(params: &str) -> Result<PgStore, StoreError> {
+        let mut client = connect(params)?;
+        migrate(&mut client)?;
+        Ok(PgStore { params: params.to_string(), pool: Pool::new(MAX_CONNECTIONS, client) })
+    }
+
+    /// Runs `f` on a pooled connection; a connection the server closed is not reused.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.pool.with(|| connect(&self.params), |c| !c.is_closed(), f)
+    }
+
+    /// The schema version the database is at.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.with(schema_version)
+    }
+}
+
+fn connect(params: &str) -> Result<Client, StoreError> {
+    let mut client = Client::connect(params, NoTls).map_err(StoreError::from)?;
+    // Times are written as UTC text by the schema's functions; comparisons of timestamps
+    // the server computes must not depend on the server's zone either.
+    client.batch_execute("SET TIME ZONE 'UTC'")?;
+    Ok(client)
+}
+
+fn schema_version(c: &mut Client) -> Result<i64, StoreError> {
+    let exists: bool = c.query_one("SELECT to_regclass('periclase_schema') IS NOT NULL", &[])?.get(0);
+    if !exists {
+        return Ok(0);
+    }
+    Ok(c.query_one("SELECT coalesce(max(version), 0) FROM periclase_schema", &[])?.get(0))
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`] in one transaction, one instance at a time.
+fn migrate(c: &mut Client) -> Result<(), StoreError> {
+    let mut tx = c.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS periclase_schema (version bigint PRIMARY KEY)")?;
+    let found: i64 = tx.query_one("SELECT coalesce(max(version), 0) FROM periclase_schema", &[])?.get(0);
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew { found, supported: SCHEMA_VERSION });
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+        tx.batch_execute(sql)?;
+        tx.execute("INSERT INTO periclase_schema (version) VALUES ($1)", &[version])?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_stores_are_at_the_same_schema_version() {
+        assert_eq!(super::SCHEMA_VERSION, crate::sqlite::SCHEMA_VERSION);
+        assert_eq!(super::MIGRATIONS.last().map(|(v, _)| *v), Some(super::SCHEMA_VERSION));
+    }
+}

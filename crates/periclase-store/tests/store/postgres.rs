@@ -1,0 +1,470 @@
+//! The PostgreSQL store beside the SQLite one: the same schema, the same trigger-kept
+//! summaries, and the same answers from the capabilities it implements. Needs a server:
+//! `.ci/run` starts one (`.ci/postgres.sh`) and names it in `PERICLASE_TEST_PG`; each test
+//! works in a database of its own, dropped at the end.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use periclase_store::prelude::*;
+use periclase_store::{
+    Actor, AuditQuery, Channel, JobState, LoginGate, LoginThrottle, NewAccount, PgStore, SqliteStore, StoreError,
+};
+
+/// A fresh database on the test server, dropped when this is.
+pub struct PgDatabase {
+    server: String,
+    name: String,
+    pub params: String,
+}
+
+impl PgDatabase {
+    pub fn new() -> PgDatabase {
+        let server = std::env::var("PERICLASE_TEST_PG").expect(
+            "PERICLASE_TEST_PG is not set: the PostgreSQL tests need a server. Start one with \
+             `eval \"$(bash .ci/postgres.sh start)\"` (as .ci/run does) and run the tests again",
+        );
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let name = format!("periclase_t{}_{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
+        let mut admin = postgres::Client::connect(&server, postgres::NoTls).expect("connect to PERICLASE_TEST_PG");
+        // One statement each: several in one batch would run as one transaction, which
+        // CREATE DATABASE refuses.
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let params = format!("{server} dbname={name}");
+        PgDatabase { server, name, params }
+    }
+
+    pub fn client(&self) -> postgres::Client {
+        postgres::Client::connect(&self.params, postgres::NoTls).unwrap()
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(&self.server, postgres::NoTls) {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+/// A table as both stores are compared: columns (name, type, not null, has a default) in
+/// order, primary key, indexes (name → unique, partial, columns), unique constraints,
+/// foreign keys (column → table, on delete) and trigger names.
+#[derive(Debug, Default, PartialEq)]
+struct TableShape {
+    columns: Vec<(String, &'static str, bool, bool)>,
+    primary_key: Vec<String>,
+    indexes: BTreeMap<String, (bool, bool, Vec<String>)>,
+    unique: Vec<Vec<String>>,
+    foreign_keys: BTreeMap<String, (String, String)>,
+    triggers: Vec<String>,
+}
+
+fn type_class(declared: &str) -> &'static str {
+    match declared.to_ascii_lowercase().as_str() {
+        "integer" | "bigint" => "integer",
+        "real" | "double precision" => "real",
+        "text" => "text",
+        other => panic!("a column type neither store should use: {other}"),
+    }
+}
+
+fn sqlite_shape(path: &std::path::Path) -> BTreeMap<String, TableShape> {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let strings = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Vec<String> {
+        c.prepare(sql).unwrap().query_map(p, |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    };
+    let tables = strings("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'", &[]);
+    let mut out = BTreeMap::new();
+    for t in tables {
+        let mut shape = TableShape::default();
+        let mut pk: Vec<(i64, String)> = Vec::new();
+        let mut st = c.prepare(&format!("PRAGMA table_info({t})")).unwrap();
+        let mut rows = st.query([]).unwrap();
+        while let Some(r) = rows.next().unwrap() {
+            let (name, ty, notnull, default, pk_pos): (String, String, bool, Option<String>, i64) =
+                (r.get(1).unwrap(), r.get(2).unwrap(), r.get(3).unwrap(), r.get(4).unwrap(), r.get(5).unwrap());
+            if pk_pos > 0 {
+                pk.push((pk_pos, name.clone()));
+            }
+            // A primary key column is never null, whether or not it says so.
+            shape.columns.push((name, type_class(&ty), notnull || pk_pos > 0, default.is_some() && pk_pos == 0));
+        }
+        pk.sort();
+        shape.primary_key = pk.into_iter().map(|(_, n)| n).collect();
+        let mut st = c.prepare(&format!("PRAGMA index_list({t})")).unwrap();
+        let list: Vec<(String, bool, String, bool)> = st
+            .query_map([], |r| Ok((r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for (name, unique, origin, partial) in list {
+            let cols = strings(&format!("SELECT name FROM pragma_index_info('{name}') ORDER BY seqno"), &[]);
+            match origin.as_str() {
+                "c" => {
+                    shape.indexes.insert(name, (unique, partial, cols));
+                }
+                "u" => shape.unique.push(cols),
+                _ => {}
+            }
+        }
+        shape.unique.sort();
+        let mut st = c.prepare(&format!("PRAGMA foreign_key_list({t})")).unwrap();
+        let fks: Vec<(String, String, String)> =
+            st.query_map([], |r| Ok((r.get(3)?, r.get(2)?, r.get(6)?))).unwrap().collect::<Result<_, _>>().unwrap();
+        shape.foreign_keys = fks.into_iter().map(|(from, table, del)| (from, (table, del))).collect();
+        shape.triggers =
+            strings("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = ?1 ORDER BY name", &[&t]);
+        out.insert(t, shape);
+    }
+    out
+}
+
+fn postgres_shape(c: &mut postgres::Client) -> BTreeMap<String, TableShape> {
+    let tables: Vec<String> = c
+        .query(
+            "SELECT table_name::text FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'periclase_schema'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut out = BTreeMap::new();
+    for t in tables {
+        let primary_key: Vec<String> = c
+            .query(
+                "SELECT a.attname::text FROM pg_index i
+                 JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) ON true
+                 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                 WHERE i.indrelid = $1::text::regclass AND i.indisprimary ORDER BY k.n",
+                &[&t],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut shape = TableShape { primary_key, ..Default::default() };
+        for r in c
+            .query(
+                "SELECT column_name::text, data_type::text, is_nullable = 'NO', column_default IS NOT NULL
+                 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1
+                 ORDER BY ordinal_position",
+                &[&t],
+            )
+            .unwrap()
+        {
+            let name: String = r.get(0);
+            let in_pk = shape.primary_key.contains(&name);
+            shape.columns.push((name, type_class(r.get(1)), r.get(2), r.get::<_, bool>(3) && !in_pk));
+        }
+        for r in c
+            .query(
+                "SELECT ci.relname::text, i.indisunique, i.indpred IS NOT NULL,
+                        EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid),
+                        array(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
+                              JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n)
+                 FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid
+                 WHERE i.indrelid = $1::text::regclass AND NOT i.indisprimary",
+                &[&t],
+            )
+            .unwrap()
+        {
+            let (name, unique, partial, constraint, cols): (String, bool, bool, bool, Vec<String>) =
+                (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
+            if constraint {
+                shape.unique.push(cols);
+            } else {
+                shape.indexes.insert(name, (unique, partial, cols));
+            }
+        }
+        shape.unique.sort();
+        for r in c
+            .query(
+                "SELECT a.attname::text, f.relname::text,
+                        CASE k.confdeltype WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' ELSE 'NO ACTION' END
+                 FROM pg_constraint k
+                 JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+                 JOIN pg_class f ON f.oid = k.confrelid
+                 WHERE k.conrelid = $1::text::regclass AND k.contype = 'f'",
+                &[&t],
+            )
+            .unwrap()
+        {
+            shape.foreign_keys.insert(r.get(0), (r.get(1), r.get(2)));
+        }
+        shape.triggers = c
+            .query(
+                "SELECT DISTINCT trigger_name::text FROM information_schema.triggers
+                 WHERE event_object_schema = current_schema() AND event_object_table = $1 ORDER BY 1",
+                &[&t],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        out.insert(t, shape);
+    }
+    out
+}
+
+#[test]
+fn the_postgres_schema_is_the_sqlite_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    SqliteStore::open(dir.path().join("t.db")).unwrap();
+    let db = PgDatabase::new();
+    let store = PgStore::open(&db.params).unwrap();
+    assert_eq!(store.schema_version().unwrap(), periclase_store::PG_SCHEMA_VERSION);
+    let sqlite = sqlite_shape(&dir.path().join("t.db"));
+    let postgres = postgres_shape(&mut db.client());
+    let names = |m: &BTreeMap<String, TableShape>| m.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&sqlite), names(&postgres), "the same tables");
+    for (table, shape) in &sqlite {
+        assert_eq!(shape, &postgres[table], "table {table}: SQLite (left) and PostgreSQL (right) differ");
+    }
+    // Opening again (a second instance, a restart) changes nothing.
+    drop(store);
+    PgStore::open(&db.params).unwrap();
+    assert_eq!(postgres_shape(&mut db.client()), postgres);
+}
+
+/// The same writes through SQL on both databases leave the same summaries: tier bits, the
+/// county × tier tally, the chain map's yearly rows and the search outbox; and both refuse
+/// to change the audit log, the award ledger or a decided declaration.
+#[test]
+fn the_postgres_triggers_keep_what_the_sqlite_triggers_keep() {
+    let dir = tempfile::tempdir().unwrap();
+    SqliteStore::open(dir.path().join("t.db")).unwrap();
+    let lite = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    lite.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let db = PgDatabase::new();
+    PgStore::open(&db.params).unwrap();
+    let mut pg = db.client();
+    let script = [
+        "INSERT INTO enterprise (id, uscc, name, region) VALUES (1, '91210381MA0000001X', '海城示例一', '210381')",
+        "INSERT INTO enterprise (id, uscc, name, region) VALUES (2, '91210381MA0000002X', '海城示例二', '210381')",
+        "INSERT INTO enterprise (id, uscc, name, region) VALUES (3, '91210882MA0000003X', '大石桥示例', '210882')",
+        "INSERT INTO enterprise_honour (enterprise_id, honour, year, level) VALUES (1, 'high_tech', 2023, 'national')",
+        "INSERT INTO enterprise_honour (enterprise_id, honour, year, level) VALUES (1, 'high_tech', 2024, 'national')",
+        "INSERT INTO enterprise_honour (enterprise_id, honour, year, level) VALUES (1, 'little_giant', 2024, 'national')",
+        "INSERT INTO enterprise_honour (enterprise_id, honour, year, level) VALUES (2, 'tech_sme', 2024, 'provincial')",
+        "DELETE FROM enterprise_honour WHERE enterprise_id = 1 AND honour = 'high_tech' AND year = 2023",
+        "UPDATE enterprise_honour SET enterprise_id = 3 WHERE enterprise_id = 2",
+        "UPDATE enterprise SET region = '210882' WHERE id = 2",
+        "INSERT INTO enterprise_figure (enterprise_id, year, metric, value, source, as_of) VALUES (1, 2024, 'revenue', 1200.5, '统计', '2025-03-31')",
+        "INSERT INTO enterprise_figure (enterprise_id, year, metric, value, source, as_of) VALUES (1, 2024, 'rd_spend', 60, '统计', '2025-03-31')",
+        "INSERT INTO enterprise_figure (enterprise_id, year, metric, value, source, as_of) VALUES (1, 2024, 'exports', 10, '海关', '2025-03-31')",
+        "INSERT INTO enterprise_figure (enterprise_id, year, metric, value, source, as_of) VALUES (3, 2023, 'employees', 88, '社保', '2024-03-31')",
+        "UPDATE enterprise_figure SET metric = 'employees' WHERE enterprise_id = 1 AND metric = 'rd_spend'",
+        "UPDATE enterprise_figure SET year = 2024 WHERE enterprise_id = 3",
+        "INSERT INTO enterprise_capacity (enterprise_id, product, year, capacity, output, unit, source, as_of) VALUES (1, '电熔镁砂', 2024, 5, 4, '万吨', '企业填报', '2025-01-01')",
+        "INSERT INTO enterprise_capacity (enterprise_id, product, year, capacity, output, unit, source, as_of) VALUES (1, '轻烧氧化镁', 2024, 3, 2, '万吨', '企业填报', '2025-01-01')",
+        "UPDATE enterprise_capacity SET output = 3 WHERE product = '轻烧氧化镁'",
+        "INSERT INTO enterprise_capacity (enterprise_id, product, year, capacity, output, unit, source, as_of) VALUES (2, '镁砖', 2022, 1, 1, '万吨', '企业填报', '2023-01-01')",
+        "DELETE FROM enterprise_capacity WHERE enterprise_id = 2",
+        "DELETE FROM enterprise WHERE id = 3",
+        "INSERT INTO policy_run (id, actor, eval_date, region, policies, totals, granted, fingerprint) VALUES (1, 'a', '2025-06-30', '21', '[]', '[]', 1, 'f')",
+        "INSERT INTO award_ledger (policy, subject, run_id, amount) VALUES ('p', 's', 1, 30)",
+        "INSERT INTO audit_log (actor, channel, action, registry) VALUES ('a', 'cli', 'insert', 'enterprises')",
+        "INSERT INTO declaration (registry, record_key, uscc, region, action, payload, declared_by, status) VALUES ('enterprises', 'k', 'u', '210381', 'upsert', '{}', 'q', 'confirmed')",
+    ];
+    for sql in script {
+        lite.execute_batch(sql).unwrap_or_else(|e| panic!("SQLite: {sql}: {e}"));
+        pg.batch_execute(sql).unwrap_or_else(|e| panic!("PostgreSQL: {sql}: {e}"));
+    }
+    let read = |sql: &str, pg: &mut postgres::Client| -> (Vec<String>, Vec<String>) {
+        let lite_rows: Vec<String> = lite
+            .prepare(sql)
+            .unwrap()
+            .query_map([], |r| {
+                let n = r.as_ref().column_count();
+                Ok((0..n)
+                    .map(|i| match r.get_ref(i).unwrap() {
+                        rusqlite::types::ValueRef::Null => "∅".to_string(),
+                        rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                        rusqlite::types::ValueRef::Real(v) => format!("{v}"),
+                        rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                        rusqlite::types::ValueRef::Blob(_) => "blob".to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let pg_rows: Vec<String> = pg
+            .query(sql, &[])
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| match *r.columns()[i].type_() {
+                        postgres::types::Type::INT8 => {
+                            r.get::<_, Option<i64>>(i).map_or("∅".into(), |v| v.to_string())
+                        }
+                        postgres::types::Type::FLOAT8 => {
+                            r.get::<_, Option<f64>>(i).map_or("∅".into(), |v| format!("{v}"))
+                        }
+                        _ => r.get::<_, Option<String>>(i).unwrap_or_else(|| "∅".into()),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect();
+        (lite_rows, pg_rows)
+    };
+    for sql in [
+        "SELECT id, region, tiers FROM enterprise ORDER BY id",
+        "SELECT region, tiers, n FROM enterprise_tally ORDER BY region, tiers",
+        "SELECT enterprise_id, year, revenue, employees, rd_spend, capacity, output FROM enterprise_year ORDER BY year, enterprise_id",
+    ] {
+        let (l, p) = read(sql, &mut pg);
+        assert!(!l.is_empty(), "{sql}");
+        assert_eq!(l, p, "{sql}");
+    }
+    // The outbox holds the same entries. Within one statement touching several rows (an
+    // honour moved from one enterprise to another) the two engines visit them in their own
+    // order; the indexer reads each row as it stands, so only the entries matter.
+    let (mut l, mut p) = read("SELECT tbl, coalesce(row_id, 0) FROM search_outbox ORDER BY seq", &mut pg);
+    assert_eq!(l.len(), 30);
+    l.sort();
+    p.sort();
+    assert_eq!(l, p, "the search outbox");
+    for (sql, message) in [
+        ("UPDATE audit_log SET actor = 'b'", "审计记录不可修改"),
+        ("DELETE FROM audit_log", "审计记录不可删除"),
+        ("UPDATE award_ledger SET amount = 0", "奖补台账只能新增，不能修改"),
+        ("DELETE FROM award_ledger", "奖补台账只能新增，不能删除"),
+        ("UPDATE declaration SET status = 'rejected'", "已处理的申报不能再修改"),
+        ("DELETE FROM declaration", "申报记录不能删除"),
+    ] {
+        let l = lite.execute_batch(sql).unwrap_err().to_string();
+        let p = pg.batch_execute(sql).unwrap_err();
+        let p = p.as_db_error().map(|d| d.message().to_string()).unwrap_or_default();
+        assert!(l.contains(message) && p == message, "{sql}: SQLite «{l}», PostgreSQL «{p}»");
+    }
+}
+
+const T: LoginThrottle = LoginThrottle {
+    window_secs: 900,
+    pair_free: 3,
+    pair_delay_secs: 60,
+    address_max: 5,
+    account_max: 8,
+    account_spacing_secs: 60,
+};
+
+/// One session of account, login, audit and job calls, written down as it went: run on each
+/// store, the two transcripts must be equal.
+fn transcript<S: Accounts + AuditTrail + Jobs>(s: &S) -> Vec<String> {
+    let mut out = Vec::new();
+    let admin = Actor::new("admin", Channel::Cli);
+    let new = |username: &str, role: &str| NewAccount {
+        username: username.into(),
+        display_name: format!("{username}的名字"),
+        role: role.into(),
+        region: (role == "official").then(|| "210381".into()),
+        enterprise: (role == "enterprise").then(|| "91210381MA0000001X".into()),
+        institution: None,
+        talent: None,
+        password_hash: format!("hash-of-{username}"),
+    };
+    let a = s.create_account(&new("haicheng", "official"), &admin).unwrap();
+    let b = s.create_account(&new("qiye", "enterprise"), &admin).unwrap();
+    out.push(format!("ids {a} {b}"));
+    out.push(format!("{:?}", s.create_account(&new("haicheng", "official"), &admin).map_err(|e| e.to_string())));
+    out.push(format!("{:?}", s.accounts().unwrap()));
+    out.push(format!("{:?}", s.account_for_login("qiye").unwrap()));
+    out.push(format!("{:?}", s.account_for_login("nobody").unwrap()));
+    s.create_session(a, "digest-a", "csrf-a", 60).unwrap();
+    s.create_session(b, "digest-b", "csrf-b", 60).unwrap();
+    s.create_session(b, "digest-old", "csrf-old", 0).unwrap();
+    out.push(format!("{:?}", s.session("digest-a").unwrap()));
+    out.push(format!("{:?}", s.session("digest-old").unwrap()));
+    out.push(format!("{:?}", s.set_password("qiye", "hash-2", &admin).unwrap()));
+    out.push(format!("{:?}", s.session("digest-b").unwrap()));
+    out.push(format!("{:?}", s.set_disabled("haicheng", true, &admin).unwrap()));
+    out.push(format!("{:?}", s.session("digest-a").unwrap()));
+    out.push(format!("{:?}", s.set_disabled("nobody", true, &admin).unwrap()));
+    s.delete_session("digest-a").unwrap();
+    // Throttling, as the SQLite unit tests walk it.
+    for _ in 0..3 {
+        out.push(format!("{:?}", s.begin_login("alice", "10.0.0.1", &T).unwrap()));
+    }
+    out.push(match s.begin_login("alice", "10.0.0.1", &T).unwrap() {
+        LoginGate::Wait { seconds } if (59..=60).contains(&seconds) => "wait about 60 s".to_string(),
+        other => format!("{other:?}"),
+    });
+    out.push(format!("{:?}", s.begin_login("alice", "10.0.0.2", &T).unwrap()));
+    out.push(format!("{:?}", s.begin_login("bob", "10.0.0.1", &T).unwrap()));
+    out.push(format!("{:?}", s.begin_login("carol", "10.0.0.1", &T).unwrap()));
+    out.push(format!("{}", matches!(s.begin_login("dave", "10.0.0.1", &T).unwrap(), LoginGate::Wait { .. })));
+    s.login_succeeded("alice", "10.0.0.1").unwrap();
+    out.push(format!("{:?}", s.begin_login("alice", "10.0.0.1", &T).unwrap()));
+    // The audit trail: newest first, filtered, paged.
+    let entries = s.audit(&AuditQuery { registry: Some("accounts".into()), ..Default::default() }).unwrap();
+    out.extend(entries.iter().map(|e| {
+        format!("{} {} {} {:?} {:?} {:?} {:?}", e.actor, e.channel, e.action, e.record_key, e.before, e.after, e.note)
+    }));
+    let page = s.audit(&AuditQuery { before_id: Some(entries[1].id), limit: Some(1), ..Default::default() }).unwrap();
+    out.push(format!("{:?}", page.iter().map(|e| e.note.clone()).collect::<Vec<_>>()));
+    out.push(format!("{}", s.audit(&AuditQuery { actor: Some("nobody".into()), ..Default::default() }).unwrap().len()));
+    // Jobs.
+    let j1 = s.create_job("import", "{\"a\":1}", a).unwrap();
+    let j2 = s.create_job("policy_run", "{}", a).unwrap();
+    let j3 = s.create_job("policy_run", "{}", b).unwrap();
+    out.push(format!("{:?}", s.create_job("x", &"x".repeat(5000), a).map_err(|e| e.to_string())));
+    out.push(format!(
+        "{} {} {}",
+        s.start_job(j1, "开始").unwrap(),
+        s.start_job(j1, "again").unwrap(),
+        s.set_job_stage(j1, "已读取 4,096 行").unwrap()
+    ));
+    out.push(format!("{} {}", s.set_job_stage(j2, "not running").unwrap(), s.finish_job(j2, "{}").unwrap()));
+    out.push(format!("{} {}", s.finish_job(j1, "{\"ok\":true}").unwrap(), s.fail_job(j1, "late").unwrap()));
+    out.push(format!("{}", s.interrupt_unfinished_jobs("服务停止").unwrap()));
+    let shown = |j: Option<periclase_store::Job>| {
+        j.map(|j| {
+            format!(
+                "{} {} {:?} {:?} {:?} {} {} {}",
+                j.kind,
+                j.parameters,
+                j.state,
+                j.result,
+                j.error,
+                j.stage,
+                j.started_at.is_some(),
+                j.finished_at.is_some()
+            )
+        })
+    };
+    out.push(format!("{:?}", shown(s.job(j1, a).unwrap())));
+    out.push(format!("{:?}", shown(s.job(j2, a).unwrap())));
+    out.push(format!("{:?}", shown(s.job(j3, a).unwrap())));
+    out.push(format!("{:?}", s.jobs(a, 10).unwrap().iter().map(|j| (j.id, j.state)).collect::<Vec<_>>()));
+    assert_eq!(s.job(j2, a).unwrap().unwrap().state, JobState::Interrupted);
+    out
+}
+
+#[test]
+fn accounts_audit_and_jobs_answer_alike_on_both_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let lite = SqliteStore::open(dir.path().join("t.db")).unwrap();
+    let db = PgDatabase::new();
+    let pg = PgStore::open(&db.params).unwrap();
+    let (l, p) = (transcript(&lite), transcript(&pg));
+    for (i, (a, b)) in l.iter().zip(&p).enumerate() {
+        assert_eq!(a, b, "line {i}: SQLite (left), PostgreSQL (right)");
+    }
+    assert_eq!(l.len(), p.len());
+}
+
+/// A server that is not there is an error that says so, in Chinese, and can be retried.
+#[test]
+fn an_unreachable_server_is_unavailable() {
+    let err = PgStore::open("host=127.0.0.1 port=9 user=postgres connect_timeout=2").unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable), "{err:?}");
+    assert!(err.is_busy() && err.to_string().contains("数据库暂时无法连接"), "{err}");
+}
