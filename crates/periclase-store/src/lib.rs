@@ -8,8 +8,10 @@ mod error;
 mod jobs;
 mod pg;
 mod pool;
+mod portable;
 mod query;
 mod search;
+mod sql;
 mod sqlite;
 
 pub use accounts::{Account, Accounts, LoginGate, LoginHistory, LoginThrottle, NewAccount};

@@ -25,7 +25,7 @@ struct Member {
 
 pub(crate) fn facts(c: &Connection, chains: &[&str], scan_share: f64) -> Result<Vec<ChainFacts>, StoreError> {
     let tx = c.unchecked_transaction()?;
-    let year: Option<i64> = tx.query_row(&format!("SELECT {}", super::sql::latest_figure_year()), [], |r| r.get(0))?;
+    let year: Option<i64> = tx.query_row(&format!("SELECT {}", crate::sql::latest_figure_year()), [], |r| r.get(0))?;
 
     // Members, each chain a range of the (node, status, enterprise_id, basis) index.
     let mut members = Vec::new();

@@ -75,7 +75,7 @@ pub(crate) fn read(c: &Connection, req: &FrameRequest, lookup_limit: usize) -> R
     let tx = c.unchecked_transaction()?;
     let year = match req.year {
         Some(y) => Some(y),
-        None => tx.query_row(&format!("SELECT {}", super::sql::latest_figure_year()), [], |r| r.get(0))?,
+        None => tx.query_row(&format!("SELECT {}", crate::sql::latest_figure_year()), [], |r| r.get(0))?,
     };
     let mut out = SubjectFrame { year, ..Default::default() };
     // The enterprise whose `enterprise.*` fields each row reads.

@@ -74,8 +74,8 @@ impl<'t, 'x> RowWriter<'t, 'x> {
             key_idx,
             refs,
             find: tx.prepare(&find_sql)?,
-            insert: tx.prepare(&super::sql::insert_row(spec))?,
-            update: tx.prepare(&super::sql::update_row(spec))?,
+            insert: tx.prepare(&crate::sql::insert_row(spec))?,
+            update: tx.prepare(&crate::sql::update_row(spec))?,
             ref_lookups,
             seen: HashMap::new(),
             out: ImportOutcome::default(),
@@ -298,7 +298,7 @@ fn row_in_scope(tx: &Transaction<'_>, spec: &RegistrySpec, row: &Row, scope: &Sc
     let mut params: Vec<Value> = row.clone();
     let columns: Vec<String> =
         spec.fields.iter().enumerate().map(|(i, f)| format!("?{} AS {}", i + 1, f.column)).collect();
-    let Some(condition) = super::sql::scope_condition(spec, scope, &mut params) else {
+    let Some(condition) = crate::sql::scope_condition(spec, scope, &mut params) else {
         return Ok(true);
     };
     let q = format!("SELECT EXISTS (SELECT 1 FROM (SELECT {}) AS t WHERE {condition})", columns.join(", "));

@@ -11,8 +11,7 @@ mod measure;
 mod policy_run;
 mod rows;
 mod search;
-mod sql;
-mod summaries;
+pub(crate) mod summaries;
 mod write;
 
 use std::collections::{HashMap, HashSet};
@@ -22,12 +21,13 @@ use std::time::Duration;
 
 use periclase_domain::frame::{FrameRequest, SubjectFrame};
 use periclase_domain::policy_run::{PolicyRunRecord, RunLineRecord, SavedRun, StoredRun};
-use periclase_domain::{registries, ChainFacts, FieldKind, Measure, RegistrySpec, Row, Scope, Value};
+use periclase_domain::{ChainFacts, FieldKind, Measure, RegistrySpec, Row, Scope, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
 
 use crate::pool::Pool;
 use crate::query::Cursor;
+pub(crate) use crate::sql::{self, normalize_key, parent_key_column, parent_of};
 use crate::{
     Actor, AuditEntry, AuditQuery, ImportContext, ImportItem, ImportOutcome, ListPage, ListQuery, Record, RowIssue,
     SaveMode, SaveOutcome, StoreError,
@@ -421,28 +421,6 @@ fn sql_order(a: &Value, b: &Value) -> std::cmp::Ordering {
     }
 }
 
-/// Key text as stored: validated like an import cell when possible (so a lower-case USCC in
-/// a URL finds its enterprise), else as given.
-fn normalize_key(f: &periclase_domain::FieldSpec, key: &str) -> String {
-    match periclase_domain::validate_cell(f, key) {
-        Ok(Value::Text(s)) => s,
-        _ => key.to_string(),
-    }
-}
-
-/// The registry whose natural key a reference field points to.
-pub(crate) fn parent_of(kind: FieldKind) -> Option<&'static RegistrySpec> {
-    match kind {
-        FieldKind::Ref(id) => Some(registries::spec(id)),
-        _ => None,
-    }
-}
-
-/// Column of the single-field natural key of `parent`.
-pub(crate) fn parent_key_column(parent: &RegistrySpec) -> &'static str {
-    parent.field(parent.natural_key[0]).expect("natural key").column
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -476,7 +454,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
-        for spec in registries::ALL {
+        for spec in periclase_domain::registries::ALL {
             let cols = store.columns(spec.table).unwrap();
             assert!(cols.contains("id"), "{}", spec.table);
             for f in spec.fields {

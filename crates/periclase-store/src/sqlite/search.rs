@@ -147,7 +147,7 @@ fn check_outcome(outcome: &str) -> Result<(), StoreError> {
 /// read scope of demands: an official's region), or nothing when all are.
 fn demand_condition(scope: &Scope, params: &mut Vec<Value>) -> String {
     let demands = periclase_domain::registry(periclase_domain::RegistryId::Demands);
-    match super::sql::scope_condition(demands, scope, params) {
+    match crate::sql::scope_condition(demands, scope, params) {
         None => "1".to_string(),
         Some(cond) => format!("demand_code IN (SELECT t.code FROM {} t WHERE {cond})", demands.table),
     }

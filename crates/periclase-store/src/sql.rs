@@ -1,11 +1,11 @@
-//! SQL text generated from registry specs.
+//! SQL text generated from registry specs, for both stores (parameters numbered SQLite's
+//! way, `?1`; the PostgreSQL store renumbers them, see `pg::dollars`).
 
 use periclase_domain::{
     region_prefix, registries, validate_cell, FieldKind, QualityIssue, RegionTable, RegistryId, RegistrySpec, Scope,
     Value,
 };
 
-use super::{parent_key_column, parent_of};
 use crate::query::{Cursor, Sort, SortKey};
 use crate::{ListQuery, StoreError};
 
@@ -66,7 +66,7 @@ pub(crate) struct Filter {
 
 impl Filter {
     pub fn build(spec: &RegistrySpec, q: &ListQuery) -> Result<Filter, StoreError> {
-        let mut f = Filter { tally: super::summaries::counts_of(spec.table), ..Filter::default() };
+        let mut f = Filter { tally: crate::sqlite::summaries::counts_of(spec.table), ..Filter::default() };
         let untallied = [
             q.q.as_deref().is_some_and(|s| !s.trim().is_empty()),
             q.industry.as_deref().is_some_and(|s| !s.trim().is_empty()),
@@ -322,4 +322,26 @@ pub(crate) fn order_by(sort: Sort) -> (Option<String>, bool, String) {
         None => format!("t.id {dir}"),
     };
     (column, nullable, order)
+}
+
+/// Key text as stored: validated like an import cell when possible (so a lower-case USCC in
+/// a URL finds its enterprise), else as given.
+pub(crate) fn normalize_key(f: &periclase_domain::FieldSpec, key: &str) -> String {
+    match periclase_domain::validate_cell(f, key) {
+        Ok(Value::Text(s)) => s,
+        _ => key.to_string(),
+    }
+}
+
+/// The registry whose natural key a reference field points to.
+pub(crate) fn parent_of(kind: FieldKind) -> Option<&'static RegistrySpec> {
+    match kind {
+        FieldKind::Ref(id) => Some(registries::spec(id)),
+        _ => None,
+    }
+}
+
+/// Column of the single-field natural key of `parent`.
+pub(crate) fn parent_key_column(parent: &RegistrySpec) -> &'static str {
+    parent.field(parent.natural_key[0]).expect("natural key").column
 }
