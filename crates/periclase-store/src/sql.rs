@@ -160,7 +160,7 @@ pub(crate) fn scope_condition(spec: &RegistrySpec, scope: &Scope, params: &mut V
         params.len()
     };
     let field = |key: Option<&str>| key.and_then(|k| spec.field(k));
-    let nothing = Some("0".to_string());
+    let nothing = Some("false".to_string());
     match scope {
         Scope::All => None,
         Scope::Nothing => nothing,
@@ -231,7 +231,11 @@ fn quality_condition(spec: &RegistrySpec, issue: QualityIssue, params: &mut Vec<
              AND f.year >= {}) AND EXISTS (SELECT 1 FROM enterprise_figure)",
             latest_figure_year()
         ),
-        QualityIssue::OverdueDemand => "t.status = 'open' AND t.deadline < date('now')".to_string(),
+        // Today (UTC, as the database's own clock would say) as a parameter: both stores.
+        QualityIssue::OverdueDemand => {
+            params.push(Value::Text(periclase_domain::day::format(periclase_domain::day::today())));
+            format!("t.status = 'open' AND t.deadline < ?{}", params.len())
+        }
     }
 }
 
@@ -243,7 +247,7 @@ pub(crate) fn latest_figure_year() -> String {
         .iter()
         .map(|m| format!("SELECT (SELECT max(year) FROM enterprise_figure WHERE metric = '{}') AS y", m.code))
         .collect();
-    format!("(SELECT max(y) FROM ({}))", per_metric.join(" UNION ALL "))
+    format!("(SELECT max(m.y) FROM ({}) AS m)", per_metric.join(" UNION ALL "))
 }
 
 /// Rows whose region lies inside `prefix`: a county is an equality, wider prefixes are a

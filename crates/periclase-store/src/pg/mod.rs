@@ -9,7 +9,10 @@
 
 mod accounts;
 mod audit;
+mod exec;
+mod import;
 mod jobs;
+mod registries;
 mod value;
 
 use postgres::{Client, NoTls};

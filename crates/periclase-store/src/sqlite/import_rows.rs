@@ -147,7 +147,7 @@ impl<'t, 'x> RowWriter<'t, 'x> {
         let existing = if self.bulk { None } else { self.find_existing(&row)? };
         if let (Some(scope), Some((id, _))) = (self.scope, existing) {
             if read_in_scope(self.tx, self.spec, id, scope)?.is_none() {
-                on_issue(self.out_of_scope(&row, location));
+                on_issue(self.out_of_scope(shown.as_ref().unwrap_or(&row), location));
                 return Ok(Err(Rejected));
             }
         }
@@ -259,12 +259,14 @@ impl<'t, 'x> RowWriter<'t, 'x> {
             (false, Some(_)) => row_in_scope(self.tx, self.spec, row, scope)?,
             (_, None) => true,
         };
+        // Named as users typed it (an enterprise by its USCC, never by a row id).
+        let shown = named_in[1].as_ref().unwrap_or(row);
         if !inside {
-            return Ok(Some(self.out_of_scope(row, location.clone())));
+            return Ok(Some(self.out_of_scope(shown, location.clone())));
         }
         for r in named_in.into_iter().flatten() {
             if let Some(reason) = refs_outside(self.tx, self.spec, r, scope)? {
-                return Ok(Some(RowIssue { reason, ..self.out_of_scope(row, location.clone()) }));
+                return Ok(Some(RowIssue { reason, ..self.out_of_scope(shown, location.clone()) }));
             }
         }
         Ok(None)
@@ -308,14 +310,14 @@ fn row_in_scope(tx: &Transaction<'_>, spec: &RegistrySpec, row: &Row, scope: &Sc
 
 /// Stored and incoming values are equal; REAL columns may hand back an integer-valued
 /// decimal as either storage class.
-fn same_value(stored: &Value, incoming: &Value) -> bool {
+pub(crate) fn same_value(stored: &Value, incoming: &Value) -> bool {
     match (stored, incoming) {
         (Value::Int(a), Value::Real(b)) | (Value::Real(b), Value::Int(a)) => (*a as f64) == *b,
         (a, b) => a == b,
     }
 }
 
-fn key_hash(row: &Row, key_idx: &[usize]) -> u64 {
+pub(crate) fn key_hash(row: &Row, key_idx: &[usize]) -> u64 {
     let mut h = DefaultHasher::new();
     for &i in key_idx {
         match &row[i] {
@@ -327,7 +329,13 @@ fn key_hash(row: &Row, key_idx: &[usize]) -> u64 {
     h.finish()
 }
 
-fn duplicate_issue(spec: &RegistrySpec, row: &Row, key_idx: &[usize], location: &RowLocation, first: u64) -> RowIssue {
+pub(crate) fn duplicate_issue(
+    spec: &RegistrySpec,
+    row: &Row,
+    key_idx: &[usize],
+    location: &RowLocation,
+    first: u64,
+) -> RowIssue {
     let labels: Vec<&str> = key_idx.iter().map(|&i| spec.fields[i].label).collect();
     let values: Vec<String> = key_idx.iter().map(|&i| row[i].to_string()).collect();
     RowIssue {

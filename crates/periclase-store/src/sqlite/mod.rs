@@ -5,7 +5,7 @@ mod chain;
 mod declarations;
 mod frame;
 mod import;
-mod import_rows;
+pub(crate) mod import_rows;
 mod jobs;
 mod measure;
 mod policy_run;

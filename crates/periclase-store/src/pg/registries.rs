@@ -1,0 +1,238 @@
+//! The `Registries` capability on PostgreSQL: lists, lookups, exports and counts over the
+//! SQL `sql.rs` generates for both stores; single-record writes through `portable.rs`;
+//! imports in `import.rs`.
+
+use periclase_domain::{FieldKind, RegistrySpec, Row, Scope, Value};
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::ToSql;
+
+use super::exec::{query, read_values, Pg};
+use super::{dollars, PgStore, PgValue};
+use crate::portable::{self, as_row};
+use crate::query::Cursor;
+use crate::sql::{self, normalize_key, Filter};
+use crate::{
+    Actor, ImportContext, ImportItem, ImportOutcome, ListPage, ListQuery, Record, Registries, RowIssue, SaveMode,
+    SaveOutcome, StoreError,
+};
+
+const DEFAULT_PAGE: u32 = 50;
+const MAX_PAGE: u32 = 1000;
+
+/// SQLite puts NULLs first ascending and last descending; PostgreSQL the other way round,
+/// unless told. Keyset paging (`sql::keyset_condition`) relies on SQLite's order.
+fn sqlite_nulls(order: &str) -> String {
+    order
+        .split(", ")
+        .map(|part| if part.ends_with(" DESC") { format!("{part} NULLS LAST") } else { format!("{part} NULLS FIRST") })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A record from a row `SELECT t.id, <fields…>[, extra]`.
+fn record(spec: &RegistrySpec, values: Vec<Value>) -> (Record, Option<Value>) {
+    let n = spec.fields.len();
+    let mut values = values.into_iter();
+    let id = match values.next() {
+        Some(Value::Int(id)) => id,
+        _ => 0,
+    };
+    let row = as_row(spec, values.by_ref().take(n));
+    (Record { id, row }, values.next())
+}
+
+fn count(c: &mut postgres::Client, spec: &RegistrySpec, filter: &Filter) -> Result<u64, StoreError> {
+    let q = match filter.tally {
+        Some(tally) => {
+            format!("SELECT coalesce(sum(t.n), 0)::bigint FROM {tally} t {}", sql::where_clause(&filter.where_sql))
+        }
+        None => format!("SELECT count(*) FROM {} t {}", spec.table, sql::where_clause(&filter.where_sql)),
+    };
+    let n: i64 = query(c, &q, &filter.params)?[0].get(0);
+    Ok(n.max(0) as u64)
+}
+
+impl Registries for PgStore {
+    fn import(
+        &self,
+        spec: &'static RegistrySpec,
+        items: &mut dyn Iterator<Item = ImportItem>,
+        ctx: &ImportContext<'_>,
+        on_issue: &mut dyn FnMut(RowIssue),
+        on_progress: &mut dyn FnMut(u64),
+    ) -> Result<ImportOutcome, StoreError> {
+        self.with(|c| super::import::run(c, spec, items, ctx, on_issue, on_progress))
+    }
+
+    fn save(
+        &self,
+        spec: &'static RegistrySpec,
+        row: &Row,
+        mode: SaveMode,
+        actor: &Actor,
+        scope: &Scope,
+    ) -> Result<SaveOutcome, StoreError> {
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            let outcome = portable::save_in(&mut Pg(&mut tx), spec, row, mode, actor, scope, None)?;
+            tx.commit()?;
+            Ok(outcome)
+        })
+    }
+
+    fn delete(&self, spec: &'static RegistrySpec, key: &str, actor: &Actor, scope: &Scope) -> Result<bool, StoreError> {
+        let Some(rec) = self.get(spec, key, Some(scope))? else { return Ok(false) };
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            let deleted = portable::delete_in(&mut Pg(&mut tx), spec, rec.id, actor, scope, None)?;
+            tx.commit()?;
+            Ok(deleted)
+        })
+    }
+
+    fn list(&self, spec: &'static RegistrySpec, q: &ListQuery) -> Result<ListPage, StoreError> {
+        let filter = Filter::build(spec, q)?;
+        let after = q.after.as_deref().map(Cursor::decode).transpose()?;
+        self.with(|c| {
+            let total = count(c, spec, &filter)?;
+            let limit = q.limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE) as usize;
+            let (column, nullable, order) = sql::order_by(q.sort);
+            let mut params = filter.params.clone();
+            let mut where_sql = filter.where_sql.clone();
+            if let Some(cursor) = after {
+                where_sql.push(sql::keyset_condition(column.as_deref(), nullable, q.sort.desc, cursor, &mut params)?);
+            }
+            let text = format!(
+                "{} {} ORDER BY {} LIMIT {}",
+                sql::select_with(spec, column.as_deref()),
+                sql::where_clause(&where_sql),
+                sqlite_nulls(&order),
+                limit + 1
+            );
+            let mut rows: Vec<(Record, Option<Value>)> = query(c, &text, &params)?
+                .iter()
+                .map(|r| read_values(r).map(|v| record(spec, v)))
+                .collect::<Result<_, _>>()?;
+            let more = rows.len() > limit;
+            rows.truncate(limit);
+            let next = more
+                .then(|| {
+                    rows.last().map(|(r, key)| Cursor { id: r.id, value: column.as_ref().and(key.clone()) }.encode())
+                })
+                .flatten();
+            Ok(ListPage { records: rows.into_iter().map(|(r, _)| r).collect(), next, total })
+        })
+    }
+
+    fn get(&self, spec: &'static RegistrySpec, key: &str, scope: Option<&Scope>) -> Result<Option<Record>, StoreError> {
+        let (cond, value) = if spec.natural_key.len() == 1 {
+            let f = spec.field(spec.natural_key[0]).expect("key field");
+            (format!("t.{} = ?1", f.column), Value::Text(normalize_key(f, key)))
+        } else {
+            match key.parse::<i64>() {
+                Ok(id) => ("t.id = ?1".to_string(), Value::Int(id)),
+                Err(_) => return Ok(None),
+            }
+        };
+        let mut params = vec![value];
+        let mut conds = vec![cond];
+        if let Some(scope) = scope {
+            conds.extend(sql::scope_condition(spec, scope, &mut params));
+        }
+        let text = format!("{} {}", sql::select(spec), sql::where_clause(&conds));
+        self.with(|c| {
+            let rows = query(c, &text, &params)?;
+            Ok(rows.first().map(read_values).transpose()?.map(|v| record(spec, v).0))
+        })
+    }
+
+    fn children(
+        &self,
+        parent: &'static RegistrySpec,
+        parent_id: i64,
+        child: &'static RegistrySpec,
+    ) -> Result<Vec<Record>, StoreError> {
+        let Some(link) = child.fields.iter().find(|f| f.kind == FieldKind::Ref(parent.id)) else {
+            return Ok(Vec::new());
+        };
+        let text = format!("{} WHERE t.{} = ?1 ORDER BY t.id", sql::select(child), link.column);
+        self.with(|c| {
+            Ok(query(c, &text, &[Value::Int(parent_id)])?
+                .iter()
+                .map(|r| read_values(r).map(|v| record(child, v).0))
+                .collect::<Result<_, _>>()?)
+        })
+    }
+
+    fn export(
+        &self,
+        spec: &'static RegistrySpec,
+        q: &ListQuery,
+        each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        let filter = Filter::build(spec, q)?;
+        let (_, _, order) = sql::order_by(q.sort);
+        let text =
+            format!("{} {} ORDER BY {}", sql::select(spec), sql::where_clause(&filter.where_sql), sqlite_nulls(&order));
+        self.with(|c| {
+            // Streamed row by row (a million rows are never all in memory), in one
+            // transaction so the export is one snapshot.
+            let mut tx = c.transaction()?;
+            let binds: Vec<PgValue> = filter.params.iter().map(PgValue).collect();
+            let params = binds.iter().map(|b| b as &dyn ToSql);
+            let mut rows = tx.query_raw(&dollars(&text), params)?;
+            let mut n = 0;
+            while let Some(r) = rows.next()? {
+                each(&record(spec, read_values(&r)?).0.row)?;
+                n += 1;
+            }
+            drop(rows);
+            tx.commit()?;
+            Ok(n)
+        })
+    }
+
+    fn count(&self, spec: &'static RegistrySpec, q: &ListQuery) -> Result<u64, StoreError> {
+        let filter = Filter::build(spec, q)?;
+        self.with(|c| count(c, spec, &filter))
+    }
+
+    fn count_by_region(
+        &self,
+        spec: &'static RegistrySpec,
+        q: &ListQuery,
+        prefix_len: usize,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let Some(field) = spec.region_field.and_then(|k| spec.field(k)) else {
+            return Err(StoreError::BadQuery(format!("{}没有地区字段", spec.label)));
+        };
+        let filter = Filter::build(spec, q)?;
+        let (table, rows) = match filter.tally {
+            Some(tally) => (tally, "sum(t.n)"),
+            None => (spec.table, "count(*)"),
+        };
+        let prefix = format!("substr(t.{}, 1, {})", field.column, prefix_len.clamp(2, 6));
+        // Rows without a region (an achievement may have none) lie in no region's count.
+        let text = format!(
+            "SELECT {prefix}, ({rows})::bigint FROM {table} t {} GROUP BY 1 \
+             HAVING {rows} > 0 AND {prefix} IS NOT NULL ORDER BY 2 DESC, 1",
+            sql::where_clause(&filter.where_sql)
+        );
+        self.with(|c| {
+            Ok(query(c, &text, &filter.params)?
+                .iter()
+                .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u64))
+                .collect())
+        })
+    }
+
+    /// Moves on whenever anything is committed (the write-ahead log's position): a cache
+    /// keyed by it is never stale, at the price of moving on for writes it does not read.
+    fn version(&self) -> Result<i64, StoreError> {
+        self.with(|c| Ok(c.query_one("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint", &[])?.get(0)))
+    }
+
+    fn latest_figure_year(&self) -> Result<Option<i64>, StoreError> {
+        self.with(|c| Ok(c.query_one(&format!("SELECT {}", sql::latest_figure_year()), &[])?.get(0)))
+    }
+}
