@@ -5,6 +5,7 @@ mod accounts;
 mod audit;
 mod declarations;
 mod error;
+mod introductions;
 mod jobs;
 mod pg;
 mod pool;

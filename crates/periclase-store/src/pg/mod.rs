@@ -13,6 +13,7 @@ mod exec;
 mod import;
 mod jobs;
 mod registries;
+mod search;
 mod value;
 
 use postgres::{Client, NoTls};

@@ -1,12 +1,12 @@
-//! The search outbox (migration 0011) and 对接 records (migration 0012).
+//! The search outbox (migration 0011) on SQLite, and the 对接 records' SQLite connection
+//! (`introductions.rs` holds their logic, shared with PostgreSQL).
 
-use periclase_domain::{registries, RegistryId, RegistrySpec, Scope, Value};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use periclase_domain::{registries, RegistryId, RegistrySpec};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 
-use super::write::{append_audit, AuditRecord};
-use super::{sql, Bind};
-use crate::search::{Introduction, SearchPending, SearchRow, OUTCOMES};
-use crate::{Actor, StoreError};
+use super::sql;
+use crate::search::{SearchPending, SearchRow};
+use crate::StoreError;
 
 fn spec_of_table(table: &str) -> Option<&'static RegistrySpec> {
     registries::ALL.iter().copied().find(|s| s.table == table)
@@ -120,147 +120,9 @@ pub(crate) fn resume_outbox(tx: &Transaction<'_>, table: &str, trigger_sql: &str
     Ok(())
 }
 
-const INTRO_COLUMNS: &str = "id, demand_code, achievement_code, outcome, note, actor, created_at, updated_at";
-
-fn read_intro(r: &rusqlite::Row<'_>) -> rusqlite::Result<Introduction> {
-    Ok(Introduction {
-        id: r.get(0)?,
-        demand: r.get(1)?,
-        achievement: r.get(2)?,
-        outcome: r.get(3)?,
-        note: r.get(4)?,
-        actor: r.get(5)?,
-        created_at: r.get(6)?,
-        updated_at: r.get(7)?,
-    })
-}
-
-fn check_outcome(outcome: &str) -> Result<(), StoreError> {
-    if OUTCOMES.iter().any(|o| o.code == outcome) {
-        return Ok(());
-    }
-    let known: Vec<String> = OUTCOMES.iter().map(|o| format!("{}（{}）", o.code, o.label)).collect();
-    Err(StoreError::BadQuery(format!("对接结果「{outcome}」无效；可选：{}", known.join("、"))))
-}
-
-/// `demand_code IN (…)` keeping introductions whose demand is inside `scope` (the asker's
-/// read scope of demands: an official's region), or nothing when all are.
-fn demand_condition(scope: &Scope, params: &mut Vec<Value>) -> String {
-    let demands = periclase_domain::registry(periclase_domain::RegistryId::Demands);
-    match crate::sql::scope_condition(demands, scope, params) {
-        None => "1".to_string(),
-        Some(cond) => format!("demand_code IN (SELECT t.code FROM {} t WHERE {cond})", demands.table),
-    }
-}
-
-pub(crate) fn introduce(
-    c: &Connection,
-    demand: &str,
-    achievement: &str,
-    note: &str,
-    actor: &Actor,
-    scope: &Scope,
-) -> Result<Introduction, StoreError> {
-    let tx = c.unchecked_transaction()?;
-    for (table, code, label) in [("demand", demand, "需求"), ("achievement", achievement, "成果")] {
-        let found: bool =
-            tx.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE code = ?1)"), [code], |r| r.get(0))?;
-        if !found {
-            return Err(StoreError::BadQuery(format!("没有编号为「{code}」的{label}")));
-        }
-    }
-    // A demand outside the asker's region is as good as absent.
-    let mut params = vec![Value::Text(demand.to_string())];
-    let cond = demand_condition(scope, &mut params);
-    let q = format!("SELECT EXISTS (SELECT 1 WHERE ?1 = ?1 AND {})", cond.replace("demand_code", "?1"));
-    let binds: Vec<Bind> = params.iter().map(Bind).collect();
-    if !tx.query_row(&q, rusqlite::params_from_iter(binds.iter()), |r| r.get::<_, bool>(0))? {
-        return Err(StoreError::BadQuery(format!("没有编号为「{demand}」的需求")));
-    }
-    tx.execute(
-        "INSERT INTO introduction (demand_code, achievement_code, note, actor) VALUES (?1, ?2, ?3, ?4)",
-        params![demand, achievement, note, actor.name],
-    )?;
-    let id = tx.last_insert_rowid();
-    let key = format!("{demand}→{achievement}");
-    append_audit(
-        &tx,
-        actor,
-        &AuditRecord {
-            action: "insert",
-            registry: "introductions",
-            key: Some(&key),
-            before: None,
-            after: None,
-            note: Some(note),
-        },
-    )?;
-    let intro = tx.query_row(&format!("SELECT {INTRO_COLUMNS} FROM introduction WHERE id = ?1"), [id], read_intro)?;
-    tx.commit()?;
-    Ok(intro)
-}
-
-pub(crate) fn set_outcome(
-    c: &Connection,
-    id: i64,
-    outcome: &str,
-    note: &str,
-    actor: &Actor,
-    scope: &Scope,
-) -> Result<Option<Introduction>, StoreError> {
-    check_outcome(outcome)?;
-    let tx = c.unchecked_transaction()?;
-    let mut params = vec![Value::Int(id), Value::Text(outcome.to_string()), Value::Text(note.to_string())];
-    let cond = demand_condition(scope, &mut params);
-    let binds: Vec<Bind> = params.iter().map(Bind).collect();
-    let changed = tx.execute(
-        &format!(
-            "UPDATE introduction SET outcome = ?2, note = ?3, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') \
-             WHERE id = ?1 AND {cond}"
-        ),
-        rusqlite::params_from_iter(binds.iter()),
-    )?;
-    if changed == 0 {
-        return Ok(None);
-    }
-    let intro = tx.query_row(&format!("SELECT {INTRO_COLUMNS} FROM introduction WHERE id = ?1"), [id], read_intro)?;
-    let key = format!("{}→{}", intro.demand, intro.achievement);
-    append_audit(
-        &tx,
-        actor,
-        &AuditRecord {
-            action: "update",
-            registry: "introductions",
-            key: Some(&key),
-            before: None,
-            after: Some(outcome),
-            note: Some(note),
-        },
-    )?;
-    tx.commit()?;
-    Ok(Some(intro))
-}
-
-pub(crate) fn introductions(
-    c: &Connection,
-    demand: Option<&str>,
-    achievement: Option<&str>,
-    scope: &Scope,
-) -> Result<Vec<Introduction>, StoreError> {
-    let text = |v: Option<&str>| v.map_or(Value::Null, |s| Value::Text(s.to_string()));
-    let mut params = vec![text(demand), text(achievement)];
-    let cond = demand_condition(scope, &mut params);
-    let mut st = c.prepare_cached(&format!(
-        "SELECT {INTRO_COLUMNS} FROM introduction WHERE (?1 IS NULL OR demand_code = ?1) \
-         AND (?2 IS NULL OR achievement_code = ?2) AND {cond} ORDER BY id DESC LIMIT 500"
-    ))?;
-    let binds: Vec<Bind> = params.iter().map(Bind).collect();
-    let out = st.query_map(rusqlite::params_from_iter(binds.iter()), read_intro)?.collect::<Result<Vec<_>, _>>()?;
-    Ok(out)
-}
-
 /// The store's `SearchOutbox` and `Introductions` on SQLite, here beside the SQL they run.
 mod capability {
+    use super::super::write::Lite;
     use super::super::*;
 
     impl crate::SearchOutbox for SqliteStore {
@@ -295,7 +157,12 @@ mod capability {
             actor: &Actor,
             scope: &Scope,
         ) -> Result<crate::Introduction, StoreError> {
-            self.with(|c| search::introduce(c, demand, achievement, note, actor, scope))
+            self.with(|c| {
+                let tx = c.unchecked_transaction()?;
+                let intro = crate::introductions::introduce(&mut Lite(&tx), demand, achievement, note, actor, scope)?;
+                tx.commit()?;
+                Ok(intro)
+            })
         }
 
         fn set_introduction_outcome(
@@ -306,7 +173,12 @@ mod capability {
             actor: &Actor,
             scope: &Scope,
         ) -> Result<Option<crate::Introduction>, StoreError> {
-            self.with(|c| search::set_outcome(c, id, outcome, note, actor, scope))
+            self.with(|c| {
+                let tx = c.unchecked_transaction()?;
+                let intro = crate::introductions::set_outcome(&mut Lite(&tx), id, outcome, note, actor, scope)?;
+                tx.commit()?;
+                Ok(intro)
+            })
         }
 
         fn introductions(
@@ -315,7 +187,7 @@ mod capability {
             achievement: Option<&str>,
             scope: &Scope,
         ) -> Result<Vec<crate::Introduction>, StoreError> {
-            self.with(|c| search::introductions(c, demand, achievement, scope))
+            self.with(|c| crate::introductions::list(&mut Lite(c), demand, achievement, scope))
         }
     }
 }

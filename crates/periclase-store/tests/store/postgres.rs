@@ -701,4 +701,98 @@ fn registries_answer_alike_on_both_stores() {
     assert!(n > 5_000, "{n} lines compared");
     compare("writes", writes(&lite, &demo), writes(&pg, &demo));
     compare("reads after the writes", reads(&lite, &demo), reads(&pg, &demo));
+    compare("search and 对接", search_and_introductions(&lite, &demo), search_and_introductions(&pg, &demo));
+}
+
+/// What the search index reads (the outbox and the rows), and 对接 records.
+fn search_and_introductions<S: Registries + SearchOutbox + Introductions>(
+    s: &S,
+    demo: &periclase_demo::Demo,
+) -> Vec<String> {
+    use periclase_domain::registries::{ACHIEVEMENTS, DEMANDS};
+    let mut out = Vec::new();
+    let pending = s.search_pending(1_000_000).unwrap();
+    out.push(format!("whole {:?}", pending.whole.iter().map(|s| s.name).collect::<Vec<_>>()));
+    s.search_applied(pending.upto).unwrap();
+    for spec in periclase_domain::registries::ALL.iter().copied().filter(|s| periclase_search_like(s)) {
+        let mut seen = Vec::new();
+        let n = s
+            .search_rows(spec, None, &mut |r| {
+                seen.push(format!("{} {:?} {:?}", r.id, r.row, r.tiers));
+                Ok(())
+            })
+            .unwrap();
+        out.push(format!("{} {n}", spec.name));
+        out.extend(seen);
+        let ids = [1, 3, 5, 1_000_000];
+        s.search_rows(spec, Some(&ids), &mut |r| {
+            out.push(format!("by id {} {:?}", r.id, r.row));
+            Ok(())
+        })
+        .unwrap();
+    }
+    // One edit leaves one entry for its row.
+    let e = &periclase_domain::registries::ENTERPRISES;
+    let rec = s.get(e, &demo.enterprise(3).uscc, None).unwrap().unwrap();
+    let mut row = rec.row.clone();
+    row[1] = Value::Text("检索改名示例有限公司".into());
+    s.save(e, &row, periclase_store::SaveMode::Update { id: rec.id }, &Actor::new("a", Channel::Api), &Scope::All)
+        .unwrap();
+    let pending = s.search_pending(100).unwrap();
+    out.push(format!(
+        "after an edit {:?} {:?}",
+        pending.whole.len(),
+        pending.rows.iter().map(|(s, ids)| (s.name, ids.clone())).collect::<Vec<_>>()
+    ));
+    // 对接: made in scope, refused out of it, outcome set, listed.
+    let actor = Actor::new("haicheng", Channel::Ui);
+    let county = Scope::Region("210381".into());
+    let demands = s.list(&DEMANDS, &Default::default()).unwrap().records;
+    let achievements = s.list(&ACHIEVEMENTS, &Default::default()).unwrap().records;
+    let (a, d0) = (achievements[0].row[0].to_string(), demands[0].row[0].to_string());
+    let d1 = demands.last().unwrap().row[0].to_string();
+    for (d, scope) in [(&d0, &Scope::All), (&d1, &county), (&"XQ-NONE".to_string(), &Scope::All)] {
+        let r = s
+            .introduce(d, &a, "首次对接", &actor, scope)
+            .map(|i| (i.id, i.demand, i.outcome))
+            .map_err(|e| e.to_string());
+        out.push(format!("{r:?}"));
+    }
+    out.push(format!(
+        "{:?}",
+        s.set_introduction_outcome(1, "signed", "已签约", &actor, &Scope::All).unwrap().map(|i| (i.outcome, i.note))
+    ));
+    out.push(format!(
+        "{:?}",
+        s.set_introduction_outcome(1, "nonsense", "", &actor, &Scope::All).map_err(|e| e.to_string())
+    ));
+    out.push(format!("{:?}", s.set_introduction_outcome(99, "signed", "", &actor, &Scope::All).unwrap()));
+    for (d, scope) in [(None, &Scope::All), (Some(d0.as_str()), &Scope::All), (None, &county)] {
+        let list = s.introductions(d, None, scope).unwrap();
+        out.push(format!(
+            "{:?}",
+            list.iter().map(|i| (i.id, &i.demand, &i.achievement, &i.outcome, &i.note, &i.actor)).collect::<Vec<_>>()
+        ));
+    }
+    out
+}
+
+/// The registries the search index reads.
+fn periclase_search_like(spec: &periclase_domain::RegistrySpec) -> bool {
+    matches!(
+        spec.table,
+        "enterprise"
+            | "enterprise_capacity"
+            | "enterprise_energy"
+            | "enterprise_certification"
+            | "project"
+            | "talent"
+            | "platform"
+            | "achievement"
+            | "demand"
+            | "policy"
+            | "financial_product"
+            | "catalogue_item"
+            | "first_set"
+    )
 }

@@ -1,0 +1,155 @@
+//! The search outbox on PostgreSQL (the indexer reads it as on SQLite), and 对接 records
+//! (`introductions.rs`, shared).
+
+use periclase_domain::{registries, RegistryId, RegistrySpec, Scope, Value};
+use postgres::fallible_iterator::FallibleIterator;
+
+use super::exec::{read_values, Pg};
+use super::PgStore;
+use crate::portable::as_row;
+use crate::search::{Introduction, SearchPending, SearchRow};
+use crate::{Actor, Introductions, SearchOutbox, StoreError};
+
+fn spec_of_table(table: &str) -> Option<&'static RegistrySpec> {
+    registries::ALL.iter().copied().find(|s| s.table == table)
+}
+
+impl SearchOutbox for PgStore {
+    fn search_pending(&self, limit: u32) -> Result<SearchPending, StoreError> {
+        let rows = self.with(|c| {
+            Ok(c.query("SELECT seq, tbl, row_id FROM search_outbox ORDER BY seq LIMIT $1", &[&i64::from(limit)])?)
+        })?;
+        let mut out = SearchPending::default();
+        for r in &rows {
+            out.upto = r.get(0);
+            // A table no searched registry has (renamed since): nothing to index.
+            let Some(spec) = spec_of_table(r.get(1)) else { continue };
+            match r.get::<_, Option<i64>>(2) {
+                None => {
+                    if !out.whole.iter().any(|s| s.id == spec.id) {
+                        out.whole.push(spec);
+                    }
+                }
+                Some(id) => match out.rows.iter_mut().find(|(s, _)| s.id == spec.id) {
+                    Some((_, ids)) => ids.push(id),
+                    None => out.rows.push((spec, vec![id])),
+                },
+            }
+        }
+        for (_, ids) in &mut out.rows {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        // Rows of a table re-read whole need no reading on their own.
+        let whole: Vec<RegistryId> = out.whole.iter().map(|s| s.id).collect();
+        out.rows.retain(|(s, _)| !whole.contains(&s.id));
+        Ok(out)
+    }
+
+    fn search_applied(&self, upto: i64) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute("DELETE FROM search_outbox WHERE seq <= $1", &[&upto])?;
+            Ok(())
+        })
+    }
+
+    fn search_outbox_end(&self) -> Result<i64, StoreError> {
+        self.with(|c| Ok(c.query_one("SELECT coalesce(max(seq), 0)::bigint FROM search_outbox", &[])?.get(0)))
+    }
+
+    fn search_rows(
+        &self,
+        spec: &'static RegistrySpec,
+        ids: Option<&[i64]>,
+        each: &mut dyn FnMut(SearchRow<'_>) -> Result<(), StoreError>,
+    ) -> Result<u64, StoreError> {
+        let enterprises = spec.id == RegistryId::Enterprises;
+        let select = crate::sql::select_with(spec, enterprises.then_some("t.tiers"));
+        let n_fields = spec.fields.len();
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            let mut n = 0;
+            let mut read = |r: postgres::Row| -> Result<(), StoreError> {
+                let mut values = read_values(&r)?.into_iter();
+                let id = match values.next() {
+                    Some(Value::Int(id)) => id,
+                    _ => 0,
+                };
+                let row = as_row(spec, values.by_ref().take(n_fields));
+                let tiers = match values.next() {
+                    Some(Value::Int(bits)) => registries::HONOURS
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| bits & (1 << i) != 0)
+                        .map(|(_, o)| o.code)
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                each(SearchRow { id, row: &row, tiers })?;
+                n += 1;
+                Ok(())
+            };
+            match ids {
+                None => {
+                    let mut rows = tx.query_raw(&format!("{select} ORDER BY t.id"), std::iter::empty::<i64>())?;
+                    while let Some(r) = rows.next()? {
+                        read(r)?;
+                    }
+                }
+                Some(ids) => {
+                    for chunk in ids.chunks(10_000) {
+                        let chunk = chunk.to_vec();
+                        for r in tx.query(&format!("{select} WHERE t.id = ANY($1) ORDER BY t.id"), &[&chunk])? {
+                            read(r)?;
+                        }
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(n)
+        })
+    }
+}
+
+impl Introductions for PgStore {
+    fn introduce(
+        &self,
+        demand: &str,
+        achievement: &str,
+        note: &str,
+        actor: &Actor,
+        scope: &Scope,
+    ) -> Result<Introduction, StoreError> {
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            let intro = crate::introductions::introduce(&mut Pg(&mut tx), demand, achievement, note, actor, scope)?;
+            tx.commit()?;
+            Ok(intro)
+        })
+    }
+
+    fn set_introduction_outcome(
+        &self,
+        id: i64,
+        outcome: &str,
+        note: &str,
+        actor: &Actor,
+        scope: &Scope,
+    ) -> Result<Option<Introduction>, StoreError> {
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            let intro = crate::introductions::set_outcome(&mut Pg(&mut tx), id, outcome, note, actor, scope)?;
+            tx.commit()?;
+            Ok(intro)
+        })
+    }
+
+    fn introductions(
+        &self,
+        demand: Option<&str>,
+        achievement: Option<&str>,
+        scope: &Scope,
+    ) -> Result<Vec<Introduction>, StoreError> {
+        self.with(|c| crate::introductions::list(&mut Pg(c), demand, achievement, scope))
+    }
+}
