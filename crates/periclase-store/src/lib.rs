@@ -7,6 +7,7 @@ mod declarations;
 mod error;
 mod introductions;
 mod jobs;
+mod measure;
 mod pg;
 mod pool;
 mod portable;

@@ -236,3 +236,9 @@ impl Registries for PgStore {
         self.with(|c| Ok(c.query_one(&format!("SELECT {}", sql::latest_figure_year()), &[])?.get(0)))
     }
 }
+
+impl crate::Monitoring for PgStore {
+    fn measure_series(&self, measure: &periclase_domain::Measure, region: &str) -> Result<Vec<(i64, f64)>, StoreError> {
+        self.with(|c| crate::measure::series(&mut Pg(c), measure, region))
+    }
+}

@@ -7,7 +7,6 @@ mod frame;
 mod import;
 pub(crate) mod import_rows;
 mod jobs;
-mod measure;
 mod policy_run;
 mod rows;
 mod search;
@@ -21,7 +20,7 @@ use std::time::Duration;
 
 use periclase_domain::frame::{FrameRequest, SubjectFrame};
 use periclase_domain::policy_run::{PolicyRunRecord, RunLineRecord, SavedRun, StoredRun};
-use periclase_domain::{ChainFacts, FieldKind, Measure, RegistrySpec, Row, Scope, Value};
+use periclase_domain::{ChainFacts, FieldKind, RegistrySpec, Row, Scope, Value};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags, ToSql};
 

@@ -164,3 +164,10 @@ mod capability {
         }
     }
 }
+
+/// The store's `Monitoring` on SQLite (the SQL is `measure.rs`, shared).
+impl crate::Monitoring for super::SqliteStore {
+    fn measure_series(&self, measure: &periclase_domain::Measure, region: &str) -> Result<Vec<(i64, f64)>, StoreError> {
+        self.with(|c| crate::measure::series(&mut Lite(c), measure, region))
+    }
+}

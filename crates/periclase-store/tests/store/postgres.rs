@@ -566,6 +566,38 @@ fn reads<S: Registries>(s: &S, demo: &periclase_demo::Demo) -> Vec<String> {
     out
 }
 
+/// 行业监测's series, as data/targets.toml asks for them, province-wide and for one city.
+fn monitoring<S: Monitoring>(s: &S) -> Vec<String> {
+    use periclase_domain::Measure;
+    let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let measures = [
+        Measure::FigureSum {
+            metric: "revenue".into(),
+            industries: list(&["C3217", "C3240", "C4210"]),
+            divisor: 10000.0,
+        },
+        Measure::FigureSum { metric: "rd_spend".into(), industries: vec![], divisor: 0.0 },
+        Measure::PlatformCount { levels: list(&["national", "provincial"]) },
+        Measure::HonourCount { honours: list(&["single_champion", "little_giant", "high_tech"]) },
+        Measure::CertificationCount {
+            kinds: list(&["digital_workshop", "smart_factory"]),
+            levels: list(&["provincial", "national"]),
+            industries: list(&["C3089", "B1099", "C3029"]),
+        },
+    ];
+    let mut out = Vec::new();
+    for m in &measures {
+        for region in ["21", "2103", "41"] {
+            // Sums of decimals may differ in their last bits between the two engines (they
+            // add in different orders): compared to six decimals, far below what is shown.
+            let series: Vec<String> =
+                s.measure_series(m, region).unwrap().iter().map(|(y, v)| format!("{y} {v:.6}")).collect();
+            out.push(format!("{m:?} {region} {series:?}"));
+        }
+    }
+    out
+}
+
 /// Writes as forms, the API and imports make them, in and out of scope, with their audit.
 fn writes<S: Registries + AuditTrail>(s: &S, demo: &periclase_demo::Demo) -> Vec<String> {
     use periclase_domain::registries::{ENTERPRISES, ENTERPRISE_FIGURES, PROJECTS};
@@ -702,6 +734,7 @@ fn registries_answer_alike_on_both_stores() {
     compare("writes", writes(&lite, &demo), writes(&pg, &demo));
     compare("reads after the writes", reads(&lite, &demo), reads(&pg, &demo));
     compare("search and 对接", search_and_introductions(&lite, &demo), search_and_introductions(&pg, &demo));
+    compare("行业监测", monitoring(&lite), monitoring(&pg));
 }
 
 /// What the search index reads (the outbox and the rows), and 对接 records.

@@ -1,9 +1,9 @@
-//! Monitored indicators computed from the registries, year by year.
+//! Monitored indicators computed from the registries, year by year; one implementation
+//! for both stores, over `portable::Exec`.
 
 use periclase_domain::{region_prefix, Measure, Value};
-use rusqlite::Connection;
 
-use super::Bind;
+use crate::portable::Exec;
 use crate::StoreError;
 
 /// `(e.industry LIKE 'C3217%' OR …)` for a list of code prefixes; nothing when empty.
@@ -40,13 +40,15 @@ fn region(column: &str, prefix: &str, params: &mut Vec<Value>) -> String {
     format!("{column} >= ?{lo} AND {column} < ?{}", params.len())
 }
 
-fn query(c: &Connection, sql: &str, params: &[Value]) -> Result<Vec<(i64, f64)>, StoreError> {
-    let mut st = c.prepare(sql)?;
-    let binds: Vec<Bind> = params.iter().map(Bind).collect();
-    let rows = st
-        .query_map(rusqlite::params_from_iter(binds.iter()), |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?)))?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+/// (year, value) rows; a sum is a decimal on one store and may be an integer on the other.
+fn query(x: &mut dyn Exec, sql: &str, params: &[Value]) -> Result<Vec<(i64, f64)>, StoreError> {
+    Ok(x.rows(sql, params)?
+        .into_iter()
+        .filter_map(|r| match (r.first(), r.get(1)) {
+            (Some(Value::Int(y)), Some(v)) => Some((*y, v.as_f64().unwrap_or(0.0))),
+            _ => None,
+        })
+        .collect())
 }
 
 /// Running totals over consecutive years, from the first year anything counted.
@@ -61,9 +63,15 @@ fn cumulative(by_year: Vec<(i64, f64)>, until: i64) -> Vec<(i64, f64)> {
         .collect()
 }
 
-pub(crate) fn series(c: &Connection, m: &Measure, prefix: &str) -> Result<Vec<(i64, f64)>, StoreError> {
+pub(crate) fn series(c: &mut dyn Exec, m: &Measure, prefix: &str) -> Result<Vec<(i64, f64)>, StoreError> {
     let mut p = Vec::new();
-    let latest: i64 = c.query_row("SELECT coalesce(max(year), 0) FROM enterprise_figure", [], |r| r.get(0))?;
+    let latest = match c
+        .first("SELECT coalesce(max(year), 0) FROM enterprise_figure", &[])?
+        .and_then(|r| r.into_iter().next())
+    {
+        Some(Value::Int(y)) => y,
+        _ => 0,
+    };
     match m {
         Measure::FigureSum { metric, industries: inds, divisor } => {
             p.push(Value::Text(metric.clone()));
@@ -83,7 +91,7 @@ pub(crate) fn series(c: &Connection, m: &Measure, prefix: &str) -> Result<Vec<(i
                 "SELECT first, count(*) FROM (
                     SELECT min(h.year) AS first FROM enterprise_honour h JOIN enterprise e ON e.id = h.enterprise_id
                     WHERE h.honour IN {honours} AND {region} GROUP BY h.enterprise_id
-                 ) GROUP BY first"
+                 ) AS firsts GROUP BY first"
             );
             Ok(cumulative(query(c, &sql, &p)?, latest))
         }
@@ -121,16 +129,5 @@ mod tests {
             vec![(2021, 1.0), (2022, 1.0), (2023, 3.0), (2024, 3.0)]
         );
         assert!(cumulative(vec![], 2024).is_empty());
-    }
-}
-
-/// The store's `Monitoring` on SQLite, here beside the SQL they run.
-mod capability {
-    use super::super::*;
-
-    impl crate::Monitoring for SqliteStore {
-        fn measure_series(&self, measure: &Measure, region: &str) -> Result<Vec<(i64, f64)>, StoreError> {
-            self.with(|c| measure::series(c, measure, region))
-        }
     }
 }
