@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod declarations;
+mod declared;
 mod error;
 mod introductions;
 mod jobs;

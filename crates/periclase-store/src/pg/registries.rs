@@ -242,3 +242,46 @@ impl crate::Monitoring for PgStore {
         self.with(|c| crate::measure::series(&mut Pg(c), measure, region))
     }
 }
+
+impl crate::Declarations for PgStore {
+    fn declare(
+        &self,
+        spec: &'static RegistrySpec,
+        row: &Row,
+        change: crate::DeclaredChange,
+        evidence: &str,
+        actor: &Actor,
+        scope: &Scope,
+    ) -> Result<crate::Declaration, StoreError> {
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            let made = crate::declared::declare(&mut Pg(&mut tx), spec, row, change, evidence, actor, scope)?;
+            tx.commit()?;
+            Ok(made)
+        })
+    }
+
+    fn declarations(&self, query: &crate::DeclarationQuery) -> Result<Vec<crate::Declaration>, StoreError> {
+        self.with(|c| crate::declared::list(&mut Pg(c), query))
+    }
+
+    fn declaration(&self, id: i64, scope: Option<&Scope>) -> Result<Option<crate::Declaration>, StoreError> {
+        self.with(|c| crate::declared::by_id(&mut Pg(c), id, scope))
+    }
+
+    fn decide(
+        &self,
+        id: i64,
+        confirm: bool,
+        note: &str,
+        actor: &Actor,
+        scope: &Scope,
+    ) -> Result<crate::Declaration, StoreError> {
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            let done = crate::declared::decide(&mut Pg(&mut tx), id, confirm, note, actor, scope)?;
+            tx.commit()?;
+            Ok(done)
+        })
+    }
+}

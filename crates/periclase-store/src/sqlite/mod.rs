@@ -2,7 +2,6 @@
 
 mod accounts;
 mod chain;
-mod declarations;
 mod frame;
 mod import;
 pub(crate) mod import_rows;

@@ -2,7 +2,7 @@
 //! logic is `portable.rs`, shared with PostgreSQL; this is its SQLite connection.
 
 use periclase_domain::{RegistrySpec, Row, Scope, Value};
-use rusqlite::{Connection, Transaction};
+use rusqlite::Connection;
 
 use super::{read_value, Bind};
 use crate::portable::{self, Exec};
@@ -23,11 +23,6 @@ pub(crate) fn read_in_scope(
     scope: &Scope,
 ) -> Result<Option<Row>, StoreError> {
     portable::read_in_scope(&mut Lite(c), spec, id, scope)
-}
-
-/// See [`portable::find_id`].
-pub(crate) fn find_id(c: &Connection, spec: &RegistrySpec, row: &Row) -> Result<Option<i64>, StoreError> {
-    portable::find_id(&mut Lite(c), spec, row)
 }
 
 /// See [`portable::refs_outside`].
@@ -54,20 +49,6 @@ pub(crate) fn save(
     Ok(outcome)
 }
 
-/// [`save`] inside a transaction the caller commits (confirming a declaration writes the
-/// record and marks the declaration in one). `note` goes to the audit entry.
-pub(crate) fn save_in(
-    tx: &Transaction<'_>,
-    spec: &'static RegistrySpec,
-    row: &Row,
-    mode: SaveMode,
-    actor: &Actor,
-    scope: &Scope,
-    note: Option<&str>,
-) -> Result<SaveOutcome, StoreError> {
-    portable::save_in(&mut Lite(tx), spec, row, mode, actor, scope, note)
-}
-
 pub(crate) fn delete(
     c: &mut Connection,
     spec: &'static RegistrySpec,
@@ -79,18 +60,6 @@ pub(crate) fn delete(
     let deleted = portable::delete_in(&mut Lite(&tx), spec, id, actor, scope, None)?;
     tx.commit()?;
     Ok(deleted)
-}
-
-/// [`delete`] inside a transaction the caller commits.
-pub(crate) fn delete_in(
-    tx: &Transaction<'_>,
-    spec: &'static RegistrySpec,
-    id: i64,
-    actor: &Actor,
-    scope: &Scope,
-    note: Option<&str>,
-) -> Result<bool, StoreError> {
-    portable::delete_in(&mut Lite(tx), spec, id, actor, scope, note)
 }
 
 /// The shared write code's way into an SQLite connection.
@@ -169,5 +138,50 @@ mod capability {
 impl crate::Monitoring for super::SqliteStore {
     fn measure_series(&self, measure: &periclase_domain::Measure, region: &str) -> Result<Vec<(i64, f64)>, StoreError> {
         self.with(|c| crate::measure::series(&mut Lite(c), measure, region))
+    }
+}
+
+/// The store's `Declarations` on SQLite (the logic is `declared.rs`, shared): each write
+/// takes the write lock first.
+impl crate::Declarations for super::SqliteStore {
+    fn declare(
+        &self,
+        spec: &'static RegistrySpec,
+        row: &Row,
+        change: crate::DeclaredChange,
+        evidence: &str,
+        actor: &Actor,
+        scope: &Scope,
+    ) -> Result<crate::Declaration, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let made = crate::declared::declare(&mut Lite(&tx), spec, row, change, evidence, actor, scope)?;
+            tx.commit()?;
+            Ok(made)
+        })
+    }
+
+    fn declarations(&self, query: &crate::DeclarationQuery) -> Result<Vec<crate::Declaration>, StoreError> {
+        self.with(|c| crate::declared::list(&mut Lite(c), query))
+    }
+
+    fn declaration(&self, id: i64, scope: Option<&Scope>) -> Result<Option<crate::Declaration>, StoreError> {
+        self.with(|c| crate::declared::by_id(&mut Lite(c), id, scope))
+    }
+
+    fn decide(
+        &self,
+        id: i64,
+        confirm: bool,
+        note: &str,
+        actor: &Actor,
+        scope: &Scope,
+    ) -> Result<crate::Declaration, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let done = crate::declared::decide(&mut Lite(&tx), id, confirm, note, actor, scope)?;
+            tx.commit()?;
+            Ok(done)
+        })
     }
 }

@@ -735,6 +735,8 @@ fn registries_answer_alike_on_both_stores() {
     compare("reads after the writes", reads(&lite, &demo), reads(&pg, &demo));
     compare("search and 对接", search_and_introductions(&lite, &demo), search_and_introductions(&pg, &demo));
     compare("行业监测", monitoring(&lite), monitoring(&pg));
+    compare("declarations", declarations(&lite, &demo), declarations(&pg, &demo));
+    compare("reads after the declarations", reads(&lite, &demo), reads(&pg, &demo));
 }
 
 /// What the search index reads (the outbox and the rows), and 对接 records.
@@ -828,4 +830,122 @@ fn periclase_search_like(spec: &periclase_domain::RegistrySpec) -> bool {
             | "catalogue_item"
             | "first_set"
     )
+}
+
+/// Enterprises declare, departments confirm: a declaration superseded, one confirmed into
+/// the registry, one rejected, one refused for naming another's record; the lists each side
+/// sees, with the values as they stand.
+fn declarations<S: Registries + Declarations>(s: &S, demo: &periclase_demo::Demo) -> Vec<String> {
+    use periclase_domain::registries::{ENTERPRISE_FIGURES, ENTERPRISE_HONOURS};
+    use periclase_store::{DeclarationQuery, DeclarationStatus, DeclaredChange};
+    let mut out = Vec::new();
+    let mine = (0..40).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
+    let other = (0..40).map(|i| demo.enterprise(i)).find(|e| e.region() != "210381").unwrap();
+    let me = Scope::Enterprise(mine.uscc.clone());
+    let qiye = Actor::new("qiye", Channel::Ui);
+    let official = Actor::new("haicheng", Channel::Ui);
+    let county = Scope::Region("210381".into());
+    let shown = |d: &periclase_store::Declaration| {
+        format!(
+            "#{} {} {} {} {} {:?} {:?} {} {:?} {:?} {:?} {:?} {:?}",
+            d.id,
+            d.registry,
+            d.record_key,
+            d.uscc,
+            d.region,
+            d.change,
+            d.values,
+            d.enterprise_name,
+            d.evidence,
+            d.status,
+            d.decided_by,
+            d.decision_note,
+            d.current
+        )
+    };
+    let figures: Vec<Row> = {
+        let mut rows = Vec::new();
+        demo.for_each(ENTERPRISE_FIGURES.id, &mut |r| {
+            if r[0] == Value::Text(mine.uscc.clone()) {
+                rows.push(r)
+            }
+        });
+        rows
+    };
+    let mut changed = figures[0].clone();
+    changed[3] = Value::Real(999.5);
+    let mut again = changed.clone();
+    again[3] = Value::Real(1000.5);
+    for (row, spec) in [(&changed, &ENTERPRISE_FIGURES), (&again, &ENTERPRISE_FIGURES)] {
+        let d = s.declare(spec, row, DeclaredChange::Upsert, "2024年报", &qiye, &me).map(|d| shown(&d));
+        out.push(format!("{d:?}"));
+    }
+    let honour: Row = vec![
+        Value::Text(mine.uscc.clone()),
+        Value::Text("high_tech".into()),
+        Value::Int(2025),
+        Value::Text("national".into()),
+        Value::Text("GR2025210001".into()),
+        Value::Null,
+    ];
+    out.push(format!(
+        "{:?}",
+        s.declare(&ENTERPRISE_HONOURS, &honour, DeclaredChange::Upsert, "证书", &qiye, &me)
+            .map(|d| shown(&d))
+            .map_err(|e| e.to_string())
+    ));
+    let mut theirs = figures[1].clone();
+    theirs[0] = Value::Text(other.uscc.clone());
+    out.push(format!(
+        "{:?}",
+        s.declare(&ENTERPRISE_FIGURES, &theirs, DeclaredChange::Upsert, "", &qiye, &me).map_err(|e| e.to_string())
+    ));
+    out.push(format!(
+        "{:?}",
+        s.declare(&ENTERPRISE_FIGURES, &changed, DeclaredChange::Upsert, "", &official, &county)
+            .map_err(|e| e.to_string())
+    ));
+    for q in [
+        DeclarationQuery {
+            scope: Some(county.clone()),
+            status: Some(DeclarationStatus::Pending),
+            ..Default::default()
+        },
+        DeclarationQuery { scope: Some(me.clone()), ..Default::default() },
+        DeclarationQuery { scope: Some(Scope::Region("210882".into())), ..Default::default() },
+    ] {
+        out.push(format!("{:?}", s.declarations(&q).unwrap().iter().map(shown).collect::<Vec<_>>()));
+    }
+    let pending =
+        s.declarations(&DeclarationQuery { status: Some(DeclarationStatus::Pending), ..Default::default() }).unwrap();
+    let (first, second) = (pending[0].id, pending[1].id);
+    out.push(format!(
+        "{:?}",
+        s.decide(first, true, "核实无误", &official, &Scope::Region("210882".into())).map_err(|e| e.to_string())
+    ));
+    out.push(format!(
+        "{:?}",
+        s.decide(first, true, "核实无误", &official, &county).map(|d| shown(&d)).map_err(|e| e.to_string())
+    ));
+    out.push(format!("{:?}", s.decide(first, false, "再退回", &official, &county).map_err(|e| e.to_string())));
+    out.push(format!(
+        "{:?}",
+        s.decide(second, false, "年报数据不一致", &official, &county).map(|d| shown(&d)).map_err(|e| e.to_string())
+    ));
+    out.push(format!("{:?}", s.declaration(first, Some(&me)).unwrap().map(|d| shown(&d))));
+    out.push(format!("{:?}", s.declaration(first, Some(&Scope::Region("210882".into()))).unwrap().map(|d| shown(&d))));
+    out.push(format!("{:?}", s.get(&ENTERPRISE_HONOURS, "0", None).unwrap()));
+    out.push(format!(
+        "{:?}",
+        s.list(
+            &ENTERPRISE_HONOURS,
+            &periclase_store::ListQuery { scope: Some(me.clone()), limit: Some(100), ..Default::default() }
+        )
+        .unwrap()
+        .records
+        .iter()
+        .map(|r| &r.row)
+        .collect::<Vec<_>>()
+    ));
+    out
 }
