@@ -9,6 +9,7 @@
 
 mod accounts;
 mod audit;
+mod chain;
 mod exec;
 mod import;
 mod jobs;

@@ -15,12 +15,13 @@ use crate::StoreError;
 /// costs about as much as scanning ten rows (measured at a million enterprises).
 pub(crate) const SCAN_SHARE: f64 = 0.1;
 
-struct Member {
-    chain: usize,
-    enterprise_id: i64,
-    node: String,
-    confirmed: bool,
-    basis: Option<String>,
+/// One chain membership as read, before the chains are assembled.
+pub(crate) struct Member {
+    pub chain: usize,
+    pub enterprise_id: i64,
+    pub node: String,
+    pub confirmed: bool,
+    pub basis: Option<String>,
 }
 
 pub(crate) fn facts(c: &Connection, chains: &[&str], scan_share: f64) -> Result<Vec<ChainFacts>, StoreError> {
@@ -109,9 +110,27 @@ pub(crate) fn facts(c: &Connection, chains: &[&str], scan_share: f64) -> Result<
     drop(st);
     tx.finish()?;
 
-    // Each chain gets its own members' cards, indexed in order of first appearance.
-    let mut out: Vec<ChainFacts> = chains
-        .iter()
+    Ok(assemble(Read { chains: chains.len(), year, members, ids, cards, platforms, projects, achievements }))
+}
+
+/// What one snapshot read for a set of chains, before each chain gets its own facts.
+pub(crate) struct Read {
+    pub chains: usize,
+    pub year: Option<i64>,
+    pub members: Vec<Member>,
+    /// Member enterprise ids, sorted, each once; `cards` in the same order.
+    pub ids: Vec<i64>,
+    pub cards: Vec<EnterpriseFacts>,
+    /// Every platform, with the card of its host when the host is a member.
+    pub platforms: Vec<(PlatformFacts, Option<usize>)>,
+    pub projects: Arc<Vec<ProjectFacts>>,
+    pub achievements: Arc<Vec<AchievementFacts>>,
+}
+
+/// Each chain gets its own members' cards, indexed in order of first appearance (both stores).
+pub(crate) fn assemble(read: Read) -> Vec<ChainFacts> {
+    let Read { chains, year, members, ids, cards, platforms, projects, achievements } = read;
+    let mut out: Vec<ChainFacts> = (0..chains)
         .map(|_| ChainFacts {
             year,
             projects: projects.clone(),
@@ -120,7 +139,7 @@ pub(crate) fn facts(c: &Connection, chains: &[&str], scan_share: f64) -> Result<
         })
         .collect();
     // Per chain, each card's index + 1 in that chain's enterprises (0: not yet there).
-    let mut local: Vec<Vec<u32>> = vec![vec![0; cards.len()]; chains.len()];
+    let mut local: Vec<Vec<u32>> = vec![vec![0; cards.len()]; chains];
     for m in members {
         let card = ids.binary_search(&m.enterprise_id).expect("every member has a card");
         let facts = &mut out[m.chain];
@@ -141,7 +160,7 @@ pub(crate) fn facts(c: &Connection, chains: &[&str], scan_share: f64) -> Result<
             })
             .collect();
     }
-    Ok(out)
+    out
 }
 
 const CARD_COLUMNS: &str = "region, tiers, coalesce(external, 0), uscc, name";

@@ -1,7 +1,7 @@
 //! The embedded SQLite store: WAL mode, foreign keys on, versioned migrations.
 
 mod accounts;
-mod chain;
+pub(crate) mod chain;
 mod frame;
 mod import;
 pub(crate) mod import_rows;

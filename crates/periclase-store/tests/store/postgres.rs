@@ -737,6 +737,7 @@ fn registries_answer_alike_on_both_stores() {
     compare("行业监测", monitoring(&lite), monitoring(&pg));
     compare("declarations", declarations(&lite, &demo), declarations(&pg, &demo));
     compare("reads after the declarations", reads(&lite, &demo), reads(&pg, &demo));
+    compare("chain facts", chains(&lite), chains(&pg));
 }
 
 /// What the search index reads (the outbox and the rows), and 对接 records.
@@ -947,5 +948,23 @@ fn declarations<S: Registries + Declarations>(s: &S, demo: &periclase_demo::Demo
         .map(|r| &r.row)
         .collect::<Vec<_>>()
     ));
+    out
+}
+
+/// The chain map's facts, several chains in one read and one at a time.
+fn chains<S: ChainStore>(s: &S) -> Vec<String> {
+    let mut out = Vec::new();
+    for set in [&["magnesia", "mg-metal", "copper"][..], &["magnesia"], &["no-such-chain"]] {
+        for facts in s.chain_facts(set).unwrap() {
+            out.push(format!(
+                "{:?} {} members {} enterprises",
+                facts.year,
+                facts.members.len(),
+                facts.enterprises.len()
+            ));
+            out.push(format!("{facts:?}"));
+        }
+    }
+    assert!(out.iter().any(|l| l.contains(" members ") && !l.contains(" 0 members")), "{out:?}");
     out
 }
