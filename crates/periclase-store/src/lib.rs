@@ -6,6 +6,7 @@ mod audit;
 mod declarations;
 mod declared;
 mod error;
+mod frame;
 mod introductions;
 mod jobs;
 mod measure;

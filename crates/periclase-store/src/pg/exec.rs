@@ -70,3 +70,29 @@ impl<C: GenericClient> Exec for Pg<'_, C> {
         Ok(Value::Text(self.0.query_one("SELECT periclase_now()", &[])?.get(0)))
     }
 }
+
+/// The frame reader's rows, streamed from the server (`query_raw`: never all in memory).
+impl<C: GenericClient> crate::frame::Source for Pg<'_, C> {
+    fn stream(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        each: &mut dyn FnMut(&dyn crate::frame::SourceRow) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let binds: Vec<PgValue> = params.iter().map(PgValue).collect();
+        let mut rows = self.0.query_raw(&dollars(sql), binds.iter().map(|b| b as &dyn ToSql))?;
+        while let Some(r) = rows.next()? {
+            each(&PgRow(&r))?;
+        }
+        Ok(())
+    }
+}
+
+struct PgRow<'a>(&'a postgres::Row);
+
+impl crate::frame::SourceRow for PgRow<'_> {
+    fn value(&self, i: usize) -> Value {
+        read_value(self.0, i).unwrap_or(Value::Null)
+    }
+}

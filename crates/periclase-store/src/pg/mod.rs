@@ -13,6 +13,7 @@ mod chain;
 mod exec;
 mod import;
 mod jobs;
+mod policy_run;
 mod registries;
 mod search;
 mod value;

@@ -2,11 +2,10 @@
 
 mod accounts;
 pub(crate) mod chain;
-mod frame;
 mod import;
 pub(crate) mod import_rows;
 mod jobs;
-mod policy_run;
+pub(crate) mod policy_run;
 mod rows;
 mod search;
 pub(crate) mod summaries;
@@ -278,7 +277,7 @@ impl SqliteStore {
     /// [`Store::subject_frame`] with the values looked up subject by subject (`scan` false)
     /// or read by one scan per source, whatever the number of subjects: tests compare them.
     pub fn subject_frame_by(&self, request: &FrameRequest, scan: bool) -> Result<SubjectFrame, StoreError> {
-        self.with(|c| frame::read(c, request, if scan { 0 } else { usize::MAX }))
+        self.with(|c| write::read_frame(c, request, if scan { 0 } else { usize::MAX }))
     }
 
     /// Column names of a table, for the consistency test between specs and migrations.

@@ -13,7 +13,7 @@ use super::write::{append_audit, AuditRecord};
 use crate::{Actor, StoreError};
 
 /// SHA-256 over everything the run was given and found, in a fixed order.
-fn fingerprint(run: &PolicyRunRecord) -> String {
+pub(crate) fn fingerprint(run: &PolicyRunRecord) -> String {
     let mut h = Sha256::new();
     let mut feed = |s: &str| {
         h.update(s.as_bytes());
@@ -197,7 +197,7 @@ mod capability {
 
     impl crate::PolicyStore for SqliteStore {
         fn subject_frame(&self, request: &FrameRequest) -> Result<SubjectFrame, StoreError> {
-            self.with(|c| frame::read(c, request, frame::LOOKUP_LIMIT))
+            self.with(|c| write::read_frame(c, request, crate::frame::LOOKUP_LIMIT))
         }
 
         fn save_policy_run(&self, run: &PolicyRunRecord, actor: &Actor) -> Result<SavedRun, StoreError> {

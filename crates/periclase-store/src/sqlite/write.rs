@@ -62,6 +62,47 @@ pub(crate) fn delete(
     Ok(deleted)
 }
 
+impl crate::frame::Source for Lite<'_> {
+    fn stream(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        each: &mut dyn FnMut(&dyn crate::frame::SourceRow) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut st = self.0.prepare_cached(sql)?;
+        let binds: Vec<Bind> = params.iter().map(Bind).collect();
+        let mut rows = st.query(rusqlite::params_from_iter(binds.iter()))?;
+        while let Some(r) = rows.next()? {
+            each(&LiteRow(r))?;
+        }
+        Ok(())
+    }
+}
+
+struct LiteRow<'a, 'r>(&'a rusqlite::Row<'r>);
+
+impl crate::frame::SourceRow for LiteRow<'_, '_> {
+    fn value(&self, i: usize) -> Value {
+        self.0.get_ref(i).map_or(Value::Null, read_value)
+    }
+
+    fn int(&self, i: usize) -> Option<i64> {
+        self.0.get::<_, Option<i64>>(i).ok().flatten()
+    }
+}
+
+/// A frame read in one snapshot of an SQLite connection.
+pub(crate) fn read_frame(
+    c: &Connection,
+    request: &periclase_domain::frame::FrameRequest,
+    lookup_limit: usize,
+) -> Result<periclase_domain::frame::SubjectFrame, StoreError> {
+    let tx = c.unchecked_transaction()?;
+    let frame = crate::frame::read(&mut Lite(&tx), request, lookup_limit)?;
+    tx.finish()?;
+    Ok(frame)
+}
+
 /// The shared write code's way into an SQLite connection.
 pub(crate) struct Lite<'c>(pub &'c Connection);
 

@@ -724,7 +724,12 @@ fn registries_answer_alike_on_both_stores() {
     }
     let compare = |what: &str, l: Vec<String>, p: Vec<String>| {
         for (i, (a, b)) in l.iter().zip(&p).enumerate() {
-            assert_eq!(a, b, "{what}, line {i}: SQLite (left), PostgreSQL (right)");
+            if a != b {
+                // Where the two first differ, with some context: lines can be long.
+                let at = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+                let near = |t: &str| t.chars().skip(at.saturating_sub(150)).take(400).collect::<String>();
+                panic!("{what}, line {i}, from character {at}:\nSQLite:     …{}\nPostgreSQL: …{}", near(a), near(b));
+            }
         }
         assert_eq!(l.len(), p.len(), "{what}");
         l.len()
@@ -738,6 +743,7 @@ fn registries_answer_alike_on_both_stores() {
     compare("declarations", declarations(&lite, &demo), declarations(&pg, &demo));
     compare("reads after the declarations", reads(&lite, &demo), reads(&pg, &demo));
     compare("chain facts", chains(&lite), chains(&pg));
+    compare("免申即享", policy_runs(&lite, &demo), policy_runs(&pg, &demo));
 }
 
 /// What the search index reads (the outbox and the rows), and 对接 records.
@@ -966,5 +972,113 @@ fn chains<S: ChainStore>(s: &S) -> Vec<String> {
         }
     }
     assert!(out.iter().any(|l| l.contains(" members ") && !l.contains(" 0 members")), "{out:?}");
+    out
+}
+
+/// 免申即享 on both: every field the policy engine may read, for each kind of subject, the
+/// whole province, one county, a few named subjects; then runs saved, a grant, the same
+/// grant refused, the ledger and the archive.
+fn policy_runs<S: PolicyStore>(s: &S, demo: &periclase_demo::Demo) -> Vec<String> {
+    use periclase_domain::frame::{FrameRequest, SubjectKind};
+    use periclase_domain::policy_run::{LineResult, PolicyRunRecord, RunLineRecord, RunTotals};
+    let schema = periclase_policy::schema::Schema::standard();
+    let paths = |prefixes: &[&str]| -> Vec<String> {
+        let mut p: Vec<String> = schema
+            .fields()
+            .iter()
+            .filter(|f| prefixes.iter().any(|p| f.path.starts_with(&format!("{p}."))))
+            .map(|f| f.path.clone())
+            .collect();
+        p.sort();
+        p
+    };
+    let mut out = Vec::new();
+    for (subject, prefixes) in [
+        (SubjectKind::Enterprise, &["enterprise"][..]),
+        (SubjectKind::Project, &["enterprise", "project"][..]),
+        (SubjectKind::FirstSet, &["enterprise", "first_set"][..]),
+    ] {
+        for (region, keys, year) in [
+            (None, None, None),
+            (Some("210381".to_string()), None, None),
+            (None, None, Some(2023)),
+            (None, Some(vec![demo.enterprise(2).uscc.to_lowercase(), demo.enterprise(5).uscc]), None),
+        ] {
+            let keys = if subject == SubjectKind::Enterprise { keys } else { None };
+            let req = FrameRequest { subject, paths: paths(prefixes), year, region, keys };
+            let frame = s.subject_frame(&req).map_err(|e| e.to_string());
+            out.push(match frame {
+                Ok(f) => {
+                    let mut columns: Vec<String> = f.frame.columns.iter().map(|(k, v)| format!("{k} {v:?}")).collect();
+                    columns.sort();
+                    format!(
+                        "{subject:?} {:?} {:?} {:?} {:?} {:?} {:?} {columns:?}",
+                        f.year, f.ids, f.keys, f.names, f.regions, f.owners
+                    )
+                }
+                Err(e) => e,
+            });
+        }
+    }
+    let missing = FrameRequest {
+        subject: SubjectKind::Enterprise,
+        paths: vec!["enterprise.revenue".into()],
+        year: None,
+        region: None,
+        keys: Some(vec!["91210381MA000000XX".into()]),
+    };
+    out.push(format!("{:?}", s.subject_frame(&missing).map(|f| f.keys).map_err(|e| e.to_string())));
+    let line = |policy: &str, key: &str, granted: Option<f64>, once: bool| RunLineRecord {
+        policy: policy.into(),
+        key: key.into(),
+        name: format!("{key}的名称"),
+        region: "210381".into(),
+        result: if granted.is_some() { LineResult::Eligible } else { LineResult::Unknown },
+        amount: granted,
+        granted,
+        note: "依据第二条".into(),
+        once_only: once,
+        basis: if once { "{\"enterprise.revenue\":1200}".into() } else { String::new() },
+    };
+    let run = |grant: bool, lines: Vec<RunLineRecord>| PolicyRunRecord {
+        eval_date: "2025-06-30".into(),
+        data_year: Some(2024),
+        region: "21".into(),
+        chain: String::new(),
+        policies: vec![("specialized-sme-award".into(), 2), ("little-giant-award".into(), 1)],
+        totals: vec![RunTotals::default()],
+        lines,
+        grant,
+        job: None,
+    };
+    let actor = Actor::new("liaoning", Channel::Ui);
+    let lines =
+        vec![line("specialized-sme-award", "A1", Some(30.0), true), line("little-giant-award", "A2", None, false)];
+    out.push(format!("{:?}", s.save_policy_run(&run(false, lines.clone()), &actor)));
+    out.push(format!("{:?}", s.save_policy_run(&run(false, lines.clone()), &actor)));
+    out.push(format!("{:?}", s.save_policy_run(&run(true, lines.clone()), &actor)));
+    out.push(format!("{:?}", s.save_policy_run(&run(true, lines.clone()), &actor).map_err(|e| e.to_string())));
+    out.push(format!("{:?}", {
+        let mut g: Vec<_> = s.granted_awards().unwrap().into_iter().collect();
+        g.sort();
+        g
+    }));
+    for r in s.policy_runs(10).unwrap() {
+        out.push(format!(
+            "{} {} {} {} {:?} {} {} {:?} {} {} {}",
+            r.id,
+            r.actor,
+            r.eval_date,
+            r.region,
+            r.data_year,
+            r.policies,
+            r.granted,
+            r.totals,
+            r.lines,
+            r.chain,
+            r.created_at.len()
+        ));
+        out.push(format!("{:?}", s.policy_run_lines(r.id).unwrap()));
+    }
     out
 }
