@@ -17,6 +17,8 @@ mod query;
 mod search;
 mod sql;
 mod sqlite;
+#[doc(hidden)]
+pub mod testing;
 
 pub use accounts::{Account, Accounts, LoginGate, LoginHistory, LoginThrottle, NewAccount};
 pub use audit::{Actor, AuditEntry, AuditQuery, Channel};

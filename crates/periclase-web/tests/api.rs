@@ -13,9 +13,40 @@ use tower::ServiceExt;
 
 const PW: &str = "Periclase2024";
 
-fn state() -> (tempfile::TempDir, AppState, Demo) {
+/// A test's own directory and, when the suite runs on PostgreSQL, its own database.
+struct TestDir {
+    dir: tempfile::TempDir,
+    _database: Option<periclase_store::testing::PgDatabase>,
+}
+
+impl TestDir {
+    fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+/// The store the suite runs on: SQLite, or PostgreSQL when `PERICLASE_TEST_STORE=postgres`
+/// (`.ci/run` runs the suite both ways).
+fn on_postgres() -> bool {
+    std::env::var("PERICLASE_TEST_STORE").is_ok_and(|v| v == "postgres")
+}
+
+fn state() -> (TestDir, AppState, Demo) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+    if on_postgres() {
+        let database = periclase_store::testing::PgDatabase::new();
+        let store = periclase_store::PgStore::open(&database.params).unwrap();
+        let (state, demo) = loaded(store);
+        (TestDir { dir, _database: Some(database) }, state, demo)
+    } else {
+        let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+        let (state, demo) = loaded(store);
+        (TestDir { dir, _database: None }, state, demo)
+    }
+}
+
+/// The demo province and one account per role, in `store`.
+fn loaded<S: Store + Accounts + Declarations + Jobs + 'static>(store: S) -> (AppState, Demo) {
     let demo = Demo::new(5, 120);
     for spec in registries::ALL {
         let mut rows = Vec::new();
@@ -55,7 +86,7 @@ fn state() -> (tempfile::TempDir, AppState, Demo) {
             )
             .unwrap();
     }
-    (dir, AppState::new(store), demo)
+    (AppState::new(store), demo)
 }
 
 /// The first talent with a 回避 link (the expert account's own profile).
@@ -117,7 +148,7 @@ async fn get_as(state: &AppState, uri: &str, cookie: &str) -> (StatusCode, Value
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz() {
     let (_d, s, _) = state();
     let (status, body) = get(&s, "/healthz").await;
@@ -125,7 +156,7 @@ async fn healthz() {
     assert_eq!(body["enterprises"], 120);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_filters_by_region_prefix() {
     let (_d, s, demo) = state();
     let expected = (0..120).filter(|&i| demo.enterprise(i).region().starts_with("2103")).count();
@@ -144,7 +175,7 @@ async fn list_filters_by_region_prefix() {
     assert_eq!(same["total"], body["total"]);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn paging_and_keyword() {
     let (_d, s, _) = state();
     let (_, first) = get(&s, "/api/enterprises?limit=50").await;
@@ -158,7 +189,7 @@ async fn paging_and_keyword() {
     assert_eq!(kw["total"], 120);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sorted_paging_follows_the_cursor_and_bad_sorts_are_named() {
     let (_d, s, _) = state();
     let mut names = Vec::new();
@@ -196,7 +227,7 @@ async fn sorted_paging_follows_the_cursor_and_bad_sorts_are_named() {
     assert!(!years.contains(&2024), "no figures for the latest year (2024): {years:?}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn detail_includes_children_and_hides_private_fields() {
     let (_d, s, demo) = state();
     let e = demo.enterprise(0);
@@ -211,7 +242,7 @@ async fn detail_includes_children_and_hides_private_fields() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_are_code_and_message() {
     let (_d, s, _) = state();
     let (status, body) = get(&s, "/api/nothing").await;
@@ -227,7 +258,7 @@ async fn errors_are_code_and_message() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn policy_record_snapshot() {
     let (_d, s, _) = state();
     let (status, body) = get(&s, "/api/policies/ZC-LN-2024-471").await;
@@ -235,7 +266,7 @@ async fn policy_record_snapshot() {
     insta::assert_json_snapshot!("policy_471", body);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_out_requests_are_refused() {
     let (_d, s, _) = state();
     let res = app(s.clone()).oneshot(Request::get("/api/enterprises").body(Body::empty()).unwrap()).await.unwrap();
@@ -246,7 +277,7 @@ async fn signed_out_requests_are_refused() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_county_official_sees_only_their_county() {
     let (_d, s, demo) = state();
     let (cookie, _) = login(&s, "haicheng").await;
@@ -272,7 +303,7 @@ async fn a_county_official_sees_only_their_county() {
     assert_eq!(status, StatusCode::OK);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_enterprise_user_sees_only_its_own_enterprise() {
     let (_d, s, demo) = state();
     let (cookie, _) = login(&s, "qiye").await;
@@ -289,7 +320,7 @@ async fn an_enterprise_user_sees_only_its_own_enterprise() {
     assert_eq!(body["code"], "forbidden");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_needs_the_csrf_token_and_ends_the_session() {
     let (_d, s, _) = state();
     let (cookie, csrf) = login(&s, "haicheng").await;
@@ -305,7 +336,7 @@ async fn logout_needs_the_csrf_token_and_ends_the_session() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_passwords_are_refused_and_then_throttled() {
     let (_d, s, _) = state();
     for _ in 0..5 {
@@ -327,7 +358,7 @@ async fn wrong_passwords_are_refused_and_then_throttled() {
     assert_eq!(body["message"], "用户名或密码错误");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disabled_accounts_lose_their_sessions() {
     let (_d, s, _) = state();
     let (cookie, _) = login(&s, "dashiqiao").await;
@@ -417,7 +448,7 @@ async fn login_lockout_is_not_a_dos_against_the_owner() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_other_usernames_from_one_address_are_throttled() {
     let (_d, s, _) = state();
     // Finding: other usernames from one address were never slowed. 30 failures per address.
@@ -432,7 +463,7 @@ async fn login_other_usernames_from_one_address_are_throttled() {
     assert_eq!(status, StatusCode::OK);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_disabled_account_answers_like_a_wrong_password() {
     let (_d, s, _) = state();
     assert!(s.accounts.set_disabled("dashiqiao", true, &Actor::new("test", Channel::Cli)).unwrap());
@@ -444,7 +475,7 @@ async fn login_disabled_account_answers_like_a_wrong_password() {
     assert_eq!(disabled.0, StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_huge_username_grows_nothing() {
     let (dir, s, _) = state();
     let size = || -> u64 { std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum() };
@@ -503,7 +534,7 @@ async fn send(
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn officials_edit_their_county_with_csrf_and_every_write_is_audited() {
     let (_d, s, demo) = state();
     let (cookie, csrf) = login(&s, "haicheng").await;
@@ -572,7 +603,7 @@ async fn officials_edit_their_county_with_csrf_and_every_write_is_audited() {
     assert_eq!(trail["entries"][2]["channel"], "api");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roles_without_write_rights_are_refused() {
     let (_d, s, _) = state();
     let (cookie, csrf) = login(&s, "qiye").await;
@@ -610,7 +641,7 @@ fn mask_tokens(html: &str) -> String {
     out.replace("><", ">\n<")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_need_a_login_and_the_login_form_is_guarded() {
     let (_d, s, _) = state();
     let res = app(s.clone()).oneshot(Request::get("/").body(Body::empty()).unwrap()).await.unwrap();
@@ -641,7 +672,7 @@ async fn pages_need_a_login_and_the_login_form_is_guarded() {
     assert!(cookies.iter().any(|c| c.starts_with("periclase_session=") && c.contains("HttpOnly")));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_list_and_detail_pages() {
     let (_d, s, demo) = state();
     let (cookie, csrf) = login(&s, "haicheng").await;
@@ -699,7 +730,7 @@ async fn post_form(
     (status, location, html)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forms_validate_inline_save_and_delete() {
     let (_d, s, demo) = state();
     let (cookie, csrf) = login(&s, "haicheng").await;
@@ -763,7 +794,7 @@ fn multipart(csrf: &str, file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_is_scoped_and_import_previews_before_committing() {
     let (d, s, demo) = state();
     let (cookie, csrf) = login(&s, "haicheng").await;
@@ -879,7 +910,7 @@ async fn finished_job_page(s: &AppState, job: &str, cookie: &str) -> String {
     panic!("the import job {job} did not end: {html}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_page_is_for_administrators() {
     let (_d, s, demo) = state();
     let (cookie, csrf) = login(&s, "haicheng").await;
@@ -896,7 +927,7 @@ async fn audit_page_is_for_administrators() {
     assert!(html.contains("海城示例审计有限公司") && html.contains(&mine.name) && html.contains("haicheng"), "{html}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monitoring_dashboard() {
     let (_d, s, _) = state();
     let (cookie, _) = login(&s, "haicheng").await;
@@ -910,7 +941,7 @@ async fn monitoring_dashboard() {
     assert!(ln.contains("关键工序数控化率") && ln.contains("63"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_document_covers_every_registry() {
     let (_d, s, _) = state();
     let res = app(s.clone()).oneshot(Request::get("/api/openapi.json").body(Body::empty()).unwrap()).await.unwrap();
@@ -934,7 +965,7 @@ async fn openapi_document_covers_every_registry() {
 /// routed: the non-registry operations are exactly `API_ROUTES`, each answers through `app()`
 /// (not the unknown-path 404 nor 405), and every `.route("…")` in the route modules is listed
 /// or is a registry template.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_documents_every_route() {
     use periclase_web::routes::openapi::API_ROUTES;
     use std::collections::BTreeSet;
@@ -1011,7 +1042,7 @@ async fn openapi_documents_every_route() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn region_cascade_create_form_registries_and_assets() {
     let (_d, s, demo) = state();
     let (admin, csrf) = login(&s, "admin").await;
@@ -1054,7 +1085,7 @@ async fn region_cascade_create_form_registries_and_assets() {
     assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chain_map_pages_draw_the_chain_and_respect_scopes() {
     let (_d, s, _) = state();
     let (admin, _) = login(&s, "admin").await;
@@ -1123,7 +1154,7 @@ async fn chain_map_pages_draw_the_chain_and_respect_scopes() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn officials_confirm_or_reject_suggested_enterprises_on_a_node() {
     use periclase_domain::registries::CHAIN_MEMBERS;
     let (_d, s, demo) = state();
@@ -1186,7 +1217,7 @@ async fn officials_confirm_or_reject_suggested_enterprises_on_a_node() {
     assert_eq!(status_of(&theirs.uscc).map(|s| s.0), Some("suggested".into()));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn policy_pages_calculator_runs_and_sandbox() {
     let (_d, s, demo) = state();
     let (admin, admin_csrf) = login(&s, "admin").await;
@@ -1278,7 +1309,7 @@ fn stored_ids(store: &dyn Store) -> Vec<(String, i64)> {
     out
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_search_index_follows_imports_and_edits() {
     let (_dir, state, _) = state();
     let store = state.store.clone();
@@ -1330,7 +1361,7 @@ async fn the_search_index_follows_imports_and_edits() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "projects have nothing to be matched with");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_respects_scopes_and_officials_record_introductions() {
     let (_dir, state, _) = state();
     state.search.catch_up(state.store.as_ref(), &mut |_, _| {}).unwrap();
@@ -1406,7 +1437,7 @@ async fn search_respects_scopes_and_officials_record_introductions() {
     assert_eq!(status, StatusCode::FORBIDDEN, "enterprises do not record introductions");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_enterprise_sees_the_financial_products_that_fit_it() {
     let (_dir, state, _) = state();
     let (qiye, _) = login(&state, "qiye").await;
@@ -1450,7 +1481,7 @@ async fn raw(state: &AppState, req: Request<Body>) -> (StatusCode, axum::http::H
 
 /// Regression (probe): an achievement saved with an empty region made `/r/achievements` answer
 /// 500 for every role ("Invalid column type Null" in the region breakdown).
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_record_without_a_region_does_not_break_a_list_for_anyone() {
     let (_d, s, _) = state();
     let (admin, csrf) = login(&s, "admin").await;
@@ -1508,7 +1539,7 @@ impl Iterator for HeldImport {
 /// cannot get the lock answers 503 with Retry-After and a Chinese message (an HTML page for a
 /// browser), an import preview runs beside the import, and the search updater catches up
 /// once the import commits.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_during_a_long_import_answer_503_previews_run_and_the_search_updater_retries() {
     use periclase_domain::registries::ACHIEVEMENTS;
     let dir = tempfile::tempdir().unwrap();
@@ -1628,7 +1659,7 @@ async fn writes_during_a_long_import_answer_503_previews_run_and_the_search_upda
 }
 
 /// Regression (probe): `region=中` panicked the list handler (byte slicing of the parameter).
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_ascii_region_parameters_are_refused_in_chinese_not_a_panic() {
     let (_d, s, demo) = state();
     let (cookie, _) = login(&s, "admin").await;
@@ -1661,7 +1692,7 @@ async fn non_ascii_region_parameters_are_refused_in_chinese_not_a_panic() {
 
 /// Regression (probe): re-creating an existing figure or talent link answered 500 (the key
 /// lookup compared a USCC with the parent's row id) instead of 409.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recreating_an_existing_figure_or_talent_link_answers_409() {
     let (_d, s, _) = state();
     let (cookie, csrf) = login(&s, "admin").await;
@@ -1680,7 +1711,7 @@ async fn recreating_an_existing_figure_or_talent_link_answers_409() {
 /// Regression (probe): what axum itself refuses (bad JSON, wrong Content-Type, oversized
 /// bodies, missing form fields, unknown routes, wrong methods) answered in English. The API
 /// answers `{code, message}` in Chinese; a browser gets a Chinese error page with a way back.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn framework_rejections_answer_in_chinese_json_for_the_api_and_html_for_pages() {
     let (_d, s, _) = state();
     let (cookie, csrf) = login(&s, "admin").await;
@@ -1766,7 +1797,7 @@ async fn framework_rejections_answer_in_chinese_json_for_the_api_and_html_for_pa
 }
 
 /// Regression (probe): no security headers, and the session cookie never `Secure`.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responses_carry_security_headers_pages_need_no_inline_script_and_cookies_can_be_secure() {
     let (_d, s, demo) = state();
     let (cookie, _) = login(&s, "admin").await;
@@ -1889,7 +1920,7 @@ fn xlsx_with_a_huge_cell(filler: usize, uscc: &str) -> Vec<u8> {
     out.finish().unwrap().into_inner()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hostile_xlsx_upload_is_refused_in_chinese_without_echoing_the_cell() {
     // Finding: a 300 KB xlsx holding one 300 MB cell took the server from 113 MB to 2,267 MB
     // and answered with a 314,575,406-byte preview page echoing the cell (sent by an
@@ -1918,7 +1949,7 @@ async fn a_hostile_xlsx_upload_is_refused_in_chinese_without_echoing_the_cell() 
     assert!(body.len() < 64 * 1024, "{} bytes", body.len());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_import_preview_applies_the_write_scope_that_confirm_applies() {
     // Finding: the import preview ignores the scope check that confirm applies.
     let (_d, s, _) = state();
@@ -1933,7 +1964,7 @@ async fn the_import_preview_applies_the_write_scope_that_confirm_applies() {
     assert!(preview.contains("有 1 行无法导入"), "{preview}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversize_upload_is_refused_in_chinese() {
     let (_d, s, _) = state();
     let (cookie, csrf) = login(&s, "haicheng").await;
@@ -1943,7 +1974,7 @@ async fn an_oversize_upload_is_refused_in_chinese() {
     assert!(body.contains("上传上限"), "{body}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roles_below_administrator_upload_a_bounded_number_of_rows() {
     let (_d, s, _) = state();
     let (cookie, csrf) = login(&s, "qiye").await;
@@ -1962,7 +1993,7 @@ async fn roles_below_administrator_upload_a_bounded_number_of_rows() {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_are_kept_private_beside_the_database_and_expire() {
     // Finding: unconfirmed uploads stayed forever in a world-readable folder under the system
     // temp directory, shared by every instance, and errors showed its path.
@@ -2001,7 +2032,7 @@ async fn uploads_are_kept_private_beside_the_database_and_expire() {
 
 /// An administrator rebuilds the search index as a background job from its page; the page
 /// follows the job to its end. Officials may neither see the page nor start a rebuild.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_search_index_is_rebuilt_as_a_job_by_administrators_only() {
     let (_d, s, _) = state();
     let (official, official_csrf) = login(&s, "haicheng").await;

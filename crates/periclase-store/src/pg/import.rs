@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use periclase_domain::{RegistrySpec, Row, Scope, Value};
+use periclase_domain::{FieldKind, RegistrySpec, Row, Scope, Value};
 use postgres::{Client, Transaction};
 
 use super::exec::Pg;
@@ -139,6 +139,14 @@ impl Rows<'_> {
         // After the first problem an all-or-nothing import only checks the remaining rows.
         let opts = self.ctx.opts;
         let write = !opts.dry_run && (opts.partial || !self.failed);
+        // A new row outside the scope is refused before it is inserted: an insert undone
+        // would still have used an id (PostgreSQL does not give sequence values back).
+        if let (Some(scope), None) = (self.scope, existing) {
+            if !row_in_scope(&mut Pg(tx), spec, &row, scope)? {
+                on_issue(out_of_scope(spec, &shown, location));
+                return Ok(Err(Rejected));
+            }
+        }
         // Each scoped row under a savepoint, undone if it lands outside the scope.
         let mut sp = tx.transaction()?;
         let mut x = Pg(&mut sp);
@@ -268,9 +276,12 @@ fn row_in_scope(x: &mut dyn Exec, spec: &RegistrySpec, row: &Row, scope: &Scope)
         .zip(row)
         .enumerate()
         .map(|(i, (f, v))| {
-            let ty = match v {
-                Value::Int(_) => "bigint",
-                Value::Real(_) => "double precision",
+            // The column's type, from the field (a NULL carries none of its own).
+            let ty = match (f.kind, v) {
+                (FieldKind::Ref(_) | FieldKind::Year | FieldKind::Count | FieldKind::Bool, _) => "bigint",
+                (FieldKind::Amount | FieldKind::Percent, _) => "double precision",
+                (_, Value::Int(_)) => "bigint",
+                (_, Value::Real(_)) => "double precision",
                 _ => "text",
             };
             format!("CAST(?{} AS {ty}) AS {}", i + 1, f.column)

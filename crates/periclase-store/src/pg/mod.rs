@@ -23,6 +23,7 @@ use postgres::{Client, NoTls};
 use crate::pool::Pool;
 use crate::StoreError;
 
+pub(crate) use self::outside_runtime as escape_runtime;
 pub(crate) use value::{dollars, PgValue};
 
 /// Migrations by the schema version they bring the database to. A PostgreSQL database starts
@@ -56,19 +57,38 @@ impl PgStore {
     /// Connects to the database `params` names (`postgres://user@host/db` or
     /// `host=… user=… dbname=…`) and brings its schema to [`SCHEMA_VERSION`].
     pub fn open(params: &str) -> Result<PgStore, StoreError> {
-        let mut client = connect(params)?;
-        migrate(&mut client)?;
+        let client = outside_runtime(|| {
+            let mut client = connect(params)?;
+            migrate(&mut client)?;
+            Ok(client)
+        })?;
         Ok(PgStore { params: params.to_string(), pool: Pool::new(MAX_CONNECTIONS, client) })
     }
 
     /// Runs `f` on a pooled connection; a connection the server closed is not reused.
+    ///
+    /// The client blocks on a runtime of its own, which tokio refuses inside another
+    /// runtime's worker: called from async code (the web's handlers), the call leaves the
+    /// worker with `block_in_place`, which needs the multi-threaded runtime the server runs.
     pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        self.pool.with(|| connect(&self.params), |c| !c.is_closed(), f)
+        outside_runtime(|| self.pool.with(|| connect(&self.params), |c| !c.is_closed(), f))
     }
 
     /// The schema version the database is at.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         self.with(schema_version)
+    }
+}
+
+/// Runs `f`, which blocks on the client's own runtime, outside any async runtime's worker
+/// (see [`PgStore::with`]).
+pub(crate) fn outside_runtime<T>(f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    match tokio::runtime::Handle::try_current() {
+        Err(_) => f(),
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread => {
+            Err(StoreError::BadQuery("PostgreSQL 存储不能在单线程异步运行时中直接调用".to_string()))
+        }
+        Ok(_) => tokio::task::block_in_place(f),
     }
 }
 

@@ -4,7 +4,6 @@
 //! works in a database of its own, dropped at the end.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use periclase_domain::{Row, Scope, Value};
 use periclase_store::prelude::*;
@@ -12,42 +11,7 @@ use periclase_store::{
     Actor, AuditQuery, Channel, JobState, LoginGate, LoginThrottle, NewAccount, PgStore, SqliteStore, StoreError,
 };
 
-/// A fresh database on the test server, dropped when this is.
-pub struct PgDatabase {
-    server: String,
-    name: String,
-    pub params: String,
-}
-
-impl PgDatabase {
-    pub fn new() -> PgDatabase {
-        let server = std::env::var("PERICLASE_TEST_PG").expect(
-            "PERICLASE_TEST_PG is not set: the PostgreSQL tests need a server. Start one with \
-             `eval \"$(bash .ci/postgres.sh start)\"` (as .ci/run does) and run the tests again",
-        );
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let name = format!("periclase_t{}_{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
-        let mut admin = postgres::Client::connect(&server, postgres::NoTls).expect("connect to PERICLASE_TEST_PG");
-        // One statement each: several in one batch would run as one transaction, which
-        // CREATE DATABASE refuses.
-        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-        let params = format!("{server} dbname={name}");
-        PgDatabase { server, name, params }
-    }
-
-    pub fn client(&self) -> postgres::Client {
-        postgres::Client::connect(&self.params, postgres::NoTls).unwrap()
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        if let Ok(mut admin) = postgres::Client::connect(&self.server, postgres::NoTls) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-        }
-    }
-}
+use periclase_store::testing::PgDatabase;
 
 /// A table as both stores are compared: columns (name, type, not null, has a default) in
 /// order, primary key, indexes (name → unique, partial, columns), unique constraints,
@@ -689,6 +653,39 @@ fn writes<S: Registries + AuditTrail>(s: &S, demo: &periclase_demo::Demo) -> Vec
             assert_eq!(i.value.split(" / ").next().map(str::len), Some(18), "{i:?}");
         }
         out.extend(issues.iter().map(|i| format!("  {i:?}")));
+    }
+    // An enterprise previewing and importing its own demands (the web's upload): the scope
+    // is checked on rows whose references are empty (regression: on PostgreSQL an empty
+    // reference was typed as text and the check failed with a database error).
+    let qiye = Actor::new("qiye", Channel::Import);
+    let own = Scope::Enterprise(mine.uscc.clone());
+    let demands: Vec<Row> = (0..3)
+        .map(|i| {
+            let mut r: Row = vec![Value::Null; periclase_domain::registries::DEMANDS.fields.len()];
+            r[0] = Value::Text(format!("XQ-PG-{i}"));
+            r[1] = Value::Text("示例需求".into());
+            r[2] = Value::Text("海城示例有限公司".into());
+            r[3] = if i == 0 { Value::Null } else { Value::Text(mine.uscc.clone()) };
+            r[5] = Value::Text("示例".into());
+            r
+        })
+        .collect();
+    for dry_run in [true, false] {
+        let mut issues = Vec::new();
+        let ctx = ImportContext {
+            opts: ImportOptions { partial: true, dry_run },
+            actor: &qiye,
+            scope: Some(&own),
+            source: None,
+        };
+        let result = s.import(
+            &periclase_domain::registries::DEMANDS,
+            &mut super::items(demands.clone()),
+            &ctx,
+            &mut |i| issues.push(i),
+            &mut |_| {},
+        );
+        out.push(format!("demands {dry_run} {:?} {issues:?}", result.map_err(|e| e.to_string())));
     }
     // What all that left in the audit trail, times aside.
     let entries = s.audit(&AuditQuery { limit: Some(1000), ..Default::default() }).unwrap();

@@ -22,7 +22,7 @@ fn allowed(role: Role, id: periclase_domain::RegistryId, action: Action) -> bool
     reach(role, id, action) != Reach::Nothing
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_as_every_role_follows_the_permission_table() {
     let (_d, s, _) = state();
     let features: [(&str, Feature); 16] = [
@@ -94,7 +94,7 @@ fn honour(uscc: &str) -> Value {
 /// Probe, High 1: as `qiye`, `POST /api/enterprise-honours` answered 201 and the calculator
 /// then paid 专精特新一次性奖励. Now it is a declaration: 202, not in the registry, the
 /// calculator says it waits for the department, and only the county's official confirms it.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enterprise_certifies_itself_and_gets_paid() {
     let (_d, s, demo) = state();
     let uscc = (0..120).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap().uscc;
@@ -159,7 +159,7 @@ async fn enterprise_certifies_itself_and_gets_paid() {
 
 /// Probe: `DELETE /api/talent-links/1` as `zhuanjia` answered 204; conflict-of-interest
 /// records are the department's.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expert_deletes_own_conflict_links() {
     let (_d, s, _) = state();
     let (cookie, csrf) = login(&s, "zhuanjia").await;
@@ -174,7 +174,7 @@ async fn expert_deletes_own_conflict_links() {
 
 /// Probe: `haicheng` `GET /r/talents/export?format=csv` gave 375 phone numbers the API hides.
 /// And a GET → PUT round trip must not wipe a field.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_fields_leak_through_export() {
     let (_d, s, _) = state();
     let (_, all) = get(&s, "/api/talents?limit=1000").await;
@@ -211,7 +211,7 @@ async fn private_fields_leak_through_export() {
 /// Probe: as `haicheng`, matches of an achievement listed a 盖州 demand the official cannot
 /// open, `GET /api/introductions` listed every county's records, and `PUT`/`POST` for another
 /// county's demand succeeded.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn introductions_and_matches_across_counties() {
     let (_d, s, _) = state();
     let (admin, admin_csrf) = login(&s, "admin").await;
@@ -244,7 +244,7 @@ async fn introductions_and_matches_across_counties() {
 
 /// Probe: an enterprise could `PUT` its own region elsewhere and leave its county's sight; an
 /// enterprise's form for a department's fact now declares it.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_enterprise_form_declares_and_the_official_page_confirms() {
     let (_d, s, demo) = state();
     let uscc = (0..120).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap().uscc;
@@ -281,7 +281,7 @@ async fn an_enterprise_form_declares_and_the_official_page_confirms() {
 
 /// Review: an expert keeps their profile but does not decide whether they sit in the expert
 /// pool; the field keeps its stored value, through the API and the form.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expert_does_not_put_themselves_in_the_pool() {
     let (_d, s, demo) = state();
     let code = super::linked_talent(&demo);
@@ -300,7 +300,7 @@ async fn an_expert_does_not_put_themselves_in_the_pool() {
 
 /// The tier lookup had drifted: the CLI took aliases and 专家, the web did not. Both now read
 /// a search through one use case.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_reads_tiers_as_the_cli_does() {
     let (_d, s, _) = state();
     for tier in ["expert", "%E4%B8%93%E5%AE%B6"] {
