@@ -32,6 +32,9 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let demo = Demo::new(args.seed, args.enterprises);
     let only = args.only.iter().map(|n| super::registry(n)).collect::<anyhow::Result<Vec<_>>>()?;
     let Some(dir) = args.out else {
+        if let Some(params) = super::postgres_params(config) {
+            return crate::demo_load::load(&super::open_postgres(params)?, demo, &only);
+        }
         let store = super::open_store(config)?;
         return crate::demo_load::load(&store, demo, &only);
     };

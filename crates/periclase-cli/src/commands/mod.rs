@@ -14,10 +14,27 @@ use std::process::ExitCode;
 use anyhow::anyhow;
 use periclase_domain::{registries, RegistrySpec};
 
-/// The configured database, opened (and migrated).
+/// The configured SQLite database, opened (and migrated). A PostgreSQL database is refused
+/// by name: only `serve`, `user` and `demo` run on one so far.
 pub fn open_store(config: &crate::config::Config) -> anyhow::Result<periclase_store::SqliteStore> {
     use anyhow::Context;
+    if postgres_params(config).is_some() {
+        anyhow::bail!("此命令目前只支持 SQLite 数据库文件；PostgreSQL 数据库上可用 serve、user 和 demo 命令");
+    }
     periclase_store::SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))
+}
+
+/// The configured database as PostgreSQL connection parameters, when it names a server
+/// (`postgres://…`, `postgresql://…`, or libpq's `host=… dbname=…`) rather than a file.
+pub fn postgres_params(config: &crate::config::Config) -> Option<&str> {
+    let text = config.db.to_str()?;
+    (text.starts_with("postgres://") || text.starts_with("postgresql://") || text.contains("host=")).then_some(text)
+}
+
+/// The PostgreSQL database `params` names, opened (and migrated).
+pub fn open_postgres(params: &str) -> anyhow::Result<periclase_store::PgStore> {
+    use anyhow::Context;
+    periclase_store::PgStore::open(params).context("无法连接 PostgreSQL 数据库")
 }
 
 /// A registry by its English name (enterprises) or Chinese label (企业库).

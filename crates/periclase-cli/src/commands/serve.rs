@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use periclase_demo::{Demo, DEFAULT_ENTERPRISES, DEFAULT_SEED};
-use periclase_store::Accounts;
+use periclase_store::{Accounts, Declarations, Jobs, Store};
 
 use crate::config::Config;
 
@@ -22,6 +22,21 @@ pub struct Args {
 }
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(params) = super::postgres_params(config) {
+        // The database is a server; the search index and uploads stay on this machine.
+        let local =
+            std::env::var_os("PERICLASE_DATA_DIR").map_or_else(|| "periclase-data".into(), std::path::PathBuf::from);
+        std::fs::create_dir_all(&local).with_context(|| format!("无法创建本地数据目录 {}", local.display()))?;
+        let store = super::open_postgres(params)?;
+        if store.accounts()?.is_empty() {
+            eprintln!(
+                "提示：数据库中还没有账号，请先创建管理员：periclase --db <同一连接串> user add <用户名> --role admin"
+            );
+        }
+        let paths =
+            LocalPaths { index: local.join("index"), uploads: local.join("uploads"), shown: "PostgreSQL".into() };
+        return serve(store, config, &args, paths);
+    }
     let fresh = !config.db.exists();
     let store = super::open_store(config)?;
     if fresh && config.db_is_default && !args.no_demo {
@@ -35,15 +50,32 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
             config.db.display()
         );
     }
-    let index_dir = config.index_dir();
-    // Uploads wait for confirmation beside the database, `<db>.uploads` (private, expiring).
+    // The index and uploads wait beside the database: `<db>.index`, `<db>.uploads`.
     let mut uploads = config.db.as_os_str().to_owned();
     uploads.push(".uploads");
+    let paths =
+        LocalPaths { index: config.index_dir(), uploads: uploads.into(), shown: config.db.display().to_string() };
+    serve(store, config, &args, paths)
+}
+
+/// Where a server keeps what is not in the database, and how it names the database.
+struct LocalPaths {
+    index: std::path::PathBuf,
+    uploads: std::path::PathBuf,
+    shown: String,
+}
+
+fn serve<S: Store + Accounts + Declarations + Jobs + 'static>(
+    store: S,
+    config: &Config,
+    args: &Args,
+    paths: LocalPaths,
+) -> anyhow::Result<ExitCode> {
     let state = periclase_web::AppState::new(store)
-        .with_search_index(&index_dir)
-        .with_context(|| format!("无法打开检索索引 {}", index_dir.display()))?
+        .with_search_index(&paths.index)
+        .with_context(|| format!("无法打开检索索引 {}", paths.index.display()))?
         .with_secure_cookies(args.secure_cookie.unwrap_or(config.secure_cookie))
-        .with_upload_dir(uploads.into());
+        .with_upload_dir(paths.uploads);
     state.warm_chain_map();
     // Builds the index on first start, then applies every change within a second.
     state.start_search_indexer();
@@ -51,11 +83,7 @@ pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     rt.block_on(async {
         let listener =
             tokio::net::TcpListener::bind(&config.addr).await.with_context(|| format!("无法监听 {}", config.addr))?;
-        eprintln!(
-            "Periclase 已启动：http://{}  （数据库 {}，按 Ctrl+C 停止）",
-            listener.local_addr()?,
-            config.db.display()
-        );
+        eprintln!("Periclase 已启动：http://{}  （数据库 {}，按 Ctrl+C 停止）", listener.local_addr()?, paths.shown);
         periclase_web::serve(listener, state, async {
             let _ = tokio::signal::ctrl_c().await;
         })

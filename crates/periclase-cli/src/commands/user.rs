@@ -9,7 +9,7 @@ use periclase_auth::{password, Role, ROLES};
 use periclase_domain::registries::{ENTERPRISES, TALENTS};
 use periclase_domain::{RegionTable, Uscc};
 use periclase_store::prelude::*;
-use periclase_store::{Accounts, NewAccount, SqliteStore};
+use periclase_store::{NewAccount, SqliteStore};
 
 use crate::config::Config;
 
@@ -67,7 +67,14 @@ fn read_password() -> anyhow::Result<String> {
 }
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(params) = super::postgres_params(config) {
+        return run_on(&super::open_postgres(params)?, args);
+    }
     let store = SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))?;
+    run_on(&store, args)
+}
+
+fn run_on(store: &(impl Registries + Accounts), args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Add { username, role, name, region, enterprise, institution, talent } => {
             let role = Role::parse(&role).ok_or_else(|| {

@@ -112,7 +112,10 @@ fn schema_version(c: &mut Client) -> Result<i64, StoreError> {
 fn migrate(c: &mut Client) -> Result<(), StoreError> {
     let mut tx = c.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-    tx.batch_execute("CREATE TABLE IF NOT EXISTS periclase_schema (version bigint PRIMARY KEY)")?;
+    let exists: bool = tx.query_one("SELECT to_regclass('periclase_schema') IS NOT NULL", &[])?.get(0);
+    if !exists {
+        tx.batch_execute("CREATE TABLE periclase_schema (version bigint PRIMARY KEY)")?;
+    }
     let found: i64 = tx.query_one("SELECT coalesce(max(version), 0) FROM periclase_schema", &[])?.get(0);
     if found > SCHEMA_VERSION {
         return Err(StoreError::TooNew { found, supported: SCHEMA_VERSION });
