@@ -40,6 +40,8 @@ enum Command {
     Demo(commands::demo::Args),
     /// 账号管理：add、passwd、disable、enable、list
     User(commands::user::Args),
+    /// 整库复制：SQLite 文件与 PostgreSQL 之间（任一方向），复制后逐表核对
+    Migrate(commands::migrate::Args),
     /// 产业链图谱：list、show、gaps、leaders、targets、suggest
     Chain {
         #[command(subcommand)]
@@ -98,6 +100,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => commands::demo::run(&config, a),
         Command::ValidateUscc(a) => commands::uscc::run(a),
         Command::User(a) => commands::user::run(&config, a),
+        Command::Migrate(a) => commands::migrate::run(a),
         Command::Chain { command } => commands::chain::run(&config, command),
         Command::Policy { command } => commands::policy::run(&config, command),
         Command::Search(a) => commands::search::search(&config, a),

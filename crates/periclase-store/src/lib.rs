@@ -19,6 +19,7 @@ mod sql;
 mod sqlite;
 #[doc(hidden)]
 pub mod testing;
+pub mod transfer;
 
 pub use accounts::{Account, Accounts, LoginGate, LoginHistory, LoginThrottle, NewAccount};
 pub use audit::{Actor, AuditEntry, AuditQuery, Channel};

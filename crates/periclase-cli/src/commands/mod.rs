@@ -3,6 +3,7 @@ pub mod demo;
 pub mod export;
 pub mod import;
 pub mod matching;
+pub mod migrate;
 pub mod policy;
 pub mod search;
 pub mod serve;
@@ -27,8 +28,12 @@ pub fn open_store(config: &crate::config::Config) -> anyhow::Result<periclase_st
 /// The configured database as PostgreSQL connection parameters, when it names a server
 /// (`postgres://…`, `postgresql://…`, or libpq's `host=… dbname=…`) rather than a file.
 pub fn postgres_params(config: &crate::config::Config) -> Option<&str> {
-    let text = config.db.to_str()?;
-    (text.starts_with("postgres://") || text.starts_with("postgresql://") || text.contains("host=")).then_some(text)
+    config.db.to_str().and_then(postgres_params_of)
+}
+
+/// `db` as PostgreSQL connection parameters, when it names a server.
+pub fn postgres_params_of(db: &str) -> Option<&str> {
+    (db.starts_with("postgres://") || db.starts_with("postgresql://") || db.contains("host=")).then_some(db)
 }
 
 /// The PostgreSQL database `params` names, opened (and migrated).

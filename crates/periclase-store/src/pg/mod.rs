@@ -16,6 +16,7 @@ mod jobs;
 mod policy_run;
 mod registries;
 mod search;
+mod transfer;
 mod value;
 
 use postgres::{Client, NoTls};

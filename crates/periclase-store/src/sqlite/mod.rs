@@ -9,6 +9,7 @@ pub(crate) mod policy_run;
 mod rows;
 mod search;
 pub(crate) mod summaries;
+mod transfer;
 mod write;
 
 use std::collections::{HashMap, HashSet};
