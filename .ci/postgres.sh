@@ -7,6 +7,13 @@
 #   bash .ci/postgres.sh stop "$PERICLASE_TEST_PGDATA"
 set -euo pipefail
 PORT=${PERICLASE_TEST_PG_PORT:-54329}
+# Tests throw their databases away: no fsync. Benchmarks set PERICLASE_PG_DURABLE=1 to
+# measure a server as it would run (fsync and synchronous commit on, the defaults).
+if [ "${PERICLASE_PG_DURABLE:-0}" = 1 ]; then
+  SPEED=""
+else
+  SPEED="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+fi
 
 pgbin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 
@@ -23,7 +30,7 @@ start)
   chown postgres: "$DATA"
   run() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
   run "'$BIN/initdb' -D '$DATA/data' -A trust -U postgres -E UTF8 --locale=C.UTF-8" >/dev/null
-  run "'$BIN/pg_ctl' -D '$DATA/data' -l '$DATA/log' -w -o \"-p $PORT -k '$DATA' -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200\" start" >/dev/null
+  run "'$BIN/pg_ctl' -D '$DATA/data' -l '$DATA/log' -w -o \"-p $PORT -k '$DATA' -c listen_addresses=127.0.0.1 $SPEED -c max_connections=200\" start" >/dev/null
   echo "export PERICLASE_TEST_PG='host=127.0.0.1 port=$PORT user=postgres dbname=postgres'"
   echo "export PERICLASE_TEST_PGDATA='$DATA'"
   ;;

@@ -144,6 +144,49 @@ impl LoginThrottle {
     }
 }
 
+/// One login attempt at time `now` (Unix seconds, the database's clock), inside the
+/// transaction that serialises attempts (each store takes its own lock first): forgets
+/// failures older than the window, counts what is left, then waits or records the attempt.
+pub(crate) fn attempt(
+    x: &mut dyn crate::portable::Exec,
+    username: &str,
+    address: &str,
+    now: i64,
+    t: &LoginThrottle,
+) -> Result<LoginGate, StoreError> {
+    use periclase_domain::Value;
+    let (user, addr) = (Value::Text(username.to_string()), Value::Text(address.to_string()));
+    x.execute("DELETE FROM login_failure WHERE at <= ?1", &[Value::Int(now - t.window_secs)])?;
+    let mut count = |sql: &str, args: &[Value]| -> Result<(u32, Option<i64>), StoreError> {
+        let row = x.first(sql, args)?.unwrap_or_default();
+        let int = |v: Option<&Value>| match v {
+            Some(Value::Int(i)) => Some(*i),
+            _ => None,
+        };
+        Ok((int(row.first()).map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)), int(row.get(1))))
+    };
+    let (pair_failures, pair_last) = count(
+        "SELECT count(*), max(at) FROM login_failure WHERE username = ?1 AND address = ?2",
+        &[user.clone(), addr.clone()],
+    )?;
+    let (address_failures, address_oldest) =
+        count("SELECT count(*), min(at) FROM login_failure WHERE address = ?1", std::slice::from_ref(&addr))?;
+    let (account_failures, account_last) =
+        count("SELECT count(*), max(at) FROM login_failure WHERE username = ?1", std::slice::from_ref(&user))?;
+    let history =
+        LoginHistory { pair_failures, pair_last, address_failures, address_oldest, account_failures, account_last };
+    Ok(match t.wait(&history, now) {
+        Some(seconds) => LoginGate::Wait { seconds },
+        None => {
+            x.execute(
+                "INSERT INTO login_failure (username, address, at) VALUES (?1, ?2, ?3)",
+                &[user, addr, Value::Int(now)],
+            )?;
+            LoginGate::Go
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

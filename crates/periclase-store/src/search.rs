@@ -17,6 +17,38 @@ impl SearchPending {
     pub fn row_count(&self) -> usize {
         self.rows.iter().map(|(_, ids)| ids.len()).sum()
     }
+
+    /// The outbox entries `(seq, table, row id or none for the whole table)`, in order,
+    /// grouped as the indexer applies them (both stores read them the same way).
+    pub(crate) fn collect(entries: impl IntoIterator<Item = (i64, String, Option<i64>)>) -> SearchPending {
+        let mut out = SearchPending::default();
+        for (seq, table, row) in entries {
+            out.upto = seq;
+            // A table no searched registry has (renamed since): nothing to index.
+            let Some(spec) = periclase_domain::registries::ALL.iter().copied().find(|s| s.table == table) else {
+                continue;
+            };
+            match row {
+                None => {
+                    if !out.whole.iter().any(|s| s.id == spec.id) {
+                        out.whole.push(spec);
+                    }
+                }
+                Some(id) => match out.rows.iter_mut().find(|(s, _)| s.id == spec.id) {
+                    Some((_, ids)) => ids.push(id),
+                    None => out.rows.push((spec, vec![id])),
+                },
+            }
+        }
+        for (_, ids) in &mut out.rows {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        // Rows of a table re-read whole need no reading on their own.
+        let whole: Vec<periclase_domain::RegistryId> = out.whole.iter().map(|s| s.id).collect();
+        out.rows.retain(|(s, _)| !whole.contains(&s.id));
+        out
+    }
 }
 
 /// One stored row as the index reads it.

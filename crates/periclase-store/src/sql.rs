@@ -47,6 +47,17 @@ pub(crate) fn update_row(spec: &RegistrySpec) -> String {
     format!("UPDATE {} SET {}, updated_at = ?{} WHERE id = ?{}", spec.table, sets.join(", "), n + 1, n + 2)
 }
 
+/// The condition (parameter `?1`) finding the record a URL or the audit trail names by
+/// `key`: the natural key when it is one field, else the row id; none when it cannot be one.
+pub(crate) fn record_condition(spec: &RegistrySpec, key: &str) -> Option<(String, Value)> {
+    if spec.natural_key.len() == 1 {
+        let f = spec.field(spec.natural_key[0]).expect("key field");
+        Some((format!("t.{} = ?1", f.column), Value::Text(normalize_key(f, key))))
+    } else {
+        key.parse::<i64>().ok().map(|id| ("t.id = ?1".to_string(), Value::Int(id)))
+    }
+}
+
 pub(crate) fn where_clause(conds: &[String]) -> String {
     if conds.is_empty() {
         String::new()

@@ -45,6 +45,16 @@ pub const COPIED: &[&str] = &[
 /// the schema itself.
 pub const KEPT_BY_THE_SCHEMA: &[&str] = &["tier_bit", "enterprise_tally", "enterprise_year"];
 
+/// A table name from the copy's own lists, never user text (the stores splice it into SQL).
+pub(crate) fn known(table: &str) -> Result<&'static str, StoreError> {
+    COPIED
+        .iter()
+        .chain(KEPT_BY_THE_SCHEMA)
+        .find(|t| **t == table)
+        .copied()
+        .ok_or_else(|| StoreError::BadQuery(format!("没有表 {table}")))
+}
+
 /// A store's tables, as a copy reads and writes them.
 pub trait Tables: Send + Sync {
     /// The table's columns, in the schema's order.

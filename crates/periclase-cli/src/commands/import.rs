@@ -4,7 +4,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use periclase_domain::ImportOptions;
 use periclase_io::{encoding_from_label, open_import, ErrorReport, ReadOptions};
-use periclase_store::prelude::*;
 use periclase_store::{Channel, ImportContext};
 
 use crate::config::Config;
@@ -39,7 +38,11 @@ pub struct Args {
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
     let spec = super::registry(&args.registry)?;
     let encoding = args.encoding.as_deref().map(encoding_from_label).transpose()?;
-    let store = super::open_store(config)?;
+    // The registries of either store: an SQLite file, or a PostgreSQL server.
+    let store: Box<dyn periclase_store::Registries> = match super::postgres_params(config) {
+        Some(params) => Box::new(super::open_postgres(params)?),
+        None => Box::new(super::open_store(config)?),
+    };
     let opts = ReadOptions { encoding, sheet: args.sheet.clone(), ignore_unknown_columns: args.ignore_unknown_columns };
     let mut source = open_import(&args.file, spec, opts)?;
     let mut report = ErrorReport::for_input(&args.file);

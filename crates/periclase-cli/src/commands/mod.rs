@@ -16,11 +16,13 @@ use anyhow::anyhow;
 use periclase_domain::{registries, RegistrySpec};
 
 /// The configured SQLite database, opened (and migrated). A PostgreSQL database is refused
-/// by name: only `serve`, `user` and `demo` run on one so far.
+/// by name: only `serve`, `user`, `demo`, `import` and `migrate` run on one so far.
 pub fn open_store(config: &crate::config::Config) -> anyhow::Result<periclase_store::SqliteStore> {
     use anyhow::Context;
     if postgres_params(config).is_some() {
-        anyhow::bail!("此命令目前只支持 SQLite 数据库文件；PostgreSQL 数据库上可用 serve、user 和 demo 命令");
+        anyhow::bail!(
+            "此命令目前只支持 SQLite 数据库文件；PostgreSQL 数据库上可用 serve、user、demo、import 和 migrate 命令"
+        );
     }
     periclase_store::SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))
 }

@@ -6,7 +6,7 @@ use postgres::error::SqlState;
 use super::audit::append_audit;
 use super::PgStore;
 use crate::audit::AuditRecord;
-use crate::{Account, Accounts, Actor, LoginGate, LoginHistory, LoginThrottle, NewAccount, StoreError};
+use crate::{Account, Accounts, Actor, LoginGate, LoginThrottle, NewAccount, StoreError};
 
 const COLUMNS: &str =
     "a.id, a.username, a.display_name, a.role, a.region, a.enterprise, a.institution, a.talent, a.disabled";
@@ -166,38 +166,7 @@ impl Accounts for PgStore {
             let mut tx = c.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOGIN_LOCK])?;
             let now: i64 = tx.query_one("SELECT extract(epoch FROM now())::bigint", &[])?.get(0);
-            tx.execute("DELETE FROM login_failure WHERE at <= $1", &[&(now - t.window_secs)])?;
-            let mut count =
-                |sql: &str, args: &[&(dyn postgres::types::ToSql + Sync)]| -> Result<(u32, Option<i64>), StoreError> {
-                    let r = tx.query_one(sql, args)?;
-                    Ok((u32::try_from(r.get::<_, i64>(0)).unwrap_or(u32::MAX), r.get(1)))
-                };
-            let (pair_failures, pair_last) = count(
-                "SELECT count(*), max(at) FROM login_failure WHERE username = $1 AND address = $2",
-                &[&username, &address],
-            )?;
-            let (address_failures, address_oldest) =
-                count("SELECT count(*), min(at) FROM login_failure WHERE address = $1", &[&address])?;
-            let (account_failures, account_last) =
-                count("SELECT count(*), max(at) FROM login_failure WHERE username = $1", &[&username])?;
-            let history = LoginHistory {
-                pair_failures,
-                pair_last,
-                address_failures,
-                address_oldest,
-                account_failures,
-                account_last,
-            };
-            let gate = match t.wait(&history, now) {
-                Some(seconds) => LoginGate::Wait { seconds },
-                None => {
-                    tx.execute(
-                        "INSERT INTO login_failure (username, address, at) VALUES ($1, $2, $3)",
-                        &[&username, &address, &now],
-                    )?;
-                    LoginGate::Go
-                }
-            };
+            let gate = crate::accounts::attempt(&mut super::exec::Pg(&mut tx), username, address, now, t)?;
             tx.commit()?;
             Ok(gate)
         })

@@ -10,6 +10,7 @@
 mod accounts;
 mod audit;
 mod chain;
+mod copy_load;
 mod exec;
 mod import;
 mod jobs;

@@ -124,13 +124,7 @@ impl PolicyStore for PgStore {
                     &[&job, &format!("{{\"run\":{id},\"same_as_earlier\":false}}")],
                 )?;
             }
-            let note = format!(
-                "政策批量运行 #{id}：评估日期 {}，{} 项政策，列出 {} 条{}",
-                run.eval_date,
-                run.policies.len(),
-                run.lines.len(),
-                if run.grant { format!("，兑现入账 {paid} 万元") } else { "（预览，未入账）".into() }
-            );
+            let note = crate::sqlite::policy_run::run_note(run, id, paid);
             let key = id.to_string();
             let record = AuditRecord {
                 action: "insert",

@@ -10,7 +10,7 @@ use super::exec::{query, read_values, Pg};
 use super::{dollars, PgStore, PgValue};
 use crate::portable::{self, as_row};
 use crate::query::Cursor;
-use crate::sql::{self, normalize_key, Filter};
+use crate::sql::{self, Filter};
 use crate::{
     Actor, ImportContext, ImportItem, ImportOutcome, ListPage, ListQuery, Record, Registries, RowIssue, SaveMode,
     SaveOutcome, StoreError,
@@ -125,15 +125,7 @@ impl Registries for PgStore {
     }
 
     fn get(&self, spec: &'static RegistrySpec, key: &str, scope: Option<&Scope>) -> Result<Option<Record>, StoreError> {
-        let (cond, value) = if spec.natural_key.len() == 1 {
-            let f = spec.field(spec.natural_key[0]).expect("key field");
-            (format!("t.{} = ?1", f.column), Value::Text(normalize_key(f, key)))
-        } else {
-            match key.parse::<i64>() {
-                Ok(id) => ("t.id = ?1".to_string(), Value::Int(id)),
-                Err(_) => return Ok(None),
-            }
-        };
+        let Some((cond, value)) = sql::record_condition(spec, key) else { return Ok(None) };
         let mut params = vec![value];
         let mut conds = vec![cond];
         if let Some(scope) = scope {

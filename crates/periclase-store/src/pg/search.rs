@@ -10,40 +10,12 @@ use crate::portable::as_row;
 use crate::search::{Introduction, SearchPending, SearchRow};
 use crate::{Actor, Introductions, SearchOutbox, StoreError};
 
-fn spec_of_table(table: &str) -> Option<&'static RegistrySpec> {
-    registries::ALL.iter().copied().find(|s| s.table == table)
-}
-
 impl SearchOutbox for PgStore {
     fn search_pending(&self, limit: u32) -> Result<SearchPending, StoreError> {
         let rows = self.with(|c| {
             Ok(c.query("SELECT seq, tbl, row_id FROM search_outbox ORDER BY seq LIMIT $1", &[&i64::from(limit)])?)
         })?;
-        let mut out = SearchPending::default();
-        for r in &rows {
-            out.upto = r.get(0);
-            // A table no searched registry has (renamed since): nothing to index.
-            let Some(spec) = spec_of_table(r.get(1)) else { continue };
-            match r.get::<_, Option<i64>>(2) {
-                None => {
-                    if !out.whole.iter().any(|s| s.id == spec.id) {
-                        out.whole.push(spec);
-                    }
-                }
-                Some(id) => match out.rows.iter_mut().find(|(s, _)| s.id == spec.id) {
-                    Some((_, ids)) => ids.push(id),
-                    None => out.rows.push((spec, vec![id])),
-                },
-            }
-        }
-        for (_, ids) in &mut out.rows {
-            ids.sort_unstable();
-            ids.dedup();
-        }
-        // Rows of a table re-read whole need no reading on their own.
-        let whole: Vec<RegistryId> = out.whole.iter().map(|s| s.id).collect();
-        out.rows.retain(|(s, _)| !whole.contains(&s.id));
-        Ok(out)
+        Ok(SearchPending::collect(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2)))))
     }
 
     fn search_applied(&self, upto: i64) -> Result<(), StoreError> {

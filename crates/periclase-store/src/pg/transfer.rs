@@ -6,18 +6,8 @@ use postgres::types::ToSql;
 
 use super::exec::read_values;
 use super::{PgStore, PgValue};
-use crate::transfer::{Tables, COPIED, KEPT_BY_THE_SCHEMA};
+use crate::transfer::{known, Tables, COPIED};
 use crate::StoreError;
-
-/// A table name from the copy's own lists, never user text (it is spliced into SQL).
-fn known(table: &str) -> Result<&str, StoreError> {
-    COPIED
-        .iter()
-        .chain(KEPT_BY_THE_SCHEMA)
-        .find(|t| **t == table)
-        .copied()
-        .ok_or_else(|| StoreError::BadQuery(format!("没有表 {table}")))
-}
 
 impl Tables for PgStore {
     fn table_columns(&self, table: &str) -> Result<Vec<String>, StoreError> {

@@ -1,7 +1,7 @@
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use super::SqliteStore;
-use crate::{Account, Accounts, Actor, LoginGate, LoginHistory, LoginThrottle, NewAccount, StoreError};
+use crate::{Account, Accounts, Actor, LoginGate, LoginThrottle, NewAccount, StoreError};
 
 const COLUMNS: &str =
     "a.id, a.username, a.display_name, a.role, a.region, a.enterprise, a.institution, a.talent, a.disabled";
@@ -168,34 +168,7 @@ impl Accounts for SqliteStore {
             // attempts check and record one after another.
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let now: i64 = tx.query_row("SELECT unixepoch()", [], |r| r.get(0))?;
-            tx.prepare_cached("DELETE FROM login_failure WHERE at <= ?1")?.execute([now - t.window_secs])?;
-            let count = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<(u32, Option<i64>)> {
-                tx.prepare_cached(sql)?.query_row(args, |r| Ok((r.get(0)?, r.get(1)?)))
-            };
-            let (pair_failures, pair_last) = count(
-                "SELECT count(*), max(at) FROM login_failure WHERE username = ?1 AND address = ?2",
-                &[&username, &address],
-            )?;
-            let (address_failures, address_oldest) =
-                count("SELECT count(*), min(at) FROM login_failure WHERE address = ?1", &[&address])?;
-            let (account_failures, account_last) =
-                count("SELECT count(*), max(at) FROM login_failure WHERE username = ?1", &[&username])?;
-            let history = LoginHistory {
-                pair_failures,
-                pair_last,
-                address_failures,
-                address_oldest,
-                account_failures,
-                account_last,
-            };
-            let gate = match t.wait(&history, now) {
-                Some(seconds) => LoginGate::Wait { seconds },
-                None => {
-                    tx.prepare_cached("INSERT INTO login_failure (username, address, at) VALUES (?1, ?2, ?3)")?
-                        .execute(params![username, address, now])?;
-                    LoginGate::Go
-                }
-            };
+            let gate = crate::accounts::attempt(&mut super::write::Lite(&tx), username, address, now, t)?;
             tx.commit()?;
             Ok(gate)
         })

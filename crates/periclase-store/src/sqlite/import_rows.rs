@@ -119,14 +119,7 @@ impl<'t, 'x> RowWriter<'t, 'x> {
         let mut row = match item.row {
             Ok(row) => row,
             Err(errors) => {
-                for e in errors {
-                    on_issue(RowIssue {
-                        location: location.clone(),
-                        column: Some(e.label.to_string()),
-                        value: e.value,
-                        reason: e.message,
-                    });
-                }
+                invalid_issues(&location, errors, on_issue);
                 return Ok(Err(Rejected));
             }
         };
@@ -192,16 +185,7 @@ impl<'t, 'x> RowWriter<'t, 'x> {
             };
             match id {
                 Some(id) => row[*i] = Value::Int(id),
-                None => {
-                    let f = &self.spec.fields[*i];
-                    let key_label = parent.field(parent.natural_key[0]).map_or("编号", |k| k.label);
-                    return Ok(Some(RowIssue {
-                        location: location.clone(),
-                        column: Some(f.label.to_string()),
-                        value: key.clone(),
-                        reason: format!("{}中没有{key_label}为「{key}」的记录，请先导入{}", parent.label, parent.label),
-                    }));
-                }
+                None => return Ok(Some(missing_parent_issue(location.clone(), &self.spec.fields[*i], parent, key))),
             }
         }
         Ok(None)
@@ -327,6 +311,38 @@ pub(crate) fn key_hash(row: &Row, key_idx: &[usize]) -> u64 {
         h.write_u8(0x1f);
     }
     h.finish()
+}
+
+/// The issues of a row that failed validation on its way in, one per cell.
+pub(crate) fn invalid_issues(
+    location: &RowLocation,
+    errors: Vec<periclase_domain::FieldError>,
+    on_issue: &mut dyn FnMut(RowIssue),
+) {
+    for e in errors {
+        on_issue(RowIssue {
+            location: location.clone(),
+            column: Some(e.label.to_string()),
+            value: e.value,
+            reason: e.message,
+        });
+    }
+}
+
+/// A reference to a record its registry does not have.
+pub(crate) fn missing_parent_issue(
+    location: RowLocation,
+    field: &periclase_domain::FieldSpec,
+    parent: &RegistrySpec,
+    key: &str,
+) -> RowIssue {
+    let key_label = parent.field(parent.natural_key[0]).map_or("编号", |k| k.label);
+    RowIssue {
+        location,
+        column: Some(field.label.to_string()),
+        value: key.to_string(),
+        reason: format!("{}中没有{key_label}为「{key}」的记录，请先导入{}", parent.label, parent.label),
+    }
 }
 
 pub(crate) fn duplicate_issue(

@@ -25,7 +25,7 @@ use rusqlite::{Connection, OpenFlags, ToSql};
 
 use crate::pool::Pool;
 use crate::query::Cursor;
-pub(crate) use crate::sql::{self, normalize_key, parent_key_column, parent_of};
+pub(crate) use crate::sql::{self, parent_key_column, parent_of};
 use crate::{
     Actor, AuditEntry, AuditQuery, ImportContext, ImportItem, ImportOutcome, ListPage, ListQuery, Record, RowIssue,
     SaveMode, SaveOutcome, StoreError,

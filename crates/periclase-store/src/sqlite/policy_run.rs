@@ -90,13 +90,7 @@ pub(crate) fn save(c: &Connection, run: &PolicyRunRecord, actor: &Actor) -> Resu
             params![job, format!("{{\"run\":{id},\"same_as_earlier\":false}}")],
         )?;
     }
-    let note = format!(
-        "政策批量运行 #{id}：评估日期 {}，{} 项政策，列出 {} 条{}",
-        run.eval_date,
-        run.policies.len(),
-        run.lines.len(),
-        if run.grant { format!("，兑现入账 {paid} 万元") } else { "（预览，未入账）".into() }
-    );
+    let note = run_note(run, id, paid);
     let key = id.to_string();
     append_audit(
         &tx,
@@ -112,6 +106,17 @@ pub(crate) fn save(c: &Connection, run: &PolicyRunRecord, actor: &Actor) -> Resu
     )?;
     tx.commit()?;
     Ok(SavedRun::New(id))
+}
+
+/// The audit note of an archived run (both stores).
+pub(crate) fn run_note(run: &PolicyRunRecord, id: i64, paid: f64) -> String {
+    format!(
+        "政策批量运行 #{id}：评估日期 {}，{} 项政策，列出 {} 条{}",
+        run.eval_date,
+        run.policies.len(),
+        run.lines.len(),
+        if run.grant { format!("，兑现入账 {paid} 万元") } else { "（预览，未入账）".into() }
+    )
 }
 
 /// (policy, subject) of every once-only award granted so far.

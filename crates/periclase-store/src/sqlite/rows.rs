@@ -89,15 +89,7 @@ impl crate::Registries for SqliteStore {
 
     fn get(&self, spec: &'static RegistrySpec, key: &str, scope: Option<&Scope>) -> Result<Option<Record>, StoreError> {
         self.with(|c| {
-            let (cond, value) = if spec.natural_key.len() == 1 {
-                let f = spec.field(spec.natural_key[0]).expect("key field");
-                (format!("t.{} = ?1", f.column), Value::Text(normalize_key(f, key)))
-            } else {
-                match key.parse::<i64>() {
-                    Ok(id) => ("t.id = ?1".to_string(), Value::Int(id)),
-                    Err(_) => return Ok(None),
-                }
-            };
+            let Some((cond, value)) = sql::record_condition(spec, key) else { return Ok(None) };
             let mut params = vec![value];
             let mut conds = vec![cond];
             if let Some(scope) = scope {

@@ -8,40 +8,12 @@ use super::sql;
 use crate::search::{SearchPending, SearchRow};
 use crate::StoreError;
 
-fn spec_of_table(table: &str) -> Option<&'static RegistrySpec> {
-    registries::ALL.iter().copied().find(|s| s.table == table)
-}
-
 pub(crate) fn pending(c: &Connection, limit: u32) -> Result<SearchPending, StoreError> {
     let mut st = c.prepare_cached("SELECT seq, tbl, row_id FROM search_outbox ORDER BY seq LIMIT ?1")?;
-    let mut rows = st.query([limit])?;
-    let mut out = SearchPending::default();
-    while let Some(r) = rows.next()? {
-        out.upto = r.get(0)?;
-        let table: String = r.get(1)?;
-        // A table no searched registry has (renamed since): nothing to index.
-        let Some(spec) = spec_of_table(&table) else { continue };
-        match r.get::<_, Option<i64>>(2)? {
-            None => {
-                if !out.whole.iter().any(|s| s.id == spec.id) {
-                    out.whole.push(spec);
-                }
-            }
-            Some(id) => match out.rows.iter_mut().find(|(s, _)| s.id == spec.id) {
-                Some((_, ids)) => ids.push(id),
-                None => out.rows.push((spec, vec![id])),
-            },
-        }
-    }
-    for (spec, ids) in &mut out.rows {
-        ids.sort_unstable();
-        ids.dedup();
-        let _ = spec;
-    }
-    // Rows of a table re-read whole need no reading on their own.
-    let whole: Vec<RegistryId> = out.whole.iter().map(|s| s.id).collect();
-    out.rows.retain(|(s, _)| !whole.contains(&s.id));
-    Ok(out)
+    let entries = st
+        .query_map([limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<Vec<(i64, String, Option<i64>)>, _>>()?;
+    Ok(SearchPending::collect(entries))
 }
 
 pub(crate) fn applied(c: &Connection, upto: i64) -> Result<(), StoreError> {

@@ -14,9 +14,10 @@ pub(crate) struct Summary {
     /// summary answers list totals.
     pub counts: Option<&'static str>,
     /// The trigger summarising each inserted row.
-    insert_trigger: &'static str,
-    /// Summarises the rows of a table just loaded from empty, after its indexes are rebuilt.
-    summarise_loaded: &'static str,
+    pub insert_trigger: &'static str,
+    /// Summarises the rows of a table just loaded from empty, after its indexes are rebuilt
+    /// (portable SQL: the PostgreSQL store's bulk load runs it too).
+    pub summarise_loaded: &'static str,
 }
 
 const SUMMARIES: &[Summary] = &[
@@ -28,7 +29,7 @@ const SUMMARIES: &[Summary] = &[
         // index alone answers it.
         summarise_loaded: "INSERT INTO enterprise_tally (region, tiers, n) \
                            SELECT region, 0, count(*) FROM enterprise WHERE true GROUP BY region \
-                           ON CONFLICT (region, tiers) DO UPDATE SET n = n + excluded.n",
+                           ON CONFLICT (region, tiers) DO UPDATE SET n = enterprise_tally.n + excluded.n",
     },
     Summary {
         table: "enterprise_figure",

@@ -4,18 +4,8 @@ use periclase_domain::Value;
 use rusqlite::TransactionBehavior;
 
 use super::{read_value, Bind, SqliteStore};
-use crate::transfer::{Tables, COPIED};
+use crate::transfer::{known, Tables, COPIED};
 use crate::StoreError;
-
-/// A table name from the copy's own lists, never user text (it is spliced into SQL).
-fn known(table: &str) -> Result<&str, StoreError> {
-    crate::transfer::COPIED
-        .iter()
-        .chain(crate::transfer::KEPT_BY_THE_SCHEMA)
-        .find(|t| **t == table)
-        .copied()
-        .ok_or_else(|| StoreError::BadQuery(format!("没有表 {table}")))
-}
 
 impl Tables for SqliteStore {
     fn table_columns(&self, table: &str) -> Result<Vec<String>, StoreError> {

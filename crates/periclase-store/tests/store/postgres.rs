@@ -1116,3 +1116,84 @@ fn copies_both_ways(lite: &SqliteStore) {
     let new = pg.introduce(&copied[0].demand, &copied[0].achievement, "复制之后", &actor, &Scope::All).unwrap();
     assert_eq!(new.id, last + 1);
 }
+
+/// Bulk loads into empty tables (`COPY` on PostgreSQL) report what SQLite's report: a row
+/// that fails validation, a duplicate inside the file and a missing parent, with and
+/// without `partial`; the all-or-nothing load writes nothing.
+#[test]
+fn bulk_loads_answer_alike_on_both_stores() {
+    use periclase_domain::registries::{ENTERPRISES, ENTERPRISE_FIGURES};
+    use periclase_domain::{FieldError, ImportItem, RowLocation};
+    use periclase_store::{ImportContext, ImportOptions, ListQuery};
+    let demo = periclase_demo::Demo::new(3, 12);
+    let items = |rows: Vec<Row>| -> Vec<ImportItem> {
+        let mut items: Vec<ImportItem> = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| ImportItem { location: RowLocation { sheet: None, row: i as u64 + 2 }, row: Ok(r) })
+            .collect();
+        // One row that failed validation on the way in.
+        let f = &ENTERPRISE_FIGURES.fields[3];
+        items.push(ImportItem {
+            location: RowLocation { sheet: Some("指标".into()), row: 999 },
+            row: Err(vec![FieldError::new(f, "abc".to_string(), "应为数字".to_string())]),
+        });
+        items
+    };
+    let run = |s: &dyn Registries| -> Vec<String> {
+        let actor = Actor::new("test", Channel::Cli);
+        let mut out = Vec::new();
+        let enterprises = super::demo_rows(&demo, &ENTERPRISES);
+        let ctx = ImportContext { opts: ImportOptions::default(), actor: &actor, scope: None, source: None };
+        out.push(format!(
+            "{:?}",
+            s.import(&ENTERPRISES, &mut super::items(enterprises), &ctx, &mut |i| panic!("{i:?}"), &mut |_| {})
+        ));
+        let mut figures = super::demo_rows(&demo, &ENTERPRISE_FIGURES);
+        figures.truncate(20);
+        figures.push(figures[3].clone());
+        let mut orphan = figures[4].clone();
+        orphan[0] = Value::Text("91210381MA000000XX".into());
+        figures.push(orphan);
+        for partial in [false, true] {
+            let ctx = ImportContext {
+                opts: ImportOptions { partial, dry_run: false },
+                actor: &actor,
+                scope: None,
+                source: Some("f.csv"),
+            };
+            let mut issues = Vec::new();
+            let r = s.import(
+                &ENTERPRISE_FIGURES,
+                &mut items(figures.clone()).into_iter(),
+                &ctx,
+                &mut |i| issues.push(i),
+                &mut |_| {},
+            );
+            out.push(format!("partial {partial}: {r:?}"));
+            out.extend(issues.iter().map(|i| format!("  {i:?}")));
+            out.push(format!("stored {}", s.count(&ENTERPRISE_FIGURES, &ListQuery::default()).unwrap()));
+        }
+        out.extend(
+            s.list(&ENTERPRISE_FIGURES, &ListQuery { limit: Some(100), ..Default::default() })
+                .unwrap()
+                .records
+                .iter()
+                .map(|r| format!("{} {:?}", r.id, r.row)),
+        );
+        out
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let lite = SqliteStore::open(dir.path().join("t.db")).unwrap();
+    let db = PgDatabase::new();
+    let pg = PgStore::open(&db.params).unwrap();
+    let (l, p) = (run(&lite), run(&pg));
+    assert!(
+        l.iter().any(|line| line.contains("重复")) && l.iter().any(|line| line.contains("没有统一社会信用代码")),
+        "{l:#?}"
+    );
+    for (i, (a, b)) in l.iter().zip(&p).enumerate() {
+        assert_eq!(a, b, "line {i}");
+    }
+    assert_eq!(l.len(), p.len());
+}
