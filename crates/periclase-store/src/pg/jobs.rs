@@ -28,7 +28,33 @@ fn read(r: &postgres::Row) -> Job {
     }
 }
 
+/// The advisory-lock key space of jobs (the job id is the second key).
+const JOB_LOCKS: i32 = 0x7065_7269;
+
 impl PgStore {
+    /// Takes the job's advisory lock on a connection of its own, kept until the job ends.
+    fn hold(&self, id: i64) -> Result<(), StoreError> {
+        let key = i32::try_from(id).map_err(|_| StoreError::BadQuery(format!("任务编号 {id} 超出范围")))?;
+        let holder = super::outside_runtime(|| {
+            let mut holder = super::connect(&self.params)?;
+            holder.execute("SELECT pg_advisory_lock($1, $2)", &[&JOB_LOCKS, &key])?;
+            Ok(holder)
+        })?;
+        self.job_locks.lock().unwrap_or_else(|e| e.into_inner()).insert(id, holder);
+        Ok(())
+    }
+
+    /// The job ended: its lock goes with its connection.
+    fn release(&self, id: i64) {
+        let holder = self.job_locks.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+        if let Some(holder) = holder {
+            let _ = super::outside_runtime(|| {
+                drop(holder);
+                Ok(())
+            });
+        }
+    }
+
     fn transition(&self, sql: &str, params: &[&(dyn postgres::types::ToSql + Sync)]) -> Result<bool, StoreError> {
         self.with(|c| Ok(c.execute(sql, params)? > 0))
     }
@@ -39,13 +65,15 @@ impl Jobs for PgStore {
         if parameters.len() > 4096 {
             return Err(StoreError::BadQuery(format!("任务参数过长：{} 字节，至多 4096 字节", parameters.len())));
         }
-        self.with(|c| {
+        let id: i64 = self.with(|c| {
             let row = c.query_one(
                 "INSERT INTO job (kind, parameters, account, stage) VALUES ($1, $2, $3, '排队中') RETURNING id",
                 &[&kind, &parameters, &account],
             )?;
             Ok(row.get(0))
-        })
+        })?;
+        self.hold(id)?;
+        Ok(id)
     }
 
     fn start_job(&self, id: i64, stage: &str) -> Result<bool, StoreError> {
@@ -72,19 +100,24 @@ impl Jobs for PgStore {
     }
 
     fn finish_job(&self, id: i64, result: &str) -> Result<bool, StoreError> {
-        self.transition(
+        let done = self.transition(
             "UPDATE job SET state = 'done', stage = '', result = $2, finished_at = periclase_now() \
              WHERE id = $1 AND state = 'running'",
             &[&id, &result],
-        )
+        );
+        // Whatever the answer (a run saved for the job already marked it done): it has ended.
+        self.release(id);
+        done
     }
 
     fn fail_job(&self, id: i64, error: &str) -> Result<bool, StoreError> {
-        self.transition(
+        let failed = self.transition(
             "UPDATE job SET state = 'failed', error = $2, finished_at = periclase_now() \
              WHERE id = $1 AND state IN ('queued', 'running')",
             &[&id, &error],
-        )
+        );
+        self.release(id);
+        failed
     }
 
     fn job(&self, id: i64, account: i64) -> Result<Option<Job>, StoreError> {
@@ -106,13 +139,16 @@ impl Jobs for PgStore {
         })
     }
 
+    /// Only jobs no live instance holds: another server on the same database keeps its own.
     fn interrupt_unfinished_jobs(&self, reason: &str) -> Result<u64, StoreError> {
         self.with(|c| {
-            Ok(c.execute(
+            let n = c.execute(
                 "UPDATE job SET state = 'interrupted', error = $1, finished_at = periclase_now() \
-                 WHERE state IN ('queued', 'running')",
-                &[&reason],
-            )?)
+                 WHERE state IN ('queued', 'running') AND pg_try_advisory_lock($2, id::int4)",
+                &[&reason, &JOB_LOCKS],
+            )?;
+            c.execute("SELECT pg_advisory_unlock_all()", &[])?;
+            Ok(n)
         })
     }
 }

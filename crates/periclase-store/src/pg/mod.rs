@@ -47,6 +47,11 @@ pub struct PgStore {
     /// a password).
     params: String,
     pool: Pool<Client>,
+    /// A connection per job this instance has queued or runs, holding the job's advisory
+    /// lock: another instance starting on the same database sees the job is alive and
+    /// leaves it be; when this process dies the server drops the locks with the
+    /// connections, and the next instance marks the job interrupted.
+    job_locks: std::sync::Mutex<std::collections::HashMap<i64, Client>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -64,7 +69,11 @@ impl PgStore {
             migrate(&mut client)?;
             Ok(client)
         })?;
-        Ok(PgStore { params: params.to_string(), pool: Pool::new(MAX_CONNECTIONS, client) })
+        Ok(PgStore {
+            params: params.to_string(),
+            pool: Pool::new(MAX_CONNECTIONS, client),
+            job_locks: std::sync::Mutex::default(),
+        })
     }
 
     /// Runs `f` on a pooled connection; a connection the server closed is not reused.
@@ -94,7 +103,7 @@ pub(crate) fn outside_runtime<T>(f: impl FnOnce() -> Result<T, StoreError>) -> R
     }
 }
 
-fn connect(params: &str) -> Result<Client, StoreError> {
+pub(crate) fn connect(params: &str) -> Result<Client, StoreError> {
     let mut client = Client::connect(params, NoTls).map_err(StoreError::from)?;
     // Times are written as UTC text by the schema's functions; comparisons of timestamps
     // the server computes must not depend on the server's zone either.

@@ -379,7 +379,7 @@ fn transcript<S: Accounts + AuditTrail + Jobs>(s: &S) -> Vec<String> {
     // Jobs.
     let j1 = s.create_job("import", "{\"a\":1}", a).unwrap();
     let j2 = s.create_job("policy_run", "{}", a).unwrap();
-    let j3 = s.create_job("policy_run", "{}", b).unwrap();
+    s.create_job("policy_run", "{}", b).unwrap();
     out.push(format!("{:?}", s.create_job("x", &"x".repeat(5000), a).map_err(|e| e.to_string())));
     out.push(format!(
         "{} {} {}",
@@ -389,27 +389,30 @@ fn transcript<S: Accounts + AuditTrail + Jobs>(s: &S) -> Vec<String> {
     ));
     out.push(format!("{} {}", s.set_job_stage(j2, "not running").unwrap(), s.finish_job(j2, "{}").unwrap()));
     out.push(format!("{} {}", s.finish_job(j1, "{\"ok\":true}").unwrap(), s.fail_job(j1, "late").unwrap()));
-    out.push(format!("{}", s.interrupt_unfinished_jobs("服务停止").unwrap()));
-    let shown = |j: Option<periclase_store::Job>| {
-        j.map(|j| {
-            format!(
-                "{} {} {:?} {:?} {:?} {} {} {}",
-                j.kind,
-                j.parameters,
-                j.state,
-                j.result,
-                j.error,
-                j.stage,
-                j.started_at.is_some(),
-                j.finished_at.is_some()
-            )
-        })
+    out
+}
+
+/// The jobs after a restart: a new instance on the same database marks what the previous
+/// process left queued or running interrupted (jobs of account 1: the first transcript's).
+fn after_restart<S: Jobs>(s: &S) -> Vec<String> {
+    let mut out = vec![format!("{}", s.interrupt_unfinished_jobs("服务停止").unwrap())];
+    let shown = |j: &periclase_store::Job| {
+        format!(
+            "{} {} {:?} {:?} {:?} {} {} {}",
+            j.kind,
+            j.parameters,
+            j.state,
+            j.result,
+            j.error,
+            j.stage,
+            j.started_at.is_some(),
+            j.finished_at.is_some()
+        )
     };
-    out.push(format!("{:?}", shown(s.job(j1, a).unwrap())));
-    out.push(format!("{:?}", shown(s.job(j2, a).unwrap())));
-    out.push(format!("{:?}", shown(s.job(j3, a).unwrap())));
-    out.push(format!("{:?}", s.jobs(a, 10).unwrap().iter().map(|j| (j.id, j.state)).collect::<Vec<_>>()));
-    assert_eq!(s.job(j2, a).unwrap().unwrap().state, JobState::Interrupted);
+    for account in [1, 2] {
+        out.extend(s.jobs(account, 10).unwrap().iter().map(|j| format!("{} {}", j.id, shown(j))));
+    }
+    assert!(s.jobs(1, 10).unwrap().iter().any(|j| j.state == JobState::Interrupted), "{out:?}");
     out
 }
 
@@ -419,11 +422,40 @@ fn accounts_audit_and_jobs_answer_alike_on_both_stores() {
     let lite = SqliteStore::open(dir.path().join("t.db")).unwrap();
     let db = PgDatabase::new();
     let pg = PgStore::open(&db.params).unwrap();
-    let (l, p) = (transcript(&lite), transcript(&pg));
+    let (mut l, mut p) = (transcript(&lite), transcript(&pg));
+    // The process stops (the stores are closed) and a new one starts on each database.
+    drop((lite, pg));
+    l.extend(after_restart(&SqliteStore::open(dir.path().join("t.db")).unwrap()));
+    p.extend(after_restart(&PgStore::open(&db.params).unwrap()));
     for (i, (a, b)) in l.iter().zip(&p).enumerate() {
         assert_eq!(a, b, "line {i}: SQLite (left), PostgreSQL (right)");
     }
     assert_eq!(l.len(), p.len());
+}
+
+/// Two servers on one PostgreSQL database: one starting does not interrupt the other's
+/// live jobs (each job's advisory lock is held while it is queued or runs); the jobs of one
+/// that stops are interrupted by the next start.
+#[test]
+fn a_second_instance_leaves_the_first_ones_jobs_alone() {
+    let db = PgDatabase::new();
+    let first = PgStore::open(&db.params).unwrap();
+    let second = PgStore::open(&db.params).unwrap();
+    let running = first.create_job("policy_run", "{}", 1).unwrap();
+    assert!(first.start_job(running, "计算").unwrap());
+    let queued = first.create_job("import", "{}", 1).unwrap();
+    let own = second.create_job("import", "{}", 1).unwrap();
+    assert_eq!(second.interrupt_unfinished_jobs("服务停止").unwrap(), 0, "the first instance is alive");
+    let state = |s: &PgStore, id| s.job(id, 1).unwrap().unwrap().state;
+    assert_eq!((state(&second, running), state(&second, queued)), (JobState::Running, JobState::Queued));
+    // The first one ends one job, then stops.
+    assert!(first.finish_job(running, "{}").unwrap());
+    drop(first);
+    let third = PgStore::open(&db.params).unwrap();
+    assert_eq!(third.interrupt_unfinished_jobs("服务停止").unwrap(), 1);
+    assert_eq!(state(&third, queued), JobState::Interrupted);
+    assert_eq!(state(&third, running), JobState::Done);
+    assert_eq!(state(&third, own), JobState::Queued, "the second instance still holds its own");
 }
 
 /// A server that is not there is an error that says so, in Chinese, and can be retried.
