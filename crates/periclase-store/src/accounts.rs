@@ -187,6 +187,110 @@ pub(crate) fn attempt(
     })
 }
 
+/// An account write in the audit trail, under registry `accounts` and the username.
+fn audit_account(
+    x: &mut dyn crate::portable::Exec,
+    actor: &crate::Actor,
+    action: &str,
+    username: &str,
+    after: Option<&str>,
+    note: &str,
+) -> Result<(), StoreError> {
+    let record = crate::audit::AuditRecord {
+        action,
+        registry: "accounts",
+        key: Some(username),
+        before: None,
+        after,
+        note: Some(note),
+    };
+    crate::portable::append_audit(x, actor, &record)
+}
+
+/// Creates an account inside a transaction the caller commits (both stores); never audits
+/// the hash.
+pub(crate) fn create(
+    x: &mut dyn crate::portable::Exec,
+    a: &NewAccount,
+    actor: &crate::Actor,
+) -> Result<i64, StoreError> {
+    use periclase_domain::Value;
+    let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::Text);
+    let values = [
+        Value::Text(a.username.clone()),
+        Value::Text(a.display_name.clone()),
+        Value::Text(a.role.clone()),
+        text(&a.region),
+        text(&a.enterprise),
+        text(&a.institution),
+        text(&a.talent),
+        Value::Text(a.password_hash.clone()),
+    ];
+    let id = x
+        .insert(
+            "INSERT INTO account (username, display_name, role, region, enterprise, institution, talent, password_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            &values,
+        )?
+        .ok_or_else(|| StoreError::Conflict(format!("用户名「{}」已被使用", a.username)))?;
+    let after = serde_json::json!({
+        "username": a.username, "display_name": a.display_name, "role": a.role, "region": a.region,
+        "enterprise": a.enterprise, "institution": a.institution, "talent": a.talent,
+    })
+    .to_string();
+    audit_account(x, actor, "insert", &a.username, Some(&after), "新建账号")?;
+    Ok(id)
+}
+
+/// A new password, inside a transaction the caller commits: ends the account's sessions and
+/// lifts any back-off on it (the administrator's unlock). False when there is no such account.
+pub(crate) fn set_password(
+    x: &mut dyn crate::portable::Exec,
+    username: &str,
+    hash: &str,
+    actor: &crate::Actor,
+) -> Result<bool, StoreError> {
+    use periclase_domain::Value;
+    let user = Value::Text(username.to_string());
+    let n = x.execute(
+        "UPDATE account SET password_hash = ?2 WHERE username = ?1",
+        &[user.clone(), Value::Text(hash.into())],
+    )?;
+    x.execute(
+        "DELETE FROM session WHERE account_id = (SELECT id FROM account WHERE username = ?1)",
+        std::slice::from_ref(&user),
+    )?;
+    x.execute("DELETE FROM login_failure WHERE username = ?1", &[user])?;
+    if n == 1 {
+        audit_account(x, actor, "update", username, None, "修改密码（原会话均已结束）")?;
+    }
+    Ok(n == 1)
+}
+
+/// Disables (ending its sessions) or enables an account, inside a transaction the caller
+/// commits. False when there is no such account.
+pub(crate) fn set_disabled(
+    x: &mut dyn crate::portable::Exec,
+    username: &str,
+    disabled: bool,
+    actor: &crate::Actor,
+) -> Result<bool, StoreError> {
+    use periclase_domain::Value;
+    let user = Value::Text(username.to_string());
+    let n = x.execute(
+        "UPDATE account SET disabled = ?2 WHERE username = ?1",
+        &[user.clone(), Value::Int(disabled.into())],
+    )?;
+    if disabled {
+        x.execute("DELETE FROM session WHERE account_id = (SELECT id FROM account WHERE username = ?1)", &[user])?;
+    }
+    if n == 1 {
+        let note = if disabled { "停用账号（原会话均已结束）" } else { "启用账号" };
+        audit_account(x, actor, "update", username, None, note)?;
+    }
+    Ok(n == 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,6 +77,35 @@ pub(crate) const AUDIT_INSERT: &str =
     "INSERT INTO audit_log (actor, channel, action, registry, record_key, before, after, note)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
+/// The entries `q` asks for, newest first (both stores).
+pub(crate) fn entries(x: &mut dyn crate::portable::Exec, q: &AuditQuery) -> Result<Vec<AuditEntry>, crate::StoreError> {
+    use periclase_domain::Value;
+    let (sql, params) = q.sql();
+    let text = |v: &mut Value| match std::mem::replace(v, Value::Null) {
+        Value::Text(s) => Some(s),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    };
+    Ok(x.rows(&sql, &params)?
+        .into_iter()
+        .map(|mut r| AuditEntry {
+            id: match r[0] {
+                Value::Int(id) => id,
+                _ => 0,
+            },
+            at: text(&mut r[1]).unwrap_or_default(),
+            actor: text(&mut r[2]).unwrap_or_default(),
+            channel: text(&mut r[3]).unwrap_or_default(),
+            action: text(&mut r[4]).unwrap_or_default(),
+            registry: text(&mut r[5]).unwrap_or_default(),
+            record_key: text(&mut r[6]),
+            before: text(&mut r[7]),
+            after: text(&mut r[8]),
+            note: text(&mut r[9]),
+        })
+        .collect())
+}
+
 impl AuditQuery {
     /// The query as SQL, newest first (parameters numbered SQLite's way), and its parameters.
     pub(crate) fn sql(&self) -> (String, Vec<periclase_domain::Value>) {

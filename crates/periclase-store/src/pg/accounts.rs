@@ -1,11 +1,8 @@
 //! Accounts, sessions and login throttling on PostgreSQL (the same rules as
 //! `sqlite/accounts.rs`).
 
-use postgres::error::SqlState;
-
-use super::audit::append_audit;
+use super::exec::Pg;
 use super::PgStore;
-use crate::audit::AuditRecord;
 use crate::{Account, Accounts, Actor, LoginGate, LoginThrottle, NewAccount, StoreError};
 
 const COLUMNS: &str =
@@ -29,41 +26,11 @@ fn account(r: &postgres::Row) -> Account {
     }
 }
 
-fn audit_account(
-    c: &mut postgres::Transaction<'_>,
-    actor: &Actor,
-    action: &str,
-    username: &str,
-    after: Option<&str>,
-    note: &str,
-) -> Result<(), StoreError> {
-    let record =
-        AuditRecord { action, registry: "accounts", key: Some(username), before: None, after, note: Some(note) };
-    append_audit(c, actor, &record)
-}
-
 impl Accounts for PgStore {
     fn create_account(&self, a: &NewAccount, actor: &Actor) -> Result<i64, StoreError> {
         self.with(|c| {
             let mut tx = c.transaction()?;
-            let inserted = tx.query_one(
-                "INSERT INTO account (username, display_name, role, region, enterprise, institution, talent, password_hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                &[&a.username, &a.display_name, &a.role, &a.region, &a.enterprise, &a.institution, &a.talent, &a.password_hash],
-            );
-            let id: i64 = match inserted {
-                Ok(row) => row.get(0),
-                Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
-                    return Err(StoreError::Conflict(format!("用户名「{}」已被使用", a.username)));
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let after = serde_json::json!({
-                "username": a.username, "display_name": a.display_name, "role": a.role, "region": a.region,
-                "enterprise": a.enterprise, "institution": a.institution, "talent": a.talent,
-            })
-            .to_string();
-            audit_account(&mut tx, actor, "insert", &a.username, Some(&after), "新建账号")?;
+            let id = crate::accounts::create(&mut Pg(&mut tx), a, actor)?;
             tx.commit()?;
             Ok(id)
         })
@@ -88,38 +55,18 @@ impl Accounts for PgStore {
     fn set_password(&self, username: &str, hash: &str, actor: &Actor) -> Result<bool, StoreError> {
         self.with(|c| {
             let mut tx = c.transaction()?;
-            let n = tx.execute("UPDATE account SET password_hash = $2 WHERE username = $1", &[&username, &hash])?;
-            tx.execute(
-                "DELETE FROM session WHERE account_id = (SELECT id FROM account WHERE username = $1)",
-                &[&username],
-            )?;
-            // A new password lifts any back-off on the account (the administrator's unlock).
-            tx.execute("DELETE FROM login_failure WHERE username = $1", &[&username])?;
-            if n == 1 {
-                audit_account(&mut tx, actor, "update", username, None, "修改密码（原会话均已结束）")?;
-            }
+            let changed = crate::accounts::set_password(&mut Pg(&mut tx), username, hash, actor)?;
             tx.commit()?;
-            Ok(n == 1)
+            Ok(changed)
         })
     }
 
     fn set_disabled(&self, username: &str, disabled: bool, actor: &Actor) -> Result<bool, StoreError> {
         self.with(|c| {
             let mut tx = c.transaction()?;
-            let flag = i64::from(disabled);
-            let n = tx.execute("UPDATE account SET disabled = $2 WHERE username = $1", &[&username, &flag])?;
-            if disabled {
-                tx.execute(
-                    "DELETE FROM session WHERE account_id = (SELECT id FROM account WHERE username = $1)",
-                    &[&username],
-                )?;
-            }
-            if n == 1 {
-                let note = if disabled { "停用账号（原会话均已结束）" } else { "启用账号" };
-                audit_account(&mut tx, actor, "update", username, None, note)?;
-            }
+            let changed = crate::accounts::set_disabled(&mut Pg(&mut tx), username, disabled, actor)?;
             tx.commit()?;
-            Ok(n == 1)
+            Ok(changed)
         })
     }
 
@@ -166,7 +113,7 @@ impl Accounts for PgStore {
             let mut tx = c.transaction()?;
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOGIN_LOCK])?;
             let now: i64 = tx.query_one("SELECT extract(epoch FROM now())::bigint", &[])?.get(0);
-            let gate = crate::accounts::attempt(&mut super::exec::Pg(&mut tx), username, address, now, t)?;
+            let gate = crate::accounts::attempt(&mut Pg(&mut tx), username, address, now, t)?;
             tx.commit()?;
             Ok(gate)
         })

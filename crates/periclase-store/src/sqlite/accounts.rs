@@ -1,5 +1,6 @@
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
+use super::write::Lite;
 use super::SqliteStore;
 use crate::{Account, Accounts, Actor, LoginGate, LoginThrottle, NewAccount, StoreError};
 
@@ -21,49 +22,11 @@ fn account(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
     })
 }
 
-/// An account write in the audit trail, under registry `accounts` and the username.
-fn audit_account(
-    c: &rusqlite::Connection,
-    actor: &Actor,
-    action: &str,
-    username: &str,
-    after: Option<&str>,
-    note: &str,
-) -> Result<(), StoreError> {
-    super::write::append_audit(
-        c,
-        actor,
-        &super::write::AuditRecord {
-            action,
-            registry: "accounts",
-            key: Some(username),
-            before: None,
-            after,
-            note: Some(note),
-        },
-    )
-}
-
 impl Accounts for SqliteStore {
     fn create_account(&self, a: &NewAccount, actor: &Actor) -> Result<i64, StoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
-            let taken: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM account WHERE username = ?1)", [&a.username], |r| r.get(0))?;
-            if taken {
-                return Err(StoreError::Conflict(format!("用户名「{}」已被使用", a.username)));
-            }
-            tx.execute(
-                "INSERT INTO account (username, display_name, role, region, enterprise, institution, talent, password_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![a.username, a.display_name, a.role, a.region, a.enterprise, a.institution, a.talent, a.password_hash],
-            )?;
-            let id = tx.last_insert_rowid();
-            let after = serde_json::json!({
-                "username": a.username, "display_name": a.display_name, "role": a.role, "region": a.region,
-                "enterprise": a.enterprise, "institution": a.institution, "talent": a.talent,
-            })
-            .to_string();
-            audit_account(&tx, actor, "insert", &a.username, Some(&after), "新建账号")?;
+            let id = crate::accounts::create(&mut Lite(&tx), a, actor)?;
             tx.commit()?;
             Ok(id)
         })
@@ -91,37 +54,18 @@ impl Accounts for SqliteStore {
     fn set_password(&self, username: &str, hash: &str, actor: &Actor) -> Result<bool, StoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
-            let n = tx.execute("UPDATE account SET password_hash = ?2 WHERE username = ?1", params![username, hash])?;
-            tx.execute(
-                "DELETE FROM session WHERE account_id = (SELECT id FROM account WHERE username = ?1)",
-                [username],
-            )?;
-            // A new password lifts any back-off on the account (the administrator's unlock).
-            tx.execute("DELETE FROM login_failure WHERE username = ?1", [username])?;
-            if n == 1 {
-                audit_account(&tx, actor, "update", username, None, "修改密码（原会话均已结束）")?;
-            }
+            let changed = crate::accounts::set_password(&mut Lite(&tx), username, hash, actor)?;
             tx.commit()?;
-            Ok(n == 1)
+            Ok(changed)
         })
     }
 
     fn set_disabled(&self, username: &str, disabled: bool, actor: &Actor) -> Result<bool, StoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
-            let n = tx.execute("UPDATE account SET disabled = ?2 WHERE username = ?1", params![username, disabled])?;
-            if disabled {
-                tx.execute(
-                    "DELETE FROM session WHERE account_id = (SELECT id FROM account WHERE username = ?1)",
-                    [username],
-                )?;
-            }
-            if n == 1 {
-                let note = if disabled { "停用账号（原会话均已结束）" } else { "启用账号" };
-                audit_account(&tx, actor, "update", username, None, note)?;
-            }
+            let changed = crate::accounts::set_disabled(&mut Lite(&tx), username, disabled, actor)?;
             tx.commit()?;
-            Ok(n == 1)
+            Ok(changed)
         })
     }
 

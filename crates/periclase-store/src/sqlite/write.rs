@@ -6,7 +6,7 @@ use rusqlite::Connection;
 
 use super::{read_value, Bind};
 use crate::portable::{self, Exec};
-use crate::{Actor, AuditEntry, AuditQuery, SaveMode, SaveOutcome, StoreError};
+use crate::{Actor, SaveMode, SaveOutcome, StoreError};
 
 pub(crate) use crate::audit::AuditRecord;
 pub(crate) use crate::portable::{key_text, row_json};
@@ -141,36 +141,13 @@ impl Exec for Lite<'_> {
     }
 }
 
-pub(crate) fn audit(c: &Connection, q: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
-    let (sql, params) = q.sql();
-    let mut st = c.prepare(&sql)?;
-    let binds: Vec<Bind> = params.iter().map(Bind).collect();
-    let rows = st
-        .query_map(rusqlite::params_from_iter(binds.iter()), |r| {
-            Ok(AuditEntry {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                actor: r.get(2)?,
-                channel: r.get(3)?,
-                action: r.get(4)?,
-                registry: r.get(5)?,
-                record_key: r.get(6)?,
-                before: r.get(7)?,
-                after: r.get(8)?,
-                note: r.get(9)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
-}
-
 /// The store's `AuditTrail` on SQLite, here beside the SQL they run.
 mod capability {
     use super::super::*;
 
     impl crate::AuditTrail for SqliteStore {
         fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
-            self.with(|c| write::audit(c, query))
+            self.with(|c| crate::audit::entries(&mut write::Lite(c), query))
         }
     }
 }
