@@ -218,10 +218,12 @@ impl Registries for PgStore {
         })
     }
 
-    /// Moves on whenever anything is committed (the write-ahead log's position): a cache
-    /// keyed by it is never stale, at the price of moving on for writes it does not read.
+    /// Moves on whenever anything is committed, by any instance (the write-ahead log's
+    /// insert position): a cache keyed by it is never stale, at the price of moving on for
+    /// writes it does not read. The insert position, not the written one: with
+    /// `synchronous_commit = off` a commit returns before its record is written out.
     fn version(&self) -> Result<i64, StoreError> {
-        self.with(|c| Ok(c.query_one("SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint", &[])?.get(0)))
+        self.with(|c| Ok(c.query_one("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint", &[])?.get(0)))
     }
 
     fn latest_figure_year(&self) -> Result<Option<i64>, StoreError> {

@@ -458,6 +458,22 @@ fn a_second_instance_leaves_the_first_ones_jobs_alone() {
     assert_eq!(state(&third, own), JobState::Queued, "the second instance still holds its own");
 }
 
+/// The data version moves on with every commit the moment it returns, even where the
+/// server acknowledges commits before writing them out (`synchronous_commit = off`, as a
+/// province may set): the chain map's cache would otherwise show old facts as current.
+#[test]
+fn the_data_version_moves_on_with_every_commit() {
+    let db = PgDatabase::new();
+    let store = PgStore::open(&db.params).unwrap();
+    let mut writer = db.client();
+    writer.batch_execute("SET synchronous_commit = off; CREATE TABLE another_instance (n int)").unwrap();
+    for n in 0..300 {
+        let before = store.version().unwrap();
+        writer.execute("INSERT INTO another_instance VALUES ($1)", &[&n]).unwrap();
+        assert_ne!(store.version().unwrap(), before, "write {n} is seen at once");
+    }
+}
+
 /// A server that is not there is an error that says so, in Chinese, and can be retried.
 #[test]
 fn an_unreachable_server_is_unavailable() {
