@@ -1,7 +1,9 @@
 //! Keeps the search index in step with the store: applies the store's outbox of changes
-//! (every write and import leaves entries there, whoever made it — this server, a CLI
-//! import beside it), or rebuilds the index from every searched registry. The server runs
-//! [`SearchService::spawn`], a thread that applies changes within a fraction of a second.
+//! (every write and import leaves entries there, whoever made it — this server, another
+//! instance on the same database, a CLI import beside it), or rebuilds the index from every
+//! searched registry. Each index is a reader with a queue of its own in the outbox, named
+//! in the index itself. The server runs [`SearchService::spawn`], a thread that applies
+//! changes within a fraction of a second.
 
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
@@ -42,6 +44,28 @@ fn doc_of(spec: &'static periclase_domain::RegistrySpec, r: &periclase_store::Se
     SearchDoc::from_row(spec, r.id, r.row, r.tiers.iter().map(|t| t.to_string()).collect())
 }
 
+/// A name no other index is likely to have: the host (for the administrator's list of
+/// indexes) and 64 random bits.
+fn new_reader_name() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(40).collect::<String>())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "periclase".into());
+    // RandomState is seeded from the operating system's randomness for each instance.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    h.write_u32(std::process::id());
+    format!("{host}-{:016x}", h.finish())
+}
+
+/// The host part of a reader's name, as an administrator recognises the instance.
+pub fn host_of(reader: &str) -> &str {
+    reader.rsplit_once('-').map_or(reader, |(host, _)| host)
+}
+
 /// Outbox entries applied per commit.
 const BATCH: u32 = 50_000;
 /// How often the server looks at the outbox when nothing nudged it.
@@ -58,6 +82,8 @@ impl SyncError {
 
 pub struct SearchService {
     index: SearchIndex,
+    /// The outbox queue this index follows.
+    reader: String,
     /// The index was created empty (or replaced): the first catch-up reads everything.
     needs_rebuild: Mutex<bool>,
     progress: Mutex<Progress>,
@@ -71,32 +97,43 @@ impl std::fmt::Debug for SearchService {
 }
 
 impl SearchService {
-    fn with(index: SearchIndex, needs_rebuild: bool) -> Arc<SearchService> {
-        Arc::new(SearchService {
+    fn with(index: SearchIndex, needs_rebuild: bool) -> Result<Arc<SearchService>, SyncError> {
+        // An index that has never committed gets a new name (and is built from the tables).
+        let (reader, needs_rebuild) = match index.reader()? {
+            Some(name) => (name, needs_rebuild),
+            None => (new_reader_name(), true),
+        };
+        Ok(Arc::new(SearchService {
             index,
+            reader,
             needs_rebuild: Mutex::new(needs_rebuild),
             progress: Mutex::default(),
             wake: (Mutex::new(false), Condvar::new()),
-        })
+        }))
     }
 
     /// An index in memory (tests, a throwaway server): built from the store at first catch-up.
     pub fn in_memory() -> Arc<SearchService> {
-        Self::with(SearchIndex::in_memory(), true)
+        Self::with(SearchIndex::in_memory(), true).expect("an index in memory has no commit to read")
     }
 
     /// The index in `dir`; a missing, outdated or unreadable one is replaced and rebuilt.
     pub fn open(dir: &Path) -> Result<Arc<SearchService>, SyncError> {
         let existed = dir.join("meta.json").exists();
         match SearchIndex::open_or_create(dir) {
-            Ok(index) => Ok(Self::with(index, !existed)),
-            Err(SearchError::Outdated) => Ok(Self::with(SearchIndex::create_fresh(dir)?, true)),
+            Ok(index) => Self::with(index, !existed),
+            Err(SearchError::Outdated) => Self::with(SearchIndex::create_fresh(dir)?, true),
             Err(e) => Err(e.into()),
         }
     }
 
     pub fn index(&self) -> &SearchIndex {
         &self.index
+    }
+
+    /// The name under which this index follows the outbox.
+    pub fn reader(&self) -> &str {
+        &self.reader
     }
 
     pub fn progress(&self) -> Progress {
@@ -119,7 +156,11 @@ impl SearchService {
         }
         let mut out = Synced::default();
         loop {
-            let pending = store.search_pending(BATCH)?;
+            let Some(pending) = store.search_pending(&self.reader, BATCH)? else {
+                // Not registered: a new database, or forgotten after a long absence.
+                tracing::warn!(reader = %self.reader, "检索索引未在数据库登记，重新建立");
+                return self.rebuild(store, on_progress);
+            };
             if pending.upto == 0 {
                 return Ok(out);
             }
@@ -148,14 +189,16 @@ impl SearchService {
                 done += ids.len() as u64;
                 on_progress(done, total);
             }
-            w.commit(pending.upto)?;
-            store.search_applied(pending.upto)?;
+            w.commit(&self.reader)?;
+            store.search_applied(&self.reader, pending.upto)?;
         }
     }
 
-    /// Re-reads every searched registry into an emptied index.
+    /// Re-reads every searched registry into an emptied index. The reader registers (with
+    /// an empty queue) first: what changes while the tables are read is queued and applied
+    /// by the next catch-up, again if the read already saw it, harmlessly.
     pub fn rebuild(&self, store: &dyn Store, on_progress: &mut dyn FnMut(u64, u64)) -> Result<Synced, SyncError> {
-        let end = store.search_outbox_end()?;
+        store.search_follow(&self.reader)?;
         let specs: Vec<_> = registries::ALL.iter().copied().filter(|s| searched(s)).collect();
         let mut total = 0;
         for spec in &specs {
@@ -177,13 +220,7 @@ impl SearchService {
                 Ok(())
             })?;
         }
-        w.commit_merged(end)?;
-        // The index is complete up to `end`. Should a long import hold the database, the
-        // outbox keeps those entries for now; the next catch-up re-applies them, harmlessly.
-        match store.search_applied(end) {
-            Err(e) if e.is_busy() => tracing::warn!("数据库正忙，检索索引已重建，变更记录稍后清理"),
-            other => other?,
-        }
+        w.commit_merged(&self.reader)?;
         on_progress(done, total);
         self.set_progress(Progress { busy: false, done, total, error: None });
         Ok(Synced { rebuilt: true, indexed: done, removed: 0 })

@@ -61,6 +61,18 @@ pub fn whole_years(from: i32, to: i32) -> f64 {
     f64::from(years)
 }
 
+/// "2026-12-07T09:30:00Z" (UTC, as the stores keep times) as Beijing time, "2026-12-07 17:30";
+/// anything else as it is.
+pub fn beijing(utc: &str) -> String {
+    let (Some(day), Some(h), Some(m)) =
+        (parse(utc.get(..10).unwrap_or("")), utc.get(11..13).and_then(|h| h.parse::<i32>().ok()), utc.get(14..16))
+    else {
+        return utc.to_string();
+    };
+    let hour = h + 8;
+    format!("{} {:02}:{m}", format(day + hour / 24), hour % 24)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +104,12 @@ mod tests {
             }
             prop_assert_eq!(whole_years(from, from + span), f64::from(years));
         }
+    }
+
+    #[test]
+    fn utc_times_read_in_beijing_time_across_midnight_and_year_end() {
+        assert_eq!(super::beijing("2026-12-07T09:30:00Z"), "2026-12-07 17:30");
+        assert_eq!(super::beijing("2026-12-31T16:05:59Z"), "2027-01-01 00:05");
+        assert_eq!(super::beijing("不是时间"), "不是时间");
     }
 }

@@ -197,7 +197,7 @@ pub fn rank_demands(
     for (i, (_, row)) in achievements.iter().enumerate() {
         w.put(&SearchDoc::from_row(a_spec, i as i64 + 1, row, vec![]))?;
     }
-    w.commit(0)?;
+    w.commit("evaluation")?;
     let mut runs = Runs::new();
     for (code, row) in demands {
         let req = MatchRequest::from_row(d_spec, row, a_spec.name, depth);

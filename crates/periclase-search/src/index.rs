@@ -19,7 +19,7 @@ mod update;
 pub use update::IndexUpdate;
 
 /// Bumped whenever the schema or the tokens change: an index of another version is rebuilt.
-const SCHEMA_VERSION: u32 = 4;
+const SCHEMA_VERSION: u32 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -229,15 +229,16 @@ impl SearchIndex {
         Ok(SearchIndex { index, reader, fields, tokenizer, writer: std::sync::Mutex::new(None) })
     }
 
-    fn meta_of(index: &Index) -> Result<(u32, i64), SearchError> {
+    /// The index's version and the outbox reader it follows (none before its first commit).
+    fn meta_of(index: &Index) -> Result<(u32, Option<String>), SearchError> {
         let meta = index.load_metas()?;
-        let Some(payload) = meta.payload else { return Ok((SCHEMA_VERSION, 0)) };
-        let (v, seq) = payload.split_once(':').ok_or(SearchError::Outdated)?;
-        Ok((v.parse().map_err(|_| SearchError::Outdated)?, seq.parse().map_err(|_| SearchError::Outdated)?))
+        let Some(payload) = meta.payload else { return Ok((SCHEMA_VERSION, None)) };
+        let (v, reader) = payload.split_once(':').ok_or(SearchError::Outdated)?;
+        Ok((v.parse().map_err(|_| SearchError::Outdated)?, Some(reader.to_string())))
     }
 
-    /// The last store change (outbox sequence number) the index holds.
-    pub fn applied(&self) -> Result<i64, SearchError> {
+    /// The name under which this index follows the store's outbox, once it has committed.
+    pub fn reader(&self) -> Result<Option<String>, SearchError> {
         Ok(Self::meta_of(&self.index)?.1)
     }
 

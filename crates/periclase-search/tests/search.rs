@@ -19,8 +19,9 @@ fn index_of_fixture() -> SearchIndex {
     for (i, (_, row)) in records.iter().enumerate() {
         w.put(&SearchDoc::from_row(spec, i as i64 + 1, row, vec![])).unwrap();
     }
-    w.commit(7).unwrap();
-    assert_eq!(index.applied().unwrap(), 7, "the commit carries the outbox position");
+    assert_eq!(index.reader().unwrap(), None);
+    w.commit("fixture-7").unwrap();
+    assert_eq!(index.reader().unwrap().as_deref(), Some("fixture-7"), "the commit carries the outbox reader");
     index
 }
 
@@ -77,7 +78,7 @@ fn an_abandoned_update_is_not_committed_by_the_next() {
     }
     let mut w = index.writer(1).unwrap();
     w.put(&SearchDoc::from_row(spec, 1, &records[0].1, vec![])).unwrap();
-    w.commit(8).unwrap();
+    w.commit("fixture-8").unwrap();
     assert_eq!(index.doc_count(), 4, "the abandoned clear did not ride along");
 }
 

@@ -29,7 +29,7 @@ pub use jobs::{Job, JobState, Jobs};
 pub use periclase_domain::{ImportItem, ImportOptions, ImportOutcome, QualityIssue, RowIssue, RowLocation};
 pub use pg::{PgStore, SCHEMA_VERSION as PG_SCHEMA_VERSION};
 pub use query::{sortable_fields, ListPage, ListQuery, Record, Sort, SortKey};
-pub use search::{Introduction, SearchPending, SearchRow, OUTCOMES as INTRODUCTION_OUTCOMES};
+pub use search::{Introduction, SearchPending, SearchReader, SearchRow, OUTCOMES as INTRODUCTION_OUTCOMES};
 pub use sqlite::{SqliteStore, SCHEMA_VERSION as SQLITE_SCHEMA_VERSION};
 
 use periclase_domain::{Measure, RegistrySpec, Row, Scope};
@@ -185,16 +185,23 @@ pub trait PolicyStore: Send + Sync {
     fn policy_run_lines(&self, run: i64) -> Result<Vec<periclase_domain::policy_run::RunLineRecord>, StoreError>;
 }
 
-/// The changes the search index has still to apply, and the rows it indexes.
+/// The changes each search index has still to apply, and the rows it indexes. Every index
+/// (one per server instance) is a *reader* with a queue of its own in the outbox.
 pub trait SearchOutbox: Send + Sync {
-    /// Changes the search index has not applied yet, oldest first, at most `limit` entries.
-    fn search_pending(&self, limit: u32) -> Result<SearchPending, StoreError>;
+    /// Registers `reader` with an empty queue (forgetting readers not seen for a week, with
+    /// their queues): every change committed from now on is queued for it. Call before
+    /// reading the tables for a full build; changes made during the build are queued too.
+    fn search_follow(&self, reader: &str) -> Result<(), StoreError>;
 
-    /// The index has committed every change up to `upto`: they leave the outbox.
-    fn search_applied(&self, upto: i64) -> Result<(), StoreError>;
+    /// Changes queued for `reader`, oldest first, at most `limit` entries; `None` when the
+    /// reader is not registered (new, or forgotten): its index must be built anew.
+    fn search_pending(&self, reader: &str, limit: u32) -> Result<Option<SearchPending>, StoreError>;
 
-    /// The newest outbox entry (0 when empty): where a full rebuild starts from.
-    fn search_outbox_end(&self) -> Result<i64, StoreError>;
+    /// `reader`'s index has committed every change up to `upto`: they leave its queue.
+    fn search_applied(&self, reader: &str, upto: i64) -> Result<(), StoreError>;
+
+    /// The registered readers with what each has still to apply, for the administrator.
+    fn search_readers(&self) -> Result<Vec<SearchReader>, StoreError>;
 
     /// Streams a searched registry's rows (all, or those with `ids`) to `each`.
     fn search_rows(

@@ -20,6 +20,8 @@ pub(crate) trait Exec {
     fn insert(&mut self, sql: &str, params: &[Value]) -> Result<Option<i64>, StoreError>;
     /// The database's time, as stored (`2026-12-07T20:18:18Z`).
     fn now(&mut self) -> Result<Value, StoreError>;
+    /// The database's time `minutes` from now (earlier when negative), as stored.
+    fn now_plus_minutes(&mut self, minutes: i64) -> Result<Value, StoreError>;
 
     fn first(&mut self, sql: &str, params: &[Value]) -> Result<Option<Vec<Value>>, StoreError> {
         Ok(self.rows(sql, params)?.into_iter().next())

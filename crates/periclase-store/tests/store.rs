@@ -925,14 +925,32 @@ fn policy_runs_are_archived_and_the_ledger_never_pays_twice() {
 }
 
 #[test]
-fn the_search_outbox_records_every_write_and_a_bulk_load_once() {
-    let (_dir, store, _) = demo_store(60);
-    let pending = store.search_pending(100_000).unwrap();
+fn the_search_outbox_queues_every_write_for_every_reader_and_a_bulk_load_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+    assert!(store.search_pending("first", 10).unwrap().is_none(), "an unregistered index must be built");
+    store.search_follow("first").unwrap();
+    store.search_follow("second").unwrap();
+    let demo = Demo::new(11, 60);
+    for spec in periclase_domain::registries::ALL {
+        let (out, issues) = import(&store, spec, demo_rows(&demo, spec), ImportOptions::default());
+        assert!(issues.is_empty() && out.committed, "{}: {issues:?}", spec.name);
+    }
+    let pending = store.search_pending("first", 100_000).unwrap().unwrap();
     assert!(pending.rows.is_empty(), "a bulk load leaves whole-table entries only: {:?}", pending.rows.len());
     let names: Vec<&str> = pending.whole.iter().map(|s| s.name).collect();
     assert!(names.contains(&"enterprises") && names.contains(&"achievements"), "{names:?}");
-    store.search_applied(pending.upto).unwrap();
-    assert_eq!(store.search_pending(10).unwrap().upto, 0);
+    store.search_applied("first", pending.upto).unwrap();
+    assert_eq!(store.search_pending("first", 10).unwrap().unwrap().upto, 0);
+    // The other reader's queue is its own: untouched by the first one's progress.
+    let second = store.search_pending("second", 100_000).unwrap().unwrap();
+    assert_eq!(second.whole.len(), pending.whole.len());
+    let backlog: Vec<(String, u64)> = store.search_readers().unwrap().into_iter().map(|r| (r.name, r.backlog)).collect();
+    assert_eq!(backlog[0], ("first".to_string(), 0));
+    assert!(backlog[1].0 == "second" && backlog[1].1 >= pending.whole.len() as u64, "{backlog:?}");
+    // Registering again starts from an empty queue.
+    store.search_follow("second").unwrap();
+    assert_eq!(store.search_pending("second", 10).unwrap().unwrap().upto, 0);
 
     let actor = Actor::new("t", Channel::Cli);
     let mut achievement = None;
@@ -945,8 +963,12 @@ fn the_search_outbox_records_every_write_and_a_bulk_load_once() {
     let (id, mut row) = achievement.unwrap();
     row[1] = Value::Text("改过的成果名称".into());
     store.save(&registries::ACHIEVEMENTS, &row, SaveMode::Update { id }, &actor, &Scope::All).unwrap();
-    let pending = store.search_pending(100).unwrap();
+    let pending = store.search_pending("first", 100).unwrap().unwrap();
     assert_eq!(pending.rows.len(), 1);
+    let names = |p: &periclase_store::SearchPending| -> Vec<(&str, Vec<i64>)> {
+        p.rows.iter().map(|(s, ids)| (s.name, ids.clone())).collect()
+    };
+    assert_eq!(names(&store.search_pending("second", 100).unwrap().unwrap()), names(&pending), "queued for both");
     assert_eq!((pending.rows[0].0.name, pending.rows[0].1.clone()), ("achievements", vec![id]));
     let mut seen = Vec::new();
     store
@@ -956,6 +978,21 @@ fn the_search_outbox_records_every_write_and_a_bulk_load_once() {
         })
         .unwrap();
     assert_eq!(seen, vec![(id, Value::Text("改过的成果名称".into()))], "a missing id is simply absent");
+
+    // A reader away for more than a week is forgotten with its queue when another registers.
+    let raw = rusqlite::Connection::open(dir.path().join("t.db")).unwrap();
+    raw.execute("UPDATE search_readers SET seen_at = '2026-01-01T00:00:00Z' WHERE name = 'second'", []).unwrap();
+    store.search_follow("third").unwrap();
+    assert!(store.search_pending("second", 10).unwrap().is_none(), "forgotten: it rebuilds when it comes back");
+    let left: i64 =
+        raw.query_row("SELECT count(*) FROM search_outbox WHERE reader = 'second'", [], |r| r.get(0)).unwrap();
+    assert_eq!(left, 0, "its queue went with it");
+    // A reader that polls is seen again within the hour.
+    raw.execute("UPDATE search_readers SET seen_at = '2026-01-01T00:00:00Z' WHERE name = 'first'", []).unwrap();
+    store.search_pending("first", 10).unwrap().unwrap();
+    let seen: String =
+        raw.query_row("SELECT seen_at FROM search_readers WHERE name = 'first'", [], |r| r.get(0)).unwrap();
+    assert!(seen.as_str() > "2026-01-02", "{seen}");
 }
 
 #[test]

@@ -7,7 +7,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use periclase_app::search_sync::{SearchService, SyncError};
+use periclase_app::search_sync::{self, SearchService, SyncError};
+use periclase_domain::numbers::grouped;
 use periclase_search::Marked;
 use periclase_store::prelude::*;
 
@@ -149,10 +150,23 @@ pub fn index(config: &Config, command: IndexCommand) -> anyhow::Result<ExitCode>
         }
         IndexCommand::Status => {
             let service = SearchService::open(&dir)?;
-            let pending = store.search_pending(1_000_000)?;
             println!("索引目录：{}", dir.display());
-            println!("已索引记录：{}", service.index().doc_count());
-            println!("待更新：{} 条变更，{} 个库待整库读入", pending.row_count(), pending.whole.len());
+            println!("已索引记录：{} 条", grouped(service.index().doc_count()));
+            match store.search_pending(service.reader(), 1_000_000)? {
+                Some(p) => println!("待更新：{} 条变更，{} 个库待整库读入", grouped(p.row_count() as u64), p.whole.len()),
+                None => println!("本索引尚未在数据库登记：服务启动或重建时将从各库重新建立"),
+            }
+            let readers = store.search_readers()?;
+            println!("跟随本数据库的检索索引（每个服务实例一个）：{} 个", readers.len());
+            for r in readers {
+                let mine = if r.name == service.reader() { "（本机）" } else { "" };
+                println!(
+                    "  {}{mine}  最近读取 {}（北京时间）  待更新 {} 条",
+                    search_sync::host_of(&r.name),
+                    periclase_domain::day::beijing(&r.seen_at),
+                    grouped(r.backlog)
+                );
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

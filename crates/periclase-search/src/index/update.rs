@@ -91,21 +91,22 @@ impl IndexUpdate<'_> {
         Ok(())
     }
 
-    /// Makes the changes durable and visible, noting `applied` (the store's outbox number
-    /// they bring the index up to).
-    pub fn commit(self, applied: i64) -> Result<(), SearchError> {
-        self.finish(applied, false)
+    /// Makes the changes durable and visible, noting `reader`: the name under which the
+    /// index follows the store's outbox (kept with the index, so an index and the queue it
+    /// was built with go together).
+    pub fn commit(self, reader: &str) -> Result<(), SearchError> {
+        self.finish(reader, false)
     }
 
     /// [`IndexUpdate::commit`], then every segment merged into one (after a rebuild: the
     /// fastest index to search, and nothing left for a later merge to do).
-    pub fn commit_merged(self, applied: i64) -> Result<(), SearchError> {
-        self.finish(applied, true)
+    pub fn commit_merged(self, reader: &str) -> Result<(), SearchError> {
+        self.finish(reader, true)
     }
 
-    fn finish(mut self, applied: i64, merge: bool) -> Result<(), SearchError> {
+    fn finish(mut self, reader: &str, merge: bool) -> Result<(), SearchError> {
         let mut prepared = self.w().prepare_commit()?;
-        prepared.set_payload(&format!("{SCHEMA_VERSION}:{applied}"));
+        prepared.set_payload(&format!("{SCHEMA_VERSION}:{reader}"));
         prepared.commit()?;
         self.committed = true;
         if merge {

@@ -69,6 +69,10 @@ impl<C: GenericClient> Exec for Pg<'_, C> {
     fn now(&mut self) -> Result<Value, StoreError> {
         Ok(Value::Text(self.0.query_one("SELECT periclase_now()", &[])?.get(0)))
     }
+
+    fn now_plus_minutes(&mut self, minutes: i64) -> Result<Value, StoreError> {
+        Ok(Value::Text(self.0.query_one("SELECT periclase_now_plus_minutes($1)", &[&minutes])?.get(0)))
+    }
 }
 
 /// The frame reader's rows, streamed from the server (`query_raw`: never all in memory).

@@ -83,7 +83,7 @@ pub(crate) fn run(
             tx.batch_execute(summary.summarise_loaded)?;
         }
         if has_outbox {
-            tx.execute("INSERT INTO search_outbox (tbl, row_id) VALUES ($1, NULL)", &[&spec.table])?;
+            tx.execute(&super::value::dollars(crate::search::WHOLE_TABLE), &[&spec.table])?;
         }
         for trigger in &set_aside {
             tx.batch_execute(&format!("ALTER TABLE {} ENABLE TRIGGER {trigger}", spec.table))?;

@@ -30,10 +30,13 @@ pub(crate) use value::{dollars, PgValue};
 
 /// Migrations by the schema version they bring the database to. A PostgreSQL database starts
 /// at the SQLite schema's version 15, in one file; later versions come in both folders.
-const MIGRATIONS: &[(i64, &str)] = &[(15, include_str!("../../migrations/postgres/0015_baseline.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (15, include_str!("../../migrations/postgres/0015_baseline.sql")),
+    (16, include_str!("../../migrations/postgres/0016_search_readers.sql")),
+];
 
 /// The schema version this build writes: the same number as the SQLite store's.
-pub const SCHEMA_VERSION: i64 = 15;
+pub const SCHEMA_VERSION: i64 = 16;
 
 /// Connections in all, per process: enough for the web's blocking threads on a few cores,
 /// well under PostgreSQL's default of 100 for two instances and a migration beside them.

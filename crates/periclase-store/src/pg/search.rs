@@ -7,26 +7,33 @@ use postgres::fallible_iterator::FallibleIterator;
 use super::exec::{read_values, Pg};
 use super::PgStore;
 use crate::portable::as_row;
-use crate::search::{Introduction, SearchPending, SearchRow};
+use crate::search::{Introduction, SearchPending, SearchReader, SearchRow};
 use crate::{Actor, Introductions, SearchOutbox, StoreError};
 
 impl SearchOutbox for PgStore {
-    fn search_pending(&self, limit: u32) -> Result<SearchPending, StoreError> {
-        let rows = self.with(|c| {
-            Ok(c.query("SELECT seq, tbl, row_id FROM search_outbox ORDER BY seq LIMIT $1", &[&i64::from(limit)])?)
-        })?;
-        Ok(SearchPending::collect(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2)))))
-    }
-
-    fn search_applied(&self, upto: i64) -> Result<(), StoreError> {
+    fn search_follow(&self, reader: &str) -> Result<(), StoreError> {
         self.with(|c| {
-            c.execute("DELETE FROM search_outbox WHERE seq <= $1", &[&upto])?;
+            let mut tx = c.transaction()?;
+            // Waits for every transaction that has queued changes and blocks new ones until
+            // this commits: a change is then either queued for the reader or committed before
+            // its build reads the tables, never neither.
+            tx.batch_execute("LOCK TABLE search_outbox IN SHARE ROW EXCLUSIVE MODE")?;
+            crate::search::follow(&mut Pg(&mut tx), reader)?;
+            tx.commit()?;
             Ok(())
         })
     }
 
-    fn search_outbox_end(&self) -> Result<i64, StoreError> {
-        self.with(|c| Ok(c.query_one("SELECT coalesce(max(seq), 0)::bigint FROM search_outbox", &[])?.get(0)))
+    fn search_pending(&self, reader: &str, limit: u32) -> Result<Option<SearchPending>, StoreError> {
+        self.with(|c| crate::search::pending(&mut Pg(c), reader, limit))
+    }
+
+    fn search_applied(&self, reader: &str, upto: i64) -> Result<(), StoreError> {
+        self.with(|c| crate::search::applied(&mut Pg(c), reader, upto))
+    }
+
+    fn search_readers(&self) -> Result<Vec<SearchReader>, StoreError> {
+        self.with(|c| crate::search::readers(&mut Pg(c)))
     }
 
     fn search_rows(

@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0013_declarations.sql"),
     include_str!("../../migrations/0014_login_throttle.sql"),
     include_str!("../../migrations/0015_jobs.sql"),
+    include_str!("../../migrations/0016_search_readers.sql"),
 ];
 
 /// The schema version this build writes (the PostgreSQL store's is the same number).

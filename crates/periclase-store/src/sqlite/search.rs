@@ -1,29 +1,12 @@
-//! The search outbox (migration 0011) on SQLite, and the 对接 records' SQLite connection
+//! The search outbox (migrations 0011, 0016; its logic in `search.rs`, shared) on SQLite, and the 对接 records' SQLite connection
 //! (`introductions.rs` holds their logic, shared with PostgreSQL).
 
 use periclase_domain::{registries, RegistryId, RegistrySpec};
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
 use super::sql;
-use crate::search::{SearchPending, SearchRow};
+use crate::search::SearchRow;
 use crate::StoreError;
-
-pub(crate) fn pending(c: &Connection, limit: u32) -> Result<SearchPending, StoreError> {
-    let mut st = c.prepare_cached("SELECT seq, tbl, row_id FROM search_outbox ORDER BY seq LIMIT ?1")?;
-    let entries = st
-        .query_map([limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<Vec<(i64, String, Option<i64>)>, _>>()?;
-    Ok(SearchPending::collect(entries))
-}
-
-pub(crate) fn applied(c: &Connection, upto: i64) -> Result<(), StoreError> {
-    c.execute("DELETE FROM search_outbox WHERE seq <= ?1", [upto])?;
-    Ok(())
-}
-
-pub(crate) fn outbox_end(c: &Connection) -> Result<i64, StoreError> {
-    Ok(c.query_row("SELECT coalesce(max(seq), 0) FROM search_outbox", [], |r| r.get(0))?)
-}
 
 /// Streams the rows (all, or those with `ids`) to `each`, enterprises with their tiers.
 pub(crate) fn rows(
@@ -87,7 +70,7 @@ pub(crate) fn suspend_outbox(tx: &Transaction<'_>, table: &str) -> Result<Option
 }
 
 pub(crate) fn resume_outbox(tx: &Transaction<'_>, table: &str, trigger_sql: &str) -> Result<(), StoreError> {
-    tx.execute("INSERT INTO search_outbox (tbl, row_id) VALUES (?1, NULL)", [table])?;
+    tx.execute(crate::search::WHOLE_TABLE, [table])?;
     tx.execute_batch(trigger_sql)?;
     Ok(())
 }
@@ -98,16 +81,25 @@ mod capability {
     use super::super::*;
 
     impl crate::SearchOutbox for SqliteStore {
-        fn search_pending(&self, limit: u32) -> Result<crate::SearchPending, StoreError> {
-            self.with(|c| search::pending(c, limit))
+        fn search_follow(&self, reader: &str) -> Result<(), StoreError> {
+            self.with(|c| {
+                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                crate::search::follow(&mut Lite(&tx), reader)?;
+                tx.commit()?;
+                Ok(())
+            })
         }
 
-        fn search_applied(&self, upto: i64) -> Result<(), StoreError> {
-            self.with(|c| search::applied(c, upto))
+        fn search_pending(&self, reader: &str, limit: u32) -> Result<Option<crate::SearchPending>, StoreError> {
+            self.with(|c| crate::search::pending(&mut Lite(c), reader, limit))
         }
 
-        fn search_outbox_end(&self) -> Result<i64, StoreError> {
-            self.with(|c| search::outbox_end(c))
+        fn search_applied(&self, reader: &str, upto: i64) -> Result<(), StoreError> {
+            self.with(|c| crate::search::applied(&mut Lite(c), reader, upto))
+        }
+
+        fn search_readers(&self) -> Result<Vec<crate::SearchReader>, StoreError> {
+            self.with(|c| crate::search::readers(&mut Lite(c)))
         }
 
         fn search_rows(

@@ -139,6 +139,14 @@ impl Exec for Lite<'_> {
     fn now(&mut self) -> Result<Value, StoreError> {
         Ok(Value::Text(self.0.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| r.get(0))?))
     }
+
+    fn now_plus_minutes(&mut self, minutes: i64) -> Result<Value, StoreError> {
+        Ok(Value::Text(self.0.query_row(
+            "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?1 || ' minutes')",
+            [minutes],
+            |r| r.get(0),
+        )?))
+    }
 }
 
 /// The store's `AuditTrail` on SQLite, here beside the SQL they run.

@@ -12,18 +12,7 @@ use super::{layout, PageSession};
 use crate::routes::declarations::{decide, Filter};
 use crate::{blocking, ApiError, AppState};
 
-/// "2026-12-07T09:30:00Z" as Beijing time, "2026-12-07 17:30".
-pub(crate) fn beijing(utc: &str) -> String {
-    let (Some(day), Some(h), Some(m)) = (
-        periclase_domain::day::parse(utc.get(..10).unwrap_or("")),
-        utc.get(11..13).and_then(|h| h.parse::<i32>().ok()),
-        utc.get(14..16),
-    ) else {
-        return utc.to_string();
-    };
-    let hour = h + 8;
-    format!("{} {:02}:{m}", periclase_domain::day::format(day + hour / 24), hour % 24)
-}
+pub(crate) use periclase_domain::day::beijing;
 
 fn registry_label(name: &str) -> &str {
     registries::by_name(name).map_or(name, |s| s.label)

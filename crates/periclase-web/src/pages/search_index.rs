@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
-use periclase_app::search_jobs;
+use periclase_app::{search_jobs, search_sync};
 use periclase_auth::Feature;
 use periclase_domain::numbers::grouped;
 use periclase_store::{Job, JobState};
@@ -21,8 +21,9 @@ const SHOWN_JOBS: usize = 10;
 
 pub async fn page(State(state): State<AppState>, s: PageSession) -> Result<Markup, ApiError> {
     s.0.may_use(Feature::SearchIndex)?;
-    let (jobs, account) = (state.jobs.clone(), s.0.principal.account_id);
-    let mine = crate::blocking(move || Ok(jobs.jobs(account, 50)?)).await?;
+    let (jobs, account, store) = (state.jobs.clone(), s.0.principal.account_id, state.store.clone());
+    let (mine, readers) = crate::blocking(move || Ok((jobs.jobs(account, 50)?, store.search_readers()?))).await?;
+    let own = state.search.reader();
     let rebuilds: Vec<Job> = mine.into_iter().filter(|j| j.kind == search_jobs::KIND).take(SHOWN_JOBS).collect();
     let open = rebuilds.iter().any(|j| j.state.is_open());
     let progress = state.search.progress();
@@ -45,6 +46,21 @@ pub async fn page(State(state): State<AppState>, s: PageSession) -> Result<Marku
             form method="post" action="/search/index" {
                 input type="hidden" name="csrf" value=(s.0.csrf);
                 button.primary type="submit" disabled[open] { @if open { "重建进行中……" } @else { "重建检索索引" } }
+            }
+        }
+        h2 { "各服务实例的检索索引" }
+        p.muted { "每个服务实例各有一份检索索引，从数据库的变更队列分别更新；一周未读取的索引（已停用的实例）连同其队列自动移除，该实例再启动时重建索引。" }
+        table {
+            thead { tr { th { "服务器" } th { "最近读取（北京时间）" } th.num { "待更新（条）" } } }
+            tbody {
+                @for r in &readers {
+                    tr {
+                        td { (search_sync::host_of(&r.name)) @if r.name == own { "（本实例）" } }
+                        td { (beijing(&r.seen_at)) }
+                        td.num { (grouped(r.backlog)) }
+                    }
+                }
+                @if readers.is_empty() { tr { td colspan="3" { "暂无：本实例的索引建立后即登记。" } } }
             }
         }
         @if !rebuilds.is_empty() {
