@@ -1094,10 +1094,16 @@ mod restart {
 
     /// `periclase serve` on the test's database, its local files in the test's directory.
     fn serve(env: &Env) -> (Server, u16) {
+        serve_with_data(env, "data")
+    }
+
+    /// `periclase serve` with its local files (search index, uploads) in `data`: another
+    /// instance on the same database.
+    fn serve_with_data(env: &Env, data: &str) -> (Server, u16) {
         let db = env.db();
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = bin()
-            .env("PERICLASE_DATA_DIR", env.dir.path().join("data"))
+            .env("PERICLASE_DATA_DIR", env.dir.path().join(data))
             .arg("--db")
             .arg(&db)
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
@@ -1460,6 +1466,99 @@ mod restart {
             assert!(started.elapsed() < Duration::from_secs(30), "{}", r.body);
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+
+    /// Until `deadline`, `f` until it answers true; how long that took.
+    fn within(deadline: Duration, what: &str, mut f: impl FnMut() -> bool) -> Duration {
+        let started = Instant::now();
+        while !f() {
+            assert!(started.elapsed() < deadline, "{what}: not within {deadline:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        started.elapsed()
+    }
+
+    /// Two `periclase serve` on one PostgreSQL database, each with its own search index: a
+    /// session made on one works on the other; what is written through one is read through
+    /// the other at once (record, list), found by its search and drawn on its chain map.
+    #[test]
+    fn two_instances_on_one_database_stay_consistent() {
+        let env = Env::on_postgres();
+        let out = env.run(&["demo", "--enterprises", "200"]);
+        assert!(out.status.success(), "{}", text(&out));
+        let out = run_with_stdin(&env, &["user", "add", "shengting", "--role", "admin"], "Periclase2024\n");
+        assert!(out.status.success(), "{}", text(&out));
+        let (_a, a) = serve_with_data(&env, "instance-a");
+        let (_b, b) = serve_with_data(&env, "instance-b");
+
+        // Signed in on A, working on B.
+        let (cookie, csrf) = login(a, "shengting");
+        let r = request(b, "GET", "/api/me", &cookie, None);
+        assert!(r.status == 200 && r.body.contains("shengting"), "{} {}", r.status, r.body);
+
+        // A project written through A: B reads it at once, then finds it by search.
+        let project = serde_json::json!({ "code": "XM-TWO-1", "name": "两实例一致性示例项目", "region": "210381" });
+        let with_csrf = format!("{cookie}\r\nX-CSRF-Token: {csrf}");
+        let r = request(a, "POST", "/api/projects", &with_csrf, Some(("application/json", project.to_string())));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let r = request(b, "GET", "/api/projects/XM-TWO-1", &cookie, None);
+        assert!(r.status == 200 && r.body.contains("两实例一致性示例项目"), "{}", r.body);
+        let r = request(b, "GET", "/api/projects?region=210381&limit=1000", &cookie, None);
+        assert!(r.body.contains("XM-TWO-1"), "{}", r.body);
+        let page = request(b, "GET", "/r/projects/XM-TWO-1", &cookie, None);
+        assert!(page.status == 200 && page.body.contains("两实例一致性示例项目"), "{}", page.body);
+        let took = within(Duration::from_secs(20), "found by search on B", || {
+            request(b, "GET", "/api/search?q=%E4%B8%A4%E5%AE%9E%E4%BE%8B%E4%B8%80%E8%87%B4%E6%80%A7", &cookie, None)
+                .body
+                .contains("XM-TWO-1")
+        });
+        eprintln!("two instances: a write on A found by search on B after {took:?}");
+        // And by A's own index: both queues got it.
+        within(Duration::from_secs(20), "found by search on A", || {
+            request(a, "GET", "/api/search?q=XM-TWO-1", &cookie, None).body.contains("XM-TWO-1")
+        });
+
+        // An enterprise on the chain renamed through A: B's map shows the new name after its
+        // refresh, as A's does.
+        let members = request(a, "GET", "/api/chain-members?limit=1000", &cookie, None);
+        let members: serde_json::Value = serde_json::from_str(&members.body).unwrap();
+        let uscc = members["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["node"] == "magnesia/refractory")
+            .and_then(|m| m["uscc"].as_str())
+            .unwrap_or_else(|| panic!("an enterprise on the refractory node: {}", members["records"][0]))
+            .to_string();
+        let node = "/chains/magnesia/nodes/refractory?region=21";
+        let before = request(b, "GET", node, &cookie, None);
+        assert_eq!(before.status, 200, "{}", before.body);
+        let r = request(a, "GET", &format!("/api/enterprises/{uscc}"), &cookie, None);
+        let mut enterprise: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let old_name = enterprise["name"].as_str().unwrap().to_string();
+        assert!(before.body.contains(&old_name), "{old_name} on the node page");
+        enterprise["name"] = "两实例改名耐材示例有限公司".into();
+        // The record as read carries its children; an update names the record's own fields.
+        enterprise.as_object_mut().unwrap().retain(|_, v| !v.is_array());
+        let r = request(
+            a,
+            "PUT",
+            &format!("/api/enterprises/{uscc}"),
+            &with_csrf,
+            Some(("application/json", enterprise.to_string())),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        for (port, which) in [(b, "B"), (a, "A")] {
+            within(Duration::from_secs(20), &format!("{which}'s chain map refreshed"), || {
+                let page = request(port, "GET", node, &cookie, None).body;
+                !page.contains("数据刚有更新") && page.contains("两实例改名耐材示例有限公司")
+            });
+        }
+
+        // Signed out on B: the session is gone on A too.
+        let r = request(b, "POST", "/api/logout", &with_csrf, None);
+        assert!(r.status < 300, "{} {}", r.status, r.body);
+        assert_eq!(request(a, "GET", "/api/me", &cookie, None).status, 401);
     }
 
     /// `periclase migrate`: the demo province (with accounts and an audit trail) from an

@@ -945,7 +945,8 @@ fn the_search_outbox_queues_every_write_for_every_reader_and_a_bulk_load_once() 
     // The other reader's queue is its own: untouched by the first one's progress.
     let second = store.search_pending("second", 100_000).unwrap().unwrap();
     assert_eq!(second.whole.len(), pending.whole.len());
-    let backlog: Vec<(String, u64)> = store.search_readers().unwrap().into_iter().map(|r| (r.name, r.backlog)).collect();
+    let backlog: Vec<(String, u64)> =
+        store.search_readers().unwrap().into_iter().map(|r| (r.name, r.backlog)).collect();
     assert_eq!(backlog[0], ("first".to_string(), 0));
     assert!(backlog[1].0 == "second" && backlog[1].1 >= pending.whole.len() as u64, "{backlog:?}");
     // Registering again starts from an empty queue.

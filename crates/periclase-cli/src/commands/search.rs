@@ -153,7 +153,9 @@ pub fn index(config: &Config, command: IndexCommand) -> anyhow::Result<ExitCode>
             println!("索引目录：{}", dir.display());
             println!("已索引记录：{} 条", grouped(service.index().doc_count()));
             match store.search_pending(service.reader(), 1_000_000)? {
-                Some(p) => println!("待更新：{} 条变更，{} 个库待整库读入", grouped(p.row_count() as u64), p.whole.len()),
+                Some(p) => {
+                    println!("待更新：{} 条变更，{} 个库待整库读入", grouped(p.row_count() as u64), p.whole.len())
+                }
                 None => println!("本索引尚未在数据库登记：服务启动或重建时将从各库重新建立"),
             }
             let readers = store.search_readers()?;

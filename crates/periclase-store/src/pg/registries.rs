@@ -224,10 +224,8 @@ impl Registries for PgStore {
     /// the sum as it was.
     fn version(&self) -> Result<i64, StoreError> {
         self.with(|c| {
-            let row = c.query_one(
-                "SELECT v.n, (SELECT count(*) FROM periclase_change) FROM periclase_version v",
-                &[],
-            )?;
+            let row =
+                c.query_one("SELECT v.n, (SELECT count(*) FROM periclase_change) FROM periclase_version v", &[])?;
             let (base, pending): (i64, i64) = (row.get(0), row.get(1));
             if pending > FOLD_CHANGES_AT {
                 c.batch_execute(

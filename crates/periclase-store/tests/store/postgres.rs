@@ -484,7 +484,9 @@ fn the_data_version_moves_on_with_every_data_commit_and_only_then() {
         let after = store.version().unwrap();
         assert!(after > before, "write {n} is seen at once");
         // Another database's writes, reads, and a rolled-back write leave it where it is.
-        elsewhere.execute("INSERT INTO enterprise (uscc, name, region) VALUES ($1, '邻库', '210381')", &[&uscc]).unwrap();
+        elsewhere
+            .execute("INSERT INTO enterprise (uscc, name, region) VALUES ($1, '邻库', '210381')", &[&uscc])
+            .unwrap();
         writer.query("SELECT count(*) FROM enterprise", &[]).unwrap();
         let mut tx = writer.transaction().unwrap();
         tx.execute("DELETE FROM enterprise WHERE uscc = $1", &[&uscc]).unwrap();
