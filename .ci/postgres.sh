@@ -5,6 +5,7 @@
 # database is never kept). Installs the package when it is missing.
 #   eval "$(bash .ci/postgres.sh start)"   # exports PERICLASE_TEST_PG and PERICLASE_TEST_PGDATA
 #   bash .ci/postgres.sh stop "$PERICLASE_TEST_PGDATA"
+#   PERICLASE_TEST_PG_PORT=… bash .ci/postgres.sh restart "$DATA"   # crash and start again (fault tests)
 set -euo pipefail
 PORT=${PERICLASE_TEST_PG_PORT:-54329}
 # Tests throw their databases away: no fsync. Benchmarks set PERICLASE_PG_DURABLE=1 to
@@ -16,6 +17,10 @@ else
 fi
 
 pgbin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+run() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
+serve() {
+  run "'$1/pg_ctl' -D '$2/data' -l '$2/log' -w -o \"-p $PORT -k '$2' -c listen_addresses=127.0.0.1 $SPEED -c max_connections=200\" start" >/dev/null
+}
 
 case "${1:-start}" in
 start)
@@ -28,11 +33,17 @@ start)
   BIN=$(pgbin)
   DATA=$(mktemp -d /tmp/periclase-pg.XXXXXX)
   chown postgres: "$DATA"
-  run() { if [ "$(id -u)" = 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
   run "'$BIN/initdb' -D '$DATA/data' -A trust -U postgres -E UTF8 --locale=C.UTF-8" >/dev/null
-  run "'$BIN/pg_ctl' -D '$DATA/data' -l '$DATA/log' -w -o \"-p $PORT -k '$DATA' -c listen_addresses=127.0.0.1 $SPEED -c max_connections=200\" start" >/dev/null
+  serve "$BIN" "$DATA"
   echo "export PERICLASE_TEST_PG='host=127.0.0.1 port=$PORT user=postgres dbname=postgres'"
   echo "export PERICLASE_TEST_PGDATA='$DATA'"
+  ;;
+restart)
+  # An immediate stop is a crash (no checkpoint): the start that follows recovers from the log.
+  DATA=${2:?data directory}
+  BIN=$(pgbin)
+  run "'$BIN/pg_ctl' -D '$DATA/data' -m immediate stop" >/dev/null
+  serve "$BIN" "$DATA"
   ;;
 stop)
   DATA=${2:?data directory}

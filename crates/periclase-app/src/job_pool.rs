@@ -28,6 +28,8 @@ pub const INTERRUPTED: &str = "服务在任务结束前停止（重启或被终�
 /// a core busy for seconds, and the machine has two.
 pub const WORKERS: usize = 2;
 pub const QUEUE: usize = 16;
+/// How often a pool looks for the jobs of another instance that has stopped.
+const SWEEP_EVERY: Duration = Duration::from_secs(5);
 
 pub struct JobPool {
     jobs: Arc<dyn Jobs>,
@@ -68,6 +70,7 @@ impl JobPool {
                 tracing::error!(error = %e, "starting a job worker failed");
             }
         }
+        sweep_abandoned(Arc::downgrade(&jobs));
         JobPool { jobs, queue: tx, capacity: queue, live }
     }
 
@@ -92,6 +95,24 @@ impl JobPool {
             }
         }
         Ok(id)
+    }
+}
+
+/// Every [`SWEEP_EVERY`], while the store lives: the jobs of an instance on the same
+/// database that was killed are marked interrupted by the ones still running, so their pages
+/// say so without waiting for a restart.
+fn sweep_abandoned(jobs: std::sync::Weak<dyn Jobs>) {
+    let spawned = std::thread::Builder::new().name("periclase-job-sweep".into()).spawn(move || loop {
+        std::thread::sleep(SWEEP_EVERY);
+        let Some(jobs) = jobs.upgrade() else { return };
+        match jobs.interrupt_abandoned_jobs(INTERRUPTED) {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(jobs = n, "jobs of a stopped instance marked interrupted"),
+            Err(e) => tracing::warn!(error = %e, "looking for jobs of stopped instances failed"),
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "starting the job sweeper failed");
     }
 }
 

@@ -1561,6 +1561,250 @@ mod restart {
         assert_eq!(request(a, "GET", "/api/me", &cookie, None).status, 401);
     }
 
+    /// A PostgreSQL server of the test's own (it is crashed and restarted, which the shared
+    /// one must not be), durable as a deployment runs it; stopped and removed on drop.
+    struct OwnServer {
+        params: String,
+        data: String,
+        port: u16,
+    }
+
+    impl OwnServer {
+        fn script() -> std::path::PathBuf {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.ci/postgres.sh")
+        }
+        fn start() -> OwnServer {
+            let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let out = std::process::Command::new("bash")
+                .arg(Self::script())
+                .arg("start")
+                .env("PERICLASE_TEST_PG_PORT", port.to_string())
+                .env("PERICLASE_PG_DURABLE", "1")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", text(&out));
+            let printed = String::from_utf8_lossy(&out.stdout).into_owned();
+            let value = |name: &str| {
+                let line = printed.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{printed}"));
+                line.split('\'').nth(1).unwrap().to_string()
+            };
+            OwnServer { params: value("PERICLASE_TEST_PG="), data: value("PERICLASE_TEST_PGDATA="), port }
+        }
+        /// A crash (immediate stop: no checkpoint) and a start that recovers from the log.
+        fn crash_and_restart(&self) {
+            let out = std::process::Command::new("bash")
+                .arg(Self::script())
+                .args(["restart", &self.data])
+                .env("PERICLASE_TEST_PG_PORT", self.port.to_string())
+                .env("PERICLASE_PG_DURABLE", "1")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", text(&out));
+        }
+    }
+
+    impl Drop for OwnServer {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("bash").arg(Self::script()).args(["stop", &self.data]).output();
+        }
+    }
+
+    /// Faults of a deployment with two instances: one killed (SIGKILL) during a web import
+    /// and policy runs — the other keeps serving, marks the dead one's jobs interrupted and
+    /// nothing of them was written; then the database crashed and restarted under a loop of
+    /// writes — each write either answered 201 and is there, or was refused in Chinese and
+    /// is not; the instances serve again on their own.
+    #[test]
+    fn an_instance_killed_and_the_database_restarted_lose_nothing() {
+        let server = OwnServer::start();
+        let env = Env::new();
+        let db = &server.params;
+        let cli = |args: &[&str]| bin().arg("--db").arg(db).args(args).current_dir(env.dir.path()).output().unwrap();
+        let out = cli(&["demo", "--enterprises", "300"]);
+        assert!(out.status.success(), "{}", text(&out));
+        let mut add = bin()
+            .arg("--db")
+            .arg(db)
+            .args(["user", "add", "shengting", "--role", "admin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        add.stdin.take().unwrap().write_all(b"Periclase2024\n").unwrap();
+        assert!(add.wait_with_output().unwrap().status.success());
+        // Every yearly figure again with a new 截至日期: an import of some seconds.
+        let out = cli(&["demo", "--enterprises", "300", "--out", "files", "--only", "enterprise-figures"]);
+        assert!(out.status.success(), "{}", text(&out));
+        const NEW_DATE: &str = "2024-12-30";
+        let csv: String = std::fs::read_to_string(env.path("files/enterprise-figures.csv"))
+            .unwrap()
+            .lines()
+            .enumerate()
+            .map(|(i, line)| match (i, line.rsplit_once(',')) {
+                (0, _) | (_, None) => format!("{line}\n"),
+                (_, Some((head, _))) => format!("{head},{NEW_DATE}\n"),
+            })
+            .collect();
+        let mut sql = postgres_client(db);
+        let dated = |c: &mut periclase_store::testing::Client| -> i64 {
+            c.query_one("SELECT count(*) FROM enterprise_figure WHERE as_of = $1", &[&NEW_DATE]).unwrap().get(0)
+        };
+        assert_eq!(dated(&mut sql), 0);
+
+        let server_in = |data: &str| {
+            let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let child = bin()
+                .env("PERICLASE_DATA_DIR", env.dir.path().join(data))
+                .arg("--db")
+                .arg(db)
+                .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            within(Duration::from_secs(30), "serve started", || TcpStream::connect(("127.0.0.1", port)).is_ok());
+            (Server(child), port)
+        };
+        let (mut first, a) = server_in("instance-a");
+        let (_second, b) = server_in("instance-b");
+        let (cookie, csrf) = login(a, "shengting");
+
+        // On A: the import and two policy runs, then A is killed while the import reads.
+        let body = format!(
+            "--B\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+             --B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"figures.csv\"\r\n\
+             Content-Type: text/csv\r\n\r\n{csv}\r\n--B--\r\n"
+        );
+        let preview = request(
+            a,
+            "POST",
+            "/r/enterprise-figures/import",
+            &cookie,
+            Some(("multipart/form-data; boundary=B", body)),
+        );
+        assert!(preview.status == 200 && preview.body.contains("确认导入"), "{}", preview.body);
+        let confirm = [
+            ("csrf", csrf.clone()),
+            ("upload", hidden(&preview.body, "upload")),
+            ("ext", hidden(&preview.body, "ext")),
+            ("file_name", "figures.csv".to_string()),
+            ("mode", "all".to_string()),
+        ]
+        .map(|(k, v)| (k.to_string(), v));
+        let r = request(
+            a,
+            "POST",
+            "/r/enterprise-figures/import/confirm",
+            &cookie,
+            Some(("application/x-www-form-urlencoded", encode(&confirm))),
+        );
+        assert_eq!(r.status, 303, "{}", r.body);
+        let import_job = r.header("location").unwrap().to_string();
+        let run = |date: &str| -> Vec<(String, String)> {
+            [("csrf", csrf.as_str()), ("region", "21"), ("date", date), ("policy", ""), ("chain", ""), ("grant", "1")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let run_jobs = [start(a, &cookie, &run("2025-06-29")), start(a, &cookie, &run("2025-06-30"))];
+        within(Duration::from_secs(60), "the import reading rows", || {
+            let page = request(a, "GET", &import_job, &cookie, None);
+            assert!(page.body.contains("正在导入"), "the import ended before the kill: {}", page.body);
+            page.body.contains("已读取")
+        });
+        first.0.kill().unwrap();
+        first.0.wait().unwrap();
+
+        // B serves at once, reads and writes, and marks A's jobs interrupted on its own.
+        let with_csrf = format!("{cookie}\r\nX-CSRF-Token: {csrf}");
+        let project = |code: &str| serde_json::json!({ "code": code, "name": "故障演练示例项目", "region": "210381" });
+        let r =
+            request(b, "POST", "/api/projects", &with_csrf, Some(("application/json", project("XM-F-B").to_string())));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let took = within(Duration::from_secs(30), "A's import marked interrupted by B", || {
+            let page = request(b, "GET", &import_job, &cookie, None);
+            assert_eq!(page.status, 200, "{}", page.body);
+            page.body.contains("导入已中断") && page.body.contains("没有写入任何数据")
+        });
+        eprintln!("a killed instance's jobs marked interrupted after {took:?}");
+        assert_eq!(dated(&mut sql), 0, "nothing of the killed import was written");
+        let ledger_lines: i64 = sql.query_one("SELECT count(*) FROM award_ledger", &[]).unwrap().get(0);
+        let granted_runs: i64 = sql.query_one("SELECT count(*) FROM policy_run WHERE granted = 1", &[]).unwrap().get(0);
+        for job in &run_jobs {
+            let r = request(b, "GET", job, &cookie, None);
+            assert!(
+                r.status == 303
+                    || (r.status == 200 && r.body.contains("已中断") && r.body.contains("没有保存任何结果")),
+                "{job}: {} {}",
+                r.status,
+                r.body
+            );
+        }
+        assert_eq!(ledger_lines > 0, granted_runs > 0, "a run's ledger lines come with its archived run, or neither");
+        let open: i64 =
+            sql.query_one("SELECT count(*) FROM job WHERE state IN ('queued', 'running')", &[]).unwrap().get(0);
+        assert_eq!(open, 0, "every job of the killed instance is marked");
+
+        // The database crashes and restarts under a loop of writes through B.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = {
+            let (stop, with_csrf) = (stop.clone(), with_csrf.clone());
+            std::thread::spawn(move || {
+                let mut answers = Vec::new();
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    let code = format!("XM-F-{n}");
+                    let r = request(
+                        b,
+                        "POST",
+                        "/api/projects",
+                        &with_csrf,
+                        Some(("application/json", project(&code).to_string())),
+                    );
+                    answers.push((code, r.status, r.body));
+                    n += 1;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                answers
+            })
+        };
+        std::thread::sleep(Duration::from_millis(500));
+        server.crash_and_restart();
+        let mut sql = postgres_client(db);
+        within(Duration::from_secs(30), "B writes again after the restart", || {
+            let r = request(b, "GET", "/api/projects?limit=1", &cookie, None);
+            r.status == 200
+        });
+        std::thread::sleep(Duration::from_millis(1000));
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let answers = writer.join().unwrap();
+        let refused: Vec<_> = answers.iter().filter(|(_, status, _)| *status != 201).collect();
+        assert!(!refused.is_empty(), "the restart was seen: {} writes, all answered 201", answers.len());
+        assert_eq!(answers.last().unwrap().1, 201, "writes succeed again: {:?}", answers.last());
+        for (code, status, body) in &answers {
+            let stored: i64 = sql.query_one("SELECT count(*) FROM project WHERE code = $1", &[code]).unwrap().get(0);
+            if *status == 201 {
+                assert_eq!(stored, 1, "{code} was answered 201 and must be there");
+            } else {
+                assert_eq!(*status, 503, "{code}: {body}");
+                assert!(body.contains("数据库"), "{code}: a refusal says why, in Chinese: {body}");
+                assert_eq!(stored, 0, "{code} was refused and must not be there");
+            }
+        }
+        eprintln!(
+            "database restart under writes: {} writes, {} refused while it was down",
+            answers.len(),
+            refused.len()
+        );
+        // A still-valid session works on the restarted database through B.
+        assert_eq!(request(b, "GET", "/api/me", &cookie, None).status, 200);
+    }
+
+    fn postgres_client(params: &str) -> periclase_store::testing::Client {
+        periclase_store::testing::connect(params)
+    }
+
     /// `periclase migrate`: the demo province (with accounts and an audit trail) from an
     /// SQLite file to PostgreSQL and back to a new file, each copy checked table by table;
     /// a missing source and a target holding data are refused.

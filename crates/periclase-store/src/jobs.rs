@@ -102,4 +102,12 @@ pub trait Jobs: Send + Sync {
     /// Marks every queued or running job interrupted (with the reason given), as a process
     /// that runs jobs does when it starts: whatever ran them before has stopped. How many.
     fn interrupt_unfinished_jobs(&self, reason: &str) -> Result<u64, StoreError>;
+
+    /// While this process runs: marks interrupted the open jobs of other processes that have
+    /// stopped (another instance on the same database, killed). How many. Only where the
+    /// store can tell a live process's job from an abandoned one (PostgreSQL: no live
+    /// instance holds its lock); elsewhere nothing.
+    fn interrupt_abandoned_jobs(&self, _reason: &str) -> Result<u64, StoreError> {
+        Ok(0)
+    }
 }

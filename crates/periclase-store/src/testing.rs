@@ -3,6 +3,13 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+pub use postgres::Client;
+
+/// A client of the server or database `params` names (tests that look under the store).
+pub fn connect(params: &str) -> Client {
+    blocking(|| postgres::Client::connect(params, postgres::NoTls).expect("connect to the test server"))
+}
+
 /// A fresh database on the test server, dropped when this is.
 #[derive(Debug)]
 pub struct PgDatabase {

@@ -65,14 +65,22 @@ impl Jobs for PgStore {
         if parameters.len() > 4096 {
             return Err(StoreError::BadQuery(format!("任务参数过长：{} 字节，至多 4096 字节", parameters.len())));
         }
-        let id: i64 = self.with(|c| {
-            let row = c.query_one(
-                "INSERT INTO job (kind, parameters, account, stage) VALUES ($1, $2, $3, '排队中') RETURNING id",
-                &[&kind, &parameters, &account],
-            )?;
-            Ok(row.get(0))
-        })?;
+        // The lock is taken before the row exists: another instance looking for abandoned
+        // jobs never finds this one open and unheld.
+        let id: i64 =
+            self.with(|c| Ok(c.query_one("SELECT nextval(pg_get_serial_sequence('job', 'id'))", &[])?.get(0)))?;
         self.hold(id)?;
+        let inserted = self.with(|c| {
+            c.execute(
+                "INSERT INTO job (id, kind, parameters, account, stage) VALUES ($1, $2, $3, $4, '排队中')",
+                &[&id, &kind, &parameters, &account],
+            )?;
+            Ok(())
+        });
+        if let Err(e) = inserted {
+            self.release(id);
+            return Err(e);
+        }
         Ok(id)
     }
 
@@ -137,6 +145,11 @@ impl Jobs for PgStore {
             )?;
             Ok(rows.iter().map(read).collect())
         })
+    }
+
+    /// The jobs of instances that have gone since: the same rule, applied while running.
+    fn interrupt_abandoned_jobs(&self, reason: &str) -> Result<u64, StoreError> {
+        self.interrupt_unfinished_jobs(reason)
     }
 
     /// Only jobs no live instance holds: another server on the same database keeps its own.
