@@ -1429,6 +1429,11 @@ mod restart {
         assert!(out.status.success(), "{}", text(&out));
         let out = env.run(&["export", "enterprises"]);
         assert!(!out.status.success() && text(&out).contains("此命令目前只支持 SQLite"), "{}", text(&out));
+        // 免申即享 as a batch from the command line, archived in PostgreSQL.
+        let out = env.run(&["policy", "run", "--date", "2025-06-30", "--region", "21"]);
+        assert!(out.status.success() && text(&out).contains("已存档为第 1 次运行"), "{}", text(&out));
+        let out = env.run(&["policy", "runs"]);
+        assert!(out.status.success() && text(&out).starts_with("#1\t"), "{}", text(&out));
 
         let (mut server, port) = serve(&env);
         let (cookie, csrf) = login(port, "shengting");

@@ -15,13 +15,22 @@ use std::process::ExitCode;
 use anyhow::anyhow;
 use periclase_domain::{registries, RegistrySpec};
 
+/// The configured database, SQLite file or PostgreSQL server, opened (and migrated): for the
+/// commands that need nothing but the store's capabilities.
+pub fn open_any(config: &crate::config::Config) -> anyhow::Result<Box<dyn periclase_store::Store>> {
+    Ok(match postgres_params(config) {
+        Some(params) => Box::new(open_postgres(params)?),
+        None => Box::new(open_store(config)?),
+    })
+}
+
 /// The configured SQLite database, opened (and migrated). A PostgreSQL database is refused
-/// by name: only `serve`, `user`, `demo`, `import` and `migrate` run on one so far.
+/// by name: only `serve`, `user`, `demo`, `import`, `policy` and `migrate` run on one so far.
 pub fn open_store(config: &crate::config::Config) -> anyhow::Result<periclase_store::SqliteStore> {
     use anyhow::Context;
     if postgres_params(config).is_some() {
         anyhow::bail!(
-            "此命令目前只支持 SQLite 数据库文件；PostgreSQL 数据库上可用 serve、user、demo、import 和 migrate 命令"
+            "此命令目前只支持 SQLite 数据库文件；PostgreSQL 数据库上可用 serve、user、demo、import、policy 和 migrate 命令"
         );
     }
     periclase_store::SqliteStore::open(&config.db).with_context(|| format!("无法打开数据库 {}", config.db.display()))

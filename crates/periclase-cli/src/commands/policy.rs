@@ -13,7 +13,6 @@ use periclase_domain::policy_run::SavedRun;
 use periclase_policy::run::{fields_of, list_rows, BatchSpec, LIST_HEADER};
 use periclase_policy::set::{EMBEDDED, EMBEDDED_TESTS};
 use periclase_policy::{apply_stacking, date, explain, render, testcase, Policy, PolicySet, Scalar, Schema, Subject};
-use periclase_store::prelude::*;
 
 use crate::config::Config;
 
@@ -236,12 +235,12 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                     bail!("地区「{r}」应为2–6位行政区划代码前缀，如 21、2103、210381");
                 }
             }
-            let store = super::open_store(config)?;
+            let store = super::open_any(config)?;
             let spinner = crate::progress::bar(None, periclase_app::policy_run::STAGE_COMPUTE);
             let spec = BatchSpec { policies: chosen, region, chain, year, day, grant };
             let actor = crate::cli_actor(periclase_store::Channel::Cli);
             let PolicyRun { outcome, record, subjects: [enterprises, projects, first_sets], saved } =
-                run_policies(&store, &spec, &actor, None, &mut |stage| spinner.set_message(stage))?;
+                run_policies(store.as_ref(), &spec, &actor, None, &mut |stage| spinner.set_message(stage))?;
             spinner.finish_and_clear();
             writeln!(
                 out,
@@ -322,7 +321,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
             if !paths.iter().any(|p| p == node) {
                 paths.push(node.into());
             }
-            let store = super::open_store(config)?;
+            let store = super::open_any(config)?;
             let spinner = crate::progress::bar(None, "读取数据并计算");
             let subjects = store.subject_frame(&FrameRequest { subject: kind, paths, year, region, keys: None })?;
             let sim = simulate(base, &scenario, &subjects, day, budget.map(|b| (b, rule)));
@@ -410,7 +409,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Runs => {
-            let store = super::open_store(config)?;
+            let store = super::open_any(config)?;
             for r in store.policy_runs(50)? {
                 writeln!(
                     out,
@@ -452,7 +451,7 @@ pub fn run(config: &Config, command: Command) -> anyhow::Result<ExitCode> {
                 None => set.policies.iter().filter(|p| p.subject == subject && p.in_force(day)).collect(),
             };
             let paths = fields_of(chosen.iter().copied());
-            let store = super::open_store(config)?;
+            let store = super::open_any(config)?;
             let request = FrameRequest { subject: subject.kind(), paths, year, region: None, keys: Some(vec![key]) };
             let subjects = store.subject_frame(&request)?;
             let mut explanations: Vec<_> =
