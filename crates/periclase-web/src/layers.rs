@@ -5,7 +5,9 @@
 //! an HTML error page in the site's layout with a way back.
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::Next;
@@ -40,6 +42,25 @@ pub fn router() -> Router<AppState> {
 
 async fn js() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], JS)
+}
+
+/// A request relayed by a trusted reverse proxy is counted under the client the proxy saw:
+/// the last address of `X-Forwarded-For`, the one the proxy itself appended (nginx's
+/// `$proxy_add_x_forwarded_for`); the ones before it are whatever the client sent. From
+/// anyone else the header is ignored.
+pub async fn forwarded_client(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    if let Some(peer) = peer.filter(|p| state.trusted_proxies.contains(&p.ip())) {
+        if let Some(client) = last_forwarded(req.headers()) {
+            req.extensions_mut().insert(ConnectInfo(SocketAddr::new(client, peer.port())));
+        }
+    }
+    next.run(req).await
+}
+
+fn last_forwarded(headers: &HeaderMap) -> Option<IpAddr> {
+    let last_header = headers.get_all("x-forwarded-for").iter().last()?;
+    last_header.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
 }
 
 /// Adds the security headers to every response, and `Secure` to every cookie when the

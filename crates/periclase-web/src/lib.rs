@@ -36,6 +36,10 @@ pub struct AppState {
     /// [`AppState::with_upload_dir`]); `None`, a private directory of this process under the
     /// system temp directory.
     pub upload_dir: Option<Arc<std::path::PathBuf>>,
+    /// Reverse proxies (nginx in front of several instances) whose `X-Forwarded-For` is
+    /// believed: a request from one of them counts under the client address the proxy
+    /// appended, so the login throttle tells clients apart (see `throttle.rs`).
+    pub trusted_proxies: Arc<Vec<std::net::IpAddr>>,
 }
 
 impl AppState {
@@ -55,6 +59,7 @@ impl AppState {
             search: search_sync::SearchService::in_memory(),
             secure_cookies: false,
             upload_dir: None,
+            trusted_proxies: Arc::default(),
         }
     }
 
@@ -62,6 +67,13 @@ impl AppState {
     /// are removed).
     pub fn with_upload_dir(mut self, dir: std::path::PathBuf) -> AppState {
         self.upload_dir = Some(Arc::new(dir));
+        self
+    }
+
+    /// Believes the `X-Forwarded-For` of requests from `proxies` (see
+    /// [`AppState::trusted_proxies`]).
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> AppState {
+        self.trusted_proxies = Arc::new(proxies);
         self
     }
 
@@ -120,6 +132,7 @@ pub fn app(state: AppState) -> Router {
         // on everything, error pages included.
         .layer(axum::middleware::from_fn(layers::chinese_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), layers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::forwarded_client))
         .with_state(state)
 }
 

@@ -379,9 +379,23 @@ async fn login_from(
     username: &str,
     password: &str,
 ) -> (StatusCode, Option<u64>, Value) {
+    login_forwarded(state, ip, None, username, password).await
+}
+
+/// [`login_from`] with an `X-Forwarded-For` header, as a reverse proxy sends.
+async fn login_forwarded(
+    state: &AppState,
+    ip: Option<&str>,
+    forwarded_for: Option<&str>,
+    username: &str,
+    password: &str,
+) -> (StatusCode, Option<u64>, Value) {
     let body = json!({ "username": username, "password": password }).to_string();
-    let mut req =
-        Request::post("/api/login").header("content-type", "application/json").body(Body::from(body)).unwrap();
+    let mut req = Request::post("/api/login").header("content-type", "application/json");
+    if let Some(xff) = forwarded_for {
+        req = req.header("x-forwarded-for", xff);
+    }
+    let mut req = req.body(Body::from(body)).unwrap();
     if let Some(ip) = ip {
         let peer = std::net::SocketAddr::new(ip.parse().unwrap(), 40_000);
         req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
@@ -446,6 +460,30 @@ async fn login_lockout_is_not_a_dos_against_the_owner() {
     // The attacker is still waiting.
     let (status, _, _) = login_from(&s, Some(ATTACKER), "haicheng", PW).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Behind a trusted reverse proxy every request comes from the proxy's address: the throttle
+/// counts the client the proxy appended to `X-Forwarded-For` instead, so an attacker does
+/// not lock everyone out; from anyone else the header is ignored, so it cannot be forged to
+/// escape the throttle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_the_throttle_counts_the_forwarded_client() {
+    let (_d, s, _) = state();
+    let s = s.with_trusted_proxies(vec!["10.0.0.5".parse().unwrap()]);
+    const PROXY: Option<&str> = Some("10.0.0.5");
+    for i in 0..30 {
+        // What the client sent first is its own claim; the proxy appends the address it saw.
+        let xff = format!("198.51.100.{i}, {ATTACKER}");
+        let (status, _, body) = login_forwarded(&s, PROXY, Some(&xff), &format!("guess{i}"), "Wrong12345").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{i}: {body}");
+    }
+    let (status, _, _) = login_forwarded(&s, PROXY, Some(ATTACKER), "admin", PW).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the attacker is throttled through the proxy");
+    let (status, _, body) = login_forwarded(&s, PROXY, Some("198.51.100.20"), "admin", PW).await;
+    assert_eq!(status, StatusCode::OK, "another client through the same proxy signs in: {body}");
+    // Not from the proxy: a forged header changes nothing.
+    let (status, _, _) = login_forwarded(&s, Some(ATTACKER), Some("198.51.100.21"), "admin", PW).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "a forged X-Forwarded-For is ignored");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

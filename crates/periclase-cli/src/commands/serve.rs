@@ -19,6 +19,10 @@ pub struct Args {
     #[arg(long, env = "PERICLASE_SECURE_COOKIE", num_args = 0..=1, default_missing_value = "true",
           value_parser = clap::builder::BoolishValueParser::new())]
     pub secure_cookie: Option<bool>,
+    /// 位于反向代理（如 nginx）之后时，代理服务器的 IP 地址（可重复，或用逗号分隔）：来自这些地址的请求
+    /// 按 X-Forwarded-For 中代理追加的客户端地址计算登录限流；其他来源的该请求头一律不信任
+    #[arg(long = "trusted-proxy", env = "PERICLASE_TRUSTED_PROXY", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 pub fn run(config: &Config, args: Args) -> anyhow::Result<ExitCode> {
@@ -75,6 +79,7 @@ fn serve<S: Store + Accounts + Declarations + Jobs + 'static>(
         .with_search_index(&paths.index)
         .with_context(|| format!("无法打开检索索引 {}", paths.index.display()))?
         .with_secure_cookies(args.secure_cookie.unwrap_or(config.secure_cookie))
+        .with_trusted_proxies(args.trusted_proxies.clone())
         .with_upload_dir(paths.uploads);
     state.warm_chain_map();
     // Builds the index on first start, then applies every change within a second.
