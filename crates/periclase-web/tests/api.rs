@@ -2097,6 +2097,11 @@ async fn the_search_index_is_rebuilt_as_a_job_by_administrators_only() {
     assert!(page.contains("重建记录") && page.contains("已完成") && page.contains("已重建，共 "), "{page}");
     let indexed = s.search.index().doc_count();
     assert!(indexed > 100 && page.contains(&periclase_domain::numbers::grouped(indexed)), "{indexed}: {page}");
+    // The indexes following this database (one per instance), this one marked, with no backlog.
+    let listed = &page[page.find("各服务实例的检索索引").expect("the indexes are listed")..];
+    let host = periclase_app::search_sync::host_of(s.search.reader());
+    assert!(listed.contains(&format!("{host}（本实例）")), "{listed}");
+    assert!(!listed.contains(s.search.reader()), "the random part of a reader's name is not shown: {listed}");
     // Searching still finds what it found.
     let (status, found) = get_as(&s, "/api/search?q=%E9%95%81", &admin).await;
     assert_eq!(status, StatusCode::OK);

@@ -50,3 +50,56 @@ BEGIN
                         FOR EACH STATEMENT EXECUTE FUNCTION periclase_changed()', 'periclase_change_' || t, t);
     END LOOP;
 END $$;
+
+-- The tier bits and the tally of enterprises per county and tier set, kept once per
+-- statement instead of once per row (the trigger names stay SQLite's). PostgreSQL keeps a
+-- new version of a row at each update: a million honours loaded in one statement updated the
+-- same few tally rows a million times in one transaction, along ever longer chains of
+-- versions — minutes at full CPU. Now one statement's rows are summed first.
+CREATE FUNCTION enterprise_honour_tiers_added() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE enterprise e SET tiers = e.tiers | s.bits
+    FROM (SELECT a.enterprise_id, bit_or(b.bit) AS bits
+          FROM honours_added a JOIN tier_bit b ON b.honour = a.honour
+          GROUP BY a.enterprise_id) s
+    WHERE e.id = s.enterprise_id;
+    RETURN NULL;
+END $$;
+DROP TRIGGER enterprise_honour_tiers_insert ON enterprise_honour;
+CREATE TRIGGER enterprise_honour_tiers_insert AFTER INSERT ON enterprise_honour
+    REFERENCING NEW TABLE AS honours_added FOR EACH STATEMENT EXECUTE FUNCTION enterprise_honour_tiers_added();
+
+CREATE FUNCTION enterprise_tally_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO enterprise_tally (region, tiers, n)
+        SELECT region, tiers, count(*) FROM tally_new GROUP BY region, tiers
+        ON CONFLICT (region, tiers) DO UPDATE SET n = enterprise_tally.n + EXCLUDED.n;
+    ELSIF TG_OP = 'DELETE' THEN
+        UPDATE enterprise_tally t SET n = t.n - d.n
+        FROM (SELECT region, tiers, count(*) AS n FROM tally_old GROUP BY region, tiers) d
+        WHERE t.region = d.region AND t.tiers = d.tiers;
+    ELSE
+        -- Only the rows whose county or tier set changed, as the SQLite trigger's WHEN.
+        INSERT INTO enterprise_tally (region, tiers, n)
+        SELECT region, tiers, sum(d) FROM (
+            SELECT o.region, o.tiers, -1 AS d FROM tally_old o JOIN tally_new n ON n.id = o.id
+            WHERE o.region IS DISTINCT FROM n.region OR o.tiers IS DISTINCT FROM n.tiers
+            UNION ALL
+            SELECT n.region, n.tiers, 1 FROM tally_old o JOIN tally_new n ON n.id = o.id
+            WHERE o.region IS DISTINCT FROM n.region OR o.tiers IS DISTINCT FROM n.tiers
+        ) moved
+        GROUP BY region, tiers HAVING sum(d) <> 0
+        ON CONFLICT (region, tiers) DO UPDATE SET n = enterprise_tally.n + EXCLUDED.n;
+    END IF;
+    RETURN NULL;
+END $$;
+DROP TRIGGER enterprise_tally_insert ON enterprise;
+DROP TRIGGER enterprise_tally_delete ON enterprise;
+DROP TRIGGER enterprise_tally_update ON enterprise;
+CREATE TRIGGER enterprise_tally_insert AFTER INSERT ON enterprise
+    REFERENCING NEW TABLE AS tally_new FOR EACH STATEMENT EXECUTE FUNCTION enterprise_tally_counted();
+CREATE TRIGGER enterprise_tally_delete AFTER DELETE ON enterprise
+    REFERENCING OLD TABLE AS tally_old FOR EACH STATEMENT EXECUTE FUNCTION enterprise_tally_counted();
+CREATE TRIGGER enterprise_tally_update AFTER UPDATE ON enterprise
+    REFERENCING OLD TABLE AS tally_old NEW TABLE AS tally_new FOR EACH STATEMENT EXECUTE FUNCTION enterprise_tally_counted();

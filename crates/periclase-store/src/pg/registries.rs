@@ -20,11 +20,18 @@ const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 1000;
 
 /// SQLite puts NULLs first ascending and last descending; PostgreSQL the other way round,
-/// unless told. Keyset paging (`sql::keyset_condition`) relies on SQLite's order.
-fn sqlite_nulls(order: &str) -> String {
+/// unless told. Keyset paging (`sql::keyset_condition`) relies on SQLite's order. Only a
+/// column that may hold NULL is told: `NULLS FIRST` on the id (or any column an index keeps
+/// in the default order) would keep PostgreSQL from reading that index in order, and a
+/// county's first page would sort the whole table.
+fn sqlite_nulls(order: &str, nullable: bool) -> String {
     order
         .split(", ")
-        .map(|part| if part.ends_with(" DESC") { format!("{part} NULLS LAST") } else { format!("{part} NULLS FIRST") })
+        .map(|part| match (nullable && !part.starts_with("t.id "), part.ends_with(" DESC")) {
+            (false, _) => part.to_string(),
+            (true, true) => format!("{part} NULLS LAST"),
+            (true, false) => format!("{part} NULLS FIRST"),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -106,7 +113,7 @@ impl Registries for PgStore {
                 "{} {} ORDER BY {} LIMIT {}",
                 sql::select_with(spec, column.as_deref()),
                 sql::where_clause(&where_sql),
-                sqlite_nulls(&order),
+                sqlite_nulls(&order, nullable),
                 limit + 1
             );
             let mut rows: Vec<(Record, Option<Value>)> = query(c, &text, &params)?
@@ -163,9 +170,13 @@ impl Registries for PgStore {
         each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
     ) -> Result<u64, StoreError> {
         let filter = Filter::build(spec, q)?;
-        let (_, _, order) = sql::order_by(q.sort);
-        let text =
-            format!("{} {} ORDER BY {}", sql::select(spec), sql::where_clause(&filter.where_sql), sqlite_nulls(&order));
+        let (_, nullable, order) = sql::order_by(q.sort);
+        let text = format!(
+            "{} {} ORDER BY {}",
+            sql::select(spec),
+            sql::where_clause(&filter.where_sql),
+            sqlite_nulls(&order, nullable)
+        );
         self.with(|c| {
             // Streamed row by row (a million rows are never all in memory), in one
             // transaction so the export is one snapshot.
