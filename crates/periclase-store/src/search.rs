@@ -38,7 +38,7 @@ pub(crate) fn follow(x: &mut impl Exec, reader: &str) -> Result<(), StoreError> 
 
 pub(crate) fn pending(x: &mut impl Exec, reader: &str, limit: u32) -> Result<Option<SearchPending>, StoreError> {
     let name = Value::Text(reader.to_string());
-    let Some(seen) = x.first("SELECT seen_at FROM search_readers WHERE name = ?1", &[name.clone()])? else {
+    let Some(seen) = x.first("SELECT seen_at FROM search_readers WHERE name = ?1", std::slice::from_ref(&name))? else {
         return Ok(None);
     };
     let due = x.now_plus_minutes(-SEEN_EVERY_MINUTES)?;

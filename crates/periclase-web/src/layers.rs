@@ -59,7 +59,7 @@ pub async fn forwarded_client(State(state): State<AppState>, mut req: Request, n
 }
 
 fn last_forwarded(headers: &HeaderMap) -> Option<IpAddr> {
-    let last_header = headers.get_all("x-forwarded-for").iter().last()?;
+    let last_header = headers.get_all("x-forwarded-for").iter().next_back()?;
     last_header.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
 }
 
