@@ -27,7 +27,7 @@ pub use declarations::{Declaration, DeclarationQuery, DeclarationStatus, Declara
 pub use error::StoreError;
 pub use jobs::{Job, JobState, Jobs};
 pub use periclase_domain::{ImportItem, ImportOptions, ImportOutcome, QualityIssue, RowIssue, RowLocation};
-pub use pg::{PgStore, SCHEMA_VERSION as PG_SCHEMA_VERSION};
+pub use pg::{default_connections as pg_default_connections, PgStore, SCHEMA_VERSION as PG_SCHEMA_VERSION};
 pub use query::{sortable_fields, ListPage, ListQuery, Record, Sort, SortKey};
 pub use search::{Introduction, SearchPending, SearchReader, SearchRow, OUTCOMES as INTRODUCTION_OUTCOMES};
 pub use sqlite::{SqliteStore, SCHEMA_VERSION as SQLITE_SCHEMA_VERSION};

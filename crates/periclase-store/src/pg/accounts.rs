@@ -96,7 +96,7 @@ impl Accounts for PgStore {
                 "SELECT {COLUMNS}, s.csrf FROM session s JOIN account a ON a.id = s.account_id
                  WHERE s.token_digest = $1 AND s.expires_at > periclase_now() AND a.disabled = 0"
             );
-            let st = c.prepare(&sql)?;
+            let st = c.statement(&sql)?;
             Ok(c.query_opt(&st, &[&digest])?.map(|r| (account(&r), r.get(9))))
         })
     }

@@ -100,3 +100,39 @@ impl crate::frame::SourceRow for PgRow<'_> {
         read_value(self.0, i).unwrap_or(Value::Null)
     }
 }
+
+/// A pooled connection outside a transaction, seen by the shared code: its statements are
+/// prepared once and kept (`conn.rs`).
+impl Exec for super::conn::PgConn {
+    fn rows(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError> {
+        let rows = self.query_values(sql, params)?;
+        Ok(rows.iter().map(read_values).collect::<Result<_, _>>()?)
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        self.execute_values(sql, params)
+    }
+
+    fn insert(&mut self, sql: &str, params: &[Value]) -> Result<Option<i64>, StoreError> {
+        Pg(&mut **self).insert(sql, params)
+    }
+
+    fn now(&mut self) -> Result<Value, StoreError> {
+        Pg(&mut **self).now()
+    }
+
+    fn now_plus_minutes(&mut self, minutes: i64) -> Result<Value, StoreError> {
+        Pg(&mut **self).now_plus_minutes(minutes)
+    }
+}
+
+impl crate::frame::Source for super::conn::PgConn {
+    fn stream(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        each: &mut dyn FnMut(&dyn crate::frame::SourceRow) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        Pg(&mut **self).stream(sql, params, each)
+    }
+}

@@ -10,6 +10,7 @@
 mod accounts;
 mod audit;
 mod chain;
+mod conn;
 mod copy_load;
 mod exec;
 mod import;
@@ -22,6 +23,7 @@ mod value;
 
 use postgres::{Client, NoTls};
 
+use self::conn::PgConn;
 use crate::pool::Pool;
 use crate::StoreError;
 
@@ -38,9 +40,15 @@ const MIGRATIONS: &[(i64, &str)] = &[
 /// The schema version this build writes: the same number as the SQLite store's.
 pub const SCHEMA_VERSION: i64 = 16;
 
-/// Connections in all, per process: enough for the web's blocking threads on a few cores,
-/// well under PostgreSQL's default of 100 for two instances and a migration beside them.
-const MAX_CONNECTIONS: usize = 16;
+/// Connections per process unless told otherwise: two per core of this machine, at least
+/// four. The pool is what keeps the database's work in step with the cores that wait on
+/// it: on a 2-core machine serving 64 clients, 4 connections answered more requests than
+/// 16 and with half the tail latency (docs/BENCHMARKS.md), because every connection is a
+/// server process competing for the same cores.
+pub fn default_connections() -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    (2 * cores).clamp(4, 64)
+}
 
 /// Serialises schema changes between instances starting at once (an advisory lock key).
 const MIGRATION_LOCK: i64 = 0x0070_6572_6963_6c01;
@@ -49,7 +57,7 @@ pub struct PgStore {
     /// libpq-style connection parameters or a `postgres://` URL (never logged: it may hold
     /// a password).
     params: String,
-    pool: Pool<Client>,
+    pool: Pool<PgConn>,
     /// A connection per job this instance has queued or runs, holding the job's advisory
     /// lock: another instance starting on the same database sees the job is alive and
     /// leaves it be; when this process dies the server drops the locks with the
@@ -67,6 +75,11 @@ impl PgStore {
     /// Connects to the database `params` names (`postgres://user@host/db` or
     /// `host=… user=… dbname=…`) and brings its schema to [`SCHEMA_VERSION`].
     pub fn open(params: &str) -> Result<PgStore, StoreError> {
+        PgStore::open_with_connections(params, default_connections())
+    }
+
+    /// As [`PgStore::open`], with at most `connections` open at once.
+    pub fn open_with_connections(params: &str, connections: usize) -> Result<PgStore, StoreError> {
         let client = outside_runtime(|| {
             let mut client = connect(params)?;
             migrate(&mut client)?;
@@ -74,7 +87,7 @@ impl PgStore {
         })?;
         Ok(PgStore {
             params: params.to_string(),
-            pool: Pool::new(MAX_CONNECTIONS, client),
+            pool: Pool::new(connections, PgConn::new(client)),
             job_locks: std::sync::Mutex::default(),
         })
     }
@@ -84,13 +97,13 @@ impl PgStore {
     /// The client blocks on a runtime of its own, which tokio refuses inside another
     /// runtime's worker: called from async code (the web's handlers), the call leaves the
     /// worker with `block_in_place`, which needs the multi-threaded runtime the server runs.
-    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        outside_runtime(|| self.pool.with(|| connect(&self.params), |c| !c.is_closed(), f))
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&mut PgConn) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        outside_runtime(|| self.pool.with(|| connect(&self.params).map(PgConn::new), |c| !c.is_closed(), f))
     }
 
     /// The schema version the database is at.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        self.with(schema_version)
+        self.with(|c| schema_version(c))
     }
 }
 

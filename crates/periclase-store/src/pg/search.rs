@@ -25,15 +25,15 @@ impl SearchOutbox for PgStore {
     }
 
     fn search_pending(&self, reader: &str, limit: u32) -> Result<Option<SearchPending>, StoreError> {
-        self.with(|c| crate::search::pending(&mut Pg(c), reader, limit))
+        self.with(|c| crate::search::pending(c, reader, limit))
     }
 
     fn search_applied(&self, reader: &str, upto: i64) -> Result<(), StoreError> {
-        self.with(|c| crate::search::applied(&mut Pg(c), reader, upto))
+        self.with(|c| crate::search::applied(c, reader, upto))
     }
 
     fn search_readers(&self) -> Result<Vec<SearchReader>, StoreError> {
-        self.with(|c| crate::search::readers(&mut Pg(c)))
+        self.with(|c| crate::search::readers(c))
     }
 
     fn search_rows(
@@ -129,6 +129,6 @@ impl Introductions for PgStore {
         achievement: Option<&str>,
         scope: &Scope,
     ) -> Result<Vec<Introduction>, StoreError> {
-        self.with(|c| crate::introductions::list(&mut Pg(c), demand, achievement, scope))
+        self.with(|c| crate::introductions::list(c, demand, achievement, scope))
     }
 }

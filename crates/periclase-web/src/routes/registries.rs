@@ -10,7 +10,7 @@ use periclase_store::{Actor, Channel, DeclaredChange, SaveMode};
 use serde_json::{json, Value};
 
 use crate::auth::{Change, Session};
-use crate::json::record_for;
+use crate::json::{record_for, RecordsJson};
 use crate::params::ListParams;
 use crate::{blocking, registry, ApiError, AppState};
 
@@ -48,20 +48,30 @@ async fn list(
     session: Session,
     Path(name): Path<String>,
     Query(p): Query<ListParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ListBody>, ApiError> {
     let spec = registry(&name)?;
     let scope = session.may_read(spec)?;
     let query = p.query(spec, scope)?;
     let store = state.store.clone();
     let page = blocking(move || Ok(store.list(spec, &query)?)).await?;
-    let records: Vec<Value> = page.records.iter().map(|r| record_for(&session, spec, r)).collect();
-    Ok(Json(json!({
-        "registry": spec.name,
-        "label": spec.label,
-        "total": page.total,
-        "next": page.next,
-        "records": records,
-    })))
+    Ok(Json(ListBody {
+        label: spec.label,
+        next: page.next,
+        records: RecordsJson::new(&session, spec, page.records),
+        registry: spec.name,
+        total: page.total,
+    }))
+}
+
+/// A list page. Fields in the order a JSON map keeps its keys (sorted), as the other
+/// answers are written.
+#[derive(serde::Serialize)]
+struct ListBody {
+    label: &'static str,
+    next: Option<String>,
+    records: RecordsJson,
+    registry: &'static str,
+    total: u64,
 }
 
 async fn detail(

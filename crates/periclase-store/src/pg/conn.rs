@@ -1,0 +1,82 @@
+//! A pooled connection with its prepared statements. The driver sends a statement given as
+//! text as an unnamed one: parsed and planned afresh, and one round trip more (prepare, then
+//! execute) for every query. A list request makes three queries, so the store keeps the
+//! statements it has prepared on each connection, by their text: the second time a query
+//! is one round trip and no parsing.
+
+use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
+
+use periclase_domain::Value;
+use postgres::types::ToSql;
+use postgres::{Client, Statement};
+
+use super::{dollars, PgValue};
+use crate::StoreError;
+
+/// Statements kept per connection. The texts are made from a registry, its filters and a
+/// page size, so a server sees a few hundred at most; past this many the cache starts over
+/// rather than grow without bound.
+const MAX_STATEMENTS: usize = 512;
+
+pub(crate) struct PgConn {
+    client: Client,
+    /// By the SQL as the shared builders write it (`?1` parameters).
+    statements: HashMap<String, Statement>,
+}
+
+impl PgConn {
+    pub(crate) fn new(client: Client) -> PgConn {
+        PgConn { client, statements: HashMap::new() }
+    }
+
+    /// The prepared statement for `sql` (`?1`-style parameters), prepared on first use.
+    pub(crate) fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+        if let Some(st) = self.statements.get(sql) {
+            return Ok(st.clone());
+        }
+        if self.statements.len() >= MAX_STATEMENTS {
+            self.statements.clear();
+        }
+        let st = self.client.prepare(&dollars(sql))?;
+        self.statements.insert(sql.to_string(), st.clone());
+        Ok(st)
+    }
+
+    /// Runs `sql` (`?1`-style parameters) with domain values through its prepared statement.
+    pub(crate) fn query_values(&mut self, sql: &str, params: &[Value]) -> Result<Vec<postgres::Row>, StoreError> {
+        let st = self.statement(sql)?;
+        let binds: Vec<PgValue> = params.iter().map(PgValue).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
+        self.client.query(&st, &refs).map_err(|e| self.forget_on(e))
+    }
+
+    /// As [`PgConn::query_values`], for a statement that changes rows: the count.
+    pub(crate) fn execute_values(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        let st = self.statement(sql)?;
+        let binds: Vec<PgValue> = params.iter().map(PgValue).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
+        self.client.execute(&st, &refs).map_err(|e| self.forget_on(e))
+    }
+
+    /// A statement that failed may have failed because it was prepared against a schema
+    /// that has changed since (another instance migrated it: "cached plan must not change
+    /// result type"); the next use prepares every statement afresh.
+    fn forget_on(&mut self, e: postgres::Error) -> StoreError {
+        self.statements.clear();
+        e.into()
+    }
+}
+
+impl Deref for PgConn {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl DerefMut for PgConn {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
