@@ -91,7 +91,7 @@ impl Accounts for PgStore {
     }
 
     fn session(&self, digest: &str) -> Result<Option<(Account, String)>, StoreError> {
-        self.with(|c| {
+        self.with_planned_once(|c| {
             let sql = format!(
                 "SELECT {COLUMNS}, s.csrf FROM session s JOIN account a ON a.id = s.account_id
                  WHERE s.token_digest = $1 AND s.expires_at > periclase_now() AND a.disabled = 0"

@@ -23,11 +23,33 @@ pub(crate) struct PgConn {
     client: Client,
     /// By the SQL as the shared builders write it (`?1` parameters).
     statements: HashMap<String, Statement>,
+    /// Whether the session plans prepared statements once (`plan_cache_mode =
+    /// force_generic_plan`) rather than for each set of parameters.
+    generic_plans: bool,
 }
 
 impl PgConn {
     pub(crate) fn new(client: Client) -> PgConn {
-        PgConn { client, statements: HashMap::new() }
+        PgConn { client, statements: HashMap::new(), generic_plans: false }
+    }
+
+    /// Plans once for all parameters (`true`), or for each execution as PostgreSQL decides
+    /// (`false`, its default). The hot requests (a session, a list page, a record) are
+    /// small index reads whose best plan does not depend on the values; left to decide,
+    /// PostgreSQL planned a city's tier list afresh on every request (0.3 ms of a 0.8 ms
+    /// query), and lists answered 2,800 requests/s instead of 3,300 (docs/BENCHMARKS.md).
+    /// Everything else (exports, policy frames over a province or a county, imports) keeps
+    /// the default, where the values decide between an index and a scan.
+    pub(crate) fn generic_plans(&mut self, on: bool) -> Result<(), StoreError> {
+        if self.generic_plans != on {
+            self.client.batch_execute(if on {
+                "SET plan_cache_mode = force_generic_plan"
+            } else {
+                "RESET plan_cache_mode"
+            })?;
+            self.generic_plans = on;
+        }
+        Ok(())
     }
 
     /// The prepared statement for `sql` (`?1`-style parameters), prepared on first use.

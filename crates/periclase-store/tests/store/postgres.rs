@@ -133,7 +133,9 @@ fn postgres_shape(c: &mut postgres::Client) -> BTreeMap<String, TableShape> {
                         array(SELECT a.attname::text FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n)
                               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.n)
                  FROM pg_index i JOIN pg_class ci ON ci.oid = i.indexrelid
-                 WHERE i.indrelid = $1::text::regclass AND NOT i.indisprimary",
+                 WHERE i.indrelid = $1::text::regclass AND NOT i.indisprimary
+                   -- PostgreSQL's own (pg/mod.rs, POSTGRES_ONLY).
+                   AND ci.relname <> 'enterprise_id_region_tiers'",
                 &[&t],
             )
             .unwrap()
