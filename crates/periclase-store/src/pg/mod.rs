@@ -187,6 +187,8 @@ fn migrate(c: &mut Client) -> Result<(), StoreError> {
         tx.batch_execute(sql)?;
         tx.execute("INSERT INTO periclase_schema (version) VALUES ($1)", &[version])?;
     }
+    // (Quietly: "already exists, skipping" is the usual case, not news for the log.)
+    tx.batch_execute("SET LOCAL client_min_messages = warning")?;
     tx.batch_execute(POSTGRES_ONLY)?;
     tx.commit()?;
     Ok(())
