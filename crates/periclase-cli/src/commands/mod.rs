@@ -51,12 +51,9 @@ pub fn postgres_params_of(db: &str) -> Option<&str> {
 pub fn open_postgres(params: &str) -> anyhow::Result<periclase_store::PgStore> {
     use anyhow::Context;
     let connections = match std::env::var("PERICLASE_DB_CONNECTIONS") {
-        Ok(n) => n
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| anyhow!("PERICLASE_DB_CONNECTIONS 应为 1 到 1000 之间的整数（每个实例的数据库连接数），现为「{n}」"))?,
+        Ok(n) => n.trim().parse::<usize>().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| {
+            anyhow!("PERICLASE_DB_CONNECTIONS 应为 1 到 1000 之间的整数（每个实例的数据库连接数），现为「{n}」")
+        })?,
         Err(_) => periclase_store::pg_default_connections(),
     };
     periclase_store::PgStore::open_with_connections(params, connections).context("无法连接 PostgreSQL 数据库")

@@ -96,8 +96,8 @@ impl Accounts for PgStore {
                 "SELECT {COLUMNS}, s.csrf FROM session s JOIN account a ON a.id = s.account_id
                  WHERE s.token_digest = $1 AND s.expires_at > periclase_now() AND a.disabled = 0"
             );
-            let st = c.statement(&sql)?;
-            Ok(c.query_opt(&st, &[&digest])?.map(|r| (account(&r), r.get(9))))
+            let rows = c.query_values(&sql, &[periclase_domain::Value::Text(digest.to_string())])?;
+            Ok(rows.first().map(|r| (account(r), r.get(9))))
         })
     }
 

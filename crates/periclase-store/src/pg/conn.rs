@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 
 use periclase_domain::Value;
+use postgres::error::SqlState;
 use postgres::types::ToSql;
 use postgres::{Client, Statement};
 
@@ -67,26 +68,36 @@ impl PgConn {
 
     /// Runs `sql` (`?1`-style parameters) with domain values through its prepared statement.
     pub(crate) fn query_values(&mut self, sql: &str, params: &[Value]) -> Result<Vec<postgres::Row>, StoreError> {
-        let st = self.statement(sql)?;
         let binds: Vec<PgValue> = params.iter().map(PgValue).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
-        self.client.query(&st, &refs).map_err(|e| self.forget_on(e))
+        self.again_if_stale(sql, |c, st| c.query(st, &refs))
     }
 
     /// As [`PgConn::query_values`], for a statement that changes rows: the count.
     pub(crate) fn execute_values(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
-        let st = self.statement(sql)?;
         let binds: Vec<PgValue> = params.iter().map(PgValue).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
-        self.client.execute(&st, &refs).map_err(|e| self.forget_on(e))
+        self.again_if_stale(sql, |c, st| c.execute(st, &refs))
     }
 
-    /// A statement that failed may have failed because it was prepared against a schema
-    /// that has changed since (another instance migrated it: "cached plan must not change
-    /// result type"); the next use prepares every statement afresh.
-    fn forget_on(&mut self, e: postgres::Error) -> StoreError {
-        self.statements.clear();
-        e.into()
+    /// Runs `run` with the statement for `sql`. A statement prepared before the schema
+    /// changed under it (another instance migrated the database) fails with "cached plan
+    /// must not change result type": every kept statement is then forgotten, and this one
+    /// prepared again and run once more, so the caller never sees the change.
+    fn again_if_stale<T>(
+        &mut self,
+        sql: &str,
+        run: impl Fn(&mut Client, &Statement) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let st = self.statement(sql)?;
+        match run(&mut self.client, &st) {
+            Err(e) if e.code() == Some(&SqlState::FEATURE_NOT_SUPPORTED) && !self.client.is_closed() => {
+                self.statements.clear();
+                let st = self.statement(sql)?;
+                Ok(run(&mut self.client, &st)?)
+            }
+            other => Ok(other?),
+        }
     }
 }
 

@@ -45,7 +45,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
 /// (`registries.rs`, the deferred page). Read from the table, PostgreSQL fetched every row
 /// it skipped: 1,200 rows for a page of 50, four times as long. SQLite's table is itself
 /// stored in id order and needs no such index.
-const POSTGRES_ONLY: &str = "CREATE INDEX IF NOT EXISTS enterprise_id_region_tiers ON enterprise (id) INCLUDE (region, tiers)";
+const POSTGRES_ONLY: &str =
+    "CREATE INDEX IF NOT EXISTS enterprise_id_region_tiers ON enterprise (id) INCLUDE (region, tiers)";
 
 /// The schema version this build writes: the same number as the SQLite store's.
 pub const SCHEMA_VERSION: i64 = 16;

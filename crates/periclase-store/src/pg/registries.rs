@@ -158,10 +158,12 @@ impl Registries for PgStore {
             };
             let mut rows: Vec<(Record, Option<Value>)> = found
                 .iter()
-                .map(|r| read_values(r).map(|mut v| {
-                    v.pop();
-                    record(spec, v)
-                }))
+                .map(|r| {
+                    read_values(r).map(|mut v| {
+                        v.pop();
+                        record(spec, v)
+                    })
+                })
                 .collect::<Result<_, _>>()?;
             let more = rows.len() > limit;
             rows.truncate(limit);
@@ -278,8 +280,9 @@ impl Registries for PgStore {
     /// the sum as it was.
     fn version(&self) -> Result<i64, StoreError> {
         self.with_planned_once(|c| {
-            let st = c.statement("SELECT v.n, (SELECT count(*) FROM periclase_change) FROM periclase_version v")?;
-            let row = c.query_one(&st, &[])?;
+            let rows =
+                c.query_values("SELECT v.n, (SELECT count(*) FROM periclase_change) FROM periclase_version v", &[])?;
+            let row = rows.first().ok_or_else(|| StoreError::BadQuery("数据版本表为空".to_string()))?;
             let (base, pending): (i64, i64) = (row.get(0), row.get(1));
             if pending > FOLD_CHANGES_AT {
                 c.batch_execute(
