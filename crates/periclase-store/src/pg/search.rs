@@ -33,7 +33,7 @@ impl SearchOutbox for PgStore {
     }
 
     fn search_readers(&self) -> Result<Vec<SearchReader>, StoreError> {
-        self.with(|c| crate::search::readers(c))
+        self.with(crate::search::readers)
     }
 
     fn search_rows(
