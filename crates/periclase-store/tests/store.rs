@@ -8,6 +8,7 @@ use periclase_demo::Demo;
 use periclase_domain::registries::{DEMANDS, ENTERPRISES, ENTERPRISE_FIGURES, ENTERPRISE_HONOURS, POLICIES, PROJECTS};
 use periclase_domain::{registries, ImportItem, ImportOptions, RegistrySpec, Row, RowIssue, RowLocation, Scope, Value};
 use periclase_store::prelude::*;
+use periclase_store::Store;
 use periclase_store::{
     Actor, AuditQuery, Channel, ImportContext, ImportOutcome, ListQuery, QualityIssue, SaveMode, Sort, SqliteStore,
     StoreError,
@@ -20,7 +21,7 @@ fn items(rows: Vec<Row>) -> impl Iterator<Item = ImportItem> {
 }
 
 fn import(
-    store: &SqliteStore,
+    store: &dyn Store,
     spec: &'static RegistrySpec,
     rows: Vec<Row>,
     opts: ImportOptions,
@@ -41,160 +42,202 @@ fn demo_rows(demo: &Demo, spec: &RegistrySpec) -> Vec<Row> {
 fn demo_store(n: u64) -> (tempfile::TempDir, SqliteStore, Demo) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+    let demo = load_demo(&store, n);
+    (dir, store, demo)
+}
+
+/// The demo province with `n` enterprises, every registry, loaded into `store`.
+fn load_demo(store: &dyn Store, n: u64) -> Demo {
     let demo = Demo::new(11, n);
     for spec in periclase_domain::registries::ALL {
-        let (out, issues) = import(&store, spec, demo_rows(&demo, spec), ImportOptions::default());
+        let (out, issues) = import(store, spec, demo_rows(&demo, spec), ImportOptions::default());
         assert!(issues.is_empty() && out.committed, "{}: {issues:?}", spec.name);
     }
-    (dir, store, demo)
+    demo
+}
+
+/// What both stores implement and these tests use.
+trait BothStores: Store + periclase_store::Declarations {}
+
+impl<T: Store + periclase_store::Declarations> BothStores for T {}
+
+/// Runs `test` on a new, empty store of each kind: SQLite, then PostgreSQL (a database of
+/// its own on the test server). The same test, the other store.
+fn each_store(test: impl Fn(&dyn BothStores)) {
+    let dir = tempfile::tempdir().unwrap();
+    let lite = SqliteStore::open(dir.path().join("t.db")).unwrap();
+    eprintln!("— on SQLite");
+    test(&lite);
+    let db = periclase_store::testing::PgDatabase::new();
+    let pg = periclase_store::PgStore::open(&db.params).unwrap();
+    eprintln!("— on PostgreSQL");
+    test(&pg);
 }
 
 #[test]
 fn upserts_count_new_updated_unchanged_and_reimport_is_idempotent() {
-    let (_dir, store, demo) = demo_store(60);
-    let mut rows = demo_rows(&demo, &ENTERPRISES);
-    let (out, _) = import(&store, &ENTERPRISES, rows.clone(), ImportOptions::default());
-    assert_eq!((out.inserted, out.updated, out.unchanged), (0, 0, 60));
-    rows[3][1] = Value::Text("改名示例有限公司".into());
-    let (out, _) = import(&store, &ENTERPRISES, rows.clone(), ImportOptions::default());
-    assert_eq!((out.inserted, out.updated, out.unchanged), (0, 1, 59));
-    let key = rows[3][0].as_str().unwrap().to_lowercase();
-    let got = store.get(&ENTERPRISES, &key, None).unwrap().expect("lower-case USCC finds the row");
-    assert_eq!(got.row[1], Value::Text("改名示例有限公司".into()));
+    each_store(|store| {
+        let demo = load_demo(store, 60);
+        let mut rows = demo_rows(&demo, &ENTERPRISES);
+        let (out, _) = import(store, &ENTERPRISES, rows.clone(), ImportOptions::default());
+        assert_eq!((out.inserted, out.updated, out.unchanged), (0, 0, 60));
+        rows[3][1] = Value::Text("改名示例有限公司".into());
+        let (out, _) = import(store, &ENTERPRISES, rows.clone(), ImportOptions::default());
+        assert_eq!((out.inserted, out.updated, out.unchanged), (0, 1, 59));
+        let key = rows[3][0].as_str().unwrap().to_lowercase();
+        let got = store.get(&ENTERPRISES, &key, None).unwrap().expect("lower-case USCC finds the row");
+        assert_eq!(got.row[1], Value::Text("改名示例有限公司".into()));
+    });
 }
 
 #[test]
 fn all_or_nothing_partial_and_dry_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
-    let demo = Demo::new(3, 10);
-    let good = demo_rows(&demo, &ENTERPRISES);
-    let mut with_bad: Vec<ImportItem> = items(good.clone()).collect();
-    with_bad.insert(
-        4,
-        ImportItem {
-            location: RowLocation { sheet: Some("企业".into()), row: 99 },
-            row: Err(vec![periclase_domain::FieldError::new(&ENTERPRISES.fields[0], "bad", "校验位错误")]),
-        },
-    );
-    let run = |opts: ImportOptions| {
-        let mut issues = Vec::new();
-        let out = store
-            .import(
-                &ENTERPRISES,
-                &mut with_bad.clone().into_iter(),
-                &ImportContext { opts, actor: &Actor::new("test", Channel::Cli), scope: None, source: None },
-                &mut |i| issues.push(i),
-                &mut |_| {},
-            )
-            .unwrap();
-        (out, issues)
-    };
-    let (out, issues) = run(ImportOptions::default());
-    assert!(!out.committed);
-    assert_eq!(out.rejected, 1);
-    assert_eq!(issues[0].location.row, 99);
-    assert_eq!(issues[0].column.as_deref(), Some("统一社会信用代码"));
-    assert_eq!(store.count(&ENTERPRISES, &ListQuery::default()).unwrap(), 0, "nothing written");
+    each_store(|store| {
+        let demo = Demo::new(3, 10);
+        let good = demo_rows(&demo, &ENTERPRISES);
+        let mut with_bad: Vec<ImportItem> = items(good.clone()).collect();
+        with_bad.insert(
+            4,
+            ImportItem {
+                location: RowLocation { sheet: Some("企业".into()), row: 99 },
+                row: Err(vec![periclase_domain::FieldError::new(&ENTERPRISES.fields[0], "bad", "校验位错误")]),
+            },
+        );
+        let run = |opts: ImportOptions| {
+            let mut issues = Vec::new();
+            let out = store
+                .import(
+                    &ENTERPRISES,
+                    &mut with_bad.clone().into_iter(),
+                    &ImportContext { opts, actor: &Actor::new("test", Channel::Cli), scope: None, source: None },
+                    &mut |i| issues.push(i),
+                    &mut |_| {},
+                )
+                .unwrap();
+            (out, issues)
+        };
+        let (out, issues) = run(ImportOptions::default());
+        assert!(!out.committed);
+        assert_eq!(out.rejected, 1);
+        assert_eq!(issues[0].location.row, 99);
+        assert_eq!(issues[0].column.as_deref(), Some("统一社会信用代码"));
+        assert_eq!(store.count(&ENTERPRISES, &ListQuery::default()).unwrap(), 0, "nothing written");
 
-    let (out, _) = run(ImportOptions { dry_run: true, partial: true });
-    assert_eq!((out.inserted, out.committed), (10, false));
-    assert_eq!(store.count(&ENTERPRISES, &ListQuery::default()).unwrap(), 0, "a dry run writes nothing");
+        let (out, _) = run(ImportOptions { dry_run: true, partial: true });
+        assert_eq!((out.inserted, out.committed), (10, false));
+        assert_eq!(store.count(&ENTERPRISES, &ListQuery::default()).unwrap(), 0, "a dry run writes nothing");
 
-    let (out, _) = run(ImportOptions { partial: true, dry_run: false });
-    assert!(out.committed);
-    assert_eq!((out.inserted, out.rejected), (10, 1));
-    assert_eq!(store.count(&ENTERPRISES, &ListQuery::default()).unwrap(), 10);
+        let (out, _) = run(ImportOptions { partial: true, dry_run: false });
+        assert!(out.committed);
+        assert_eq!((out.inserted, out.rejected), (10, 1));
+        assert_eq!(store.count(&ENTERPRISES, &ListQuery::default()).unwrap(), 10);
+    });
 }
 
 #[test]
 fn references_must_exist_and_duplicates_in_a_file_are_rejected() {
-    let (_dir, store, demo) = demo_store(20);
-    let mut figs = demo_rows(&demo, &ENTERPRISE_FIGURES);
-    figs.truncate(3);
-    let orphan = periclase_domain::Uscc::complete("91210381999999990").unwrap().to_string();
-    figs[1][0] = Value::Text(orphan.clone());
-    figs.push(figs[0].clone());
-    let (out, issues) = import(&store, &ENTERPRISE_FIGURES, figs, ImportOptions::default());
-    assert!(!out.committed);
-    assert_eq!(issues.len(), 2, "{issues:?}");
-    assert!(issues[0].reason.contains(&orphan) && issues[0].reason.contains("企业库中没有"), "{}", issues[0].reason);
-    assert_eq!(issues[1].location.row, 5);
-    assert!(issues[1].reason.contains("与本文件第2行"), "{}", issues[1].reason);
+    each_store(|store| {
+        let demo = load_demo(store, 20);
+        let mut figs = demo_rows(&demo, &ENTERPRISE_FIGURES);
+        figs.truncate(3);
+        let orphan = periclase_domain::Uscc::complete("91210381999999990").unwrap().to_string();
+        figs[1][0] = Value::Text(orphan.clone());
+        figs.push(figs[0].clone());
+        let (out, issues) = import(store, &ENTERPRISE_FIGURES, figs, ImportOptions::default());
+        assert!(!out.committed);
+        assert_eq!(issues.len(), 2, "{issues:?}");
+        assert!(
+            issues[0].reason.contains(&orphan) && issues[0].reason.contains("企业库中没有"),
+            "{}",
+            issues[0].reason
+        );
+        assert_eq!(issues[1].location.row, 5);
+        assert!(issues[1].reason.contains("与本文件第2行"), "{}", issues[1].reason);
+    });
 }
 
 #[test]
 fn region_prefix_tier_keyword_and_year_filters() {
-    let (_dir, store, demo) = demo_store(300);
-    let all = demo_rows(&demo, &ENTERPRISES);
-    let count = |q: ListQuery| store.list(&ENTERPRISES, &q).unwrap().total;
-    let expect = |prefix: &str| all.iter().filter(|r| r[2].as_str().unwrap().starts_with(prefix)).count() as u64;
-    assert_eq!(count(ListQuery { region: Some("2103".into()), ..Default::default() }), expect("2103"));
-    assert_eq!(count(ListQuery { region: Some("210300".into()), ..Default::default() }), expect("2103"));
-    assert_eq!(count(ListQuery { region: Some("21".into()), ..Default::default() }), expect("21"));
-    assert_eq!(count(ListQuery { region: Some("210381".into()), ..Default::default() }), expect("210381"));
-    assert!(expect("2103") > 0 && expect("2103") < 300);
+    each_store(|store| {
+        let demo = load_demo(store, 300);
+        let all = demo_rows(&demo, &ENTERPRISES);
+        let count = |q: ListQuery| store.list(&ENTERPRISES, &q).unwrap().total;
+        let expect = |prefix: &str| all.iter().filter(|r| r[2].as_str().unwrap().starts_with(prefix)).count() as u64;
+        assert_eq!(count(ListQuery { region: Some("2103".into()), ..Default::default() }), expect("2103"));
+        assert_eq!(count(ListQuery { region: Some("210300".into()), ..Default::default() }), expect("2103"));
+        assert_eq!(count(ListQuery { region: Some("21".into()), ..Default::default() }), expect("21"));
+        assert_eq!(count(ListQuery { region: Some("210381".into()), ..Default::default() }), expect("210381"));
+        assert!(expect("2103") > 0 && expect("2103") < 300);
 
-    let honours = demo_rows(&demo, &ENTERPRISE_HONOURS);
-    let high_tech: std::collections::HashSet<&str> =
-        honours.iter().filter(|h| h[1] == Value::Text("high_tech".into())).map(|h| h[0].as_str().unwrap()).collect();
-    assert!(!high_tech.is_empty());
-    for tier in ["高新技术企业", "high_tech", "高新"] {
-        assert_eq!(count(ListQuery { tier: Some(tier.into()), ..Default::default() }), high_tech.len() as u64);
-    }
-    let name_part = "示例";
-    assert_eq!(count(ListQuery { q: Some(name_part.into()), ..Default::default() }), 300);
-    assert_eq!(
-        count(ListQuery { q: Some("100%_不存在".into()), ..Default::default() }),
-        0,
-        "LIKE wildcards are escaped"
-    );
-    let by_year =
-        store.list(&ENTERPRISE_FIGURES, &ListQuery { year: Some(2023), limit: Some(5), ..Default::default() }).unwrap();
-    assert!(by_year.records.iter().all(|r| r.row[1] == Value::Int(2023)));
+        let honours = demo_rows(&demo, &ENTERPRISE_HONOURS);
+        let high_tech: std::collections::HashSet<&str> = honours
+            .iter()
+            .filter(|h| h[1] == Value::Text("high_tech".into()))
+            .map(|h| h[0].as_str().unwrap())
+            .collect();
+        assert!(!high_tech.is_empty());
+        for tier in ["高新技术企业", "high_tech", "高新"] {
+            assert_eq!(count(ListQuery { tier: Some(tier.into()), ..Default::default() }), high_tech.len() as u64);
+        }
+        let name_part = "示例";
+        assert_eq!(count(ListQuery { q: Some(name_part.into()), ..Default::default() }), 300);
+        assert_eq!(
+            count(ListQuery { q: Some("100%_不存在".into()), ..Default::default() }),
+            0,
+            "LIKE wildcards are escaped"
+        );
+        let by_year = store
+            .list(&ENTERPRISE_FIGURES, &ListQuery { year: Some(2023), limit: Some(5), ..Default::default() })
+            .unwrap();
+        assert!(by_year.records.iter().all(|r| r.row[1] == Value::Int(2023)));
 
-    assert!(matches!(
-        store.list(&ENTERPRISES, &ListQuery { region: Some("鞍山".into()), ..Default::default() }),
-        Err(StoreError::BadQuery(_))
-    ));
-    assert!(matches!(
-        store.list(&POLICIES, &ListQuery { tier: Some("高新".into()), ..Default::default() }),
-        Err(StoreError::BadQuery(_))
-    ));
+        assert!(matches!(
+            store.list(&ENTERPRISES, &ListQuery { region: Some("鞍山".into()), ..Default::default() }),
+            Err(StoreError::BadQuery(_))
+        ));
+        assert!(matches!(
+            store.list(&POLICIES, &ListQuery { tier: Some("高新".into()), ..Default::default() }),
+            Err(StoreError::BadQuery(_))
+        ));
+    });
 }
 
 #[test]
 fn keyset_paging_visits_every_row_once() {
-    let (_dir, store, _) = demo_store(250);
-    let mut seen = Vec::new();
-    let mut after = None;
-    loop {
-        let page = store.list(&ENTERPRISES, &ListQuery { after, limit: Some(40), ..Default::default() }).unwrap();
-        assert_eq!(page.total, 250);
-        seen.extend(page.records.iter().map(|r| r.id));
-        match page.next {
-            Some(n) => after = Some(n),
-            None => break,
+    each_store(|store| {
+        load_demo(store, 250);
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store.list(&ENTERPRISES, &ListQuery { after, limit: Some(40), ..Default::default() }).unwrap();
+            assert_eq!(page.total, 250);
+            seen.extend(page.records.iter().map(|r| r.id));
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
         }
-    }
-    let mut sorted = seen.clone();
-    sorted.dedup();
-    assert_eq!(sorted.len(), 250);
-    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+        let mut sorted = seen.clone();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 250);
+        assert!(seen.windows(2).all(|w| w[0] < w[1]));
+    });
 }
 
 #[test]
 fn children_and_composite_keys() {
-    let (_dir, store, demo) = demo_store(40);
-    let e = demo.enterprise(0);
-    let rec = store.get(&ENTERPRISES, &e.uscc, None).unwrap().unwrap();
-    let figures = store.children(&ENTERPRISES, rec.id, &ENTERPRISE_FIGURES).unwrap();
-    assert!(!figures.is_empty());
-    assert!(figures.iter().all(|f| f.row[0] == Value::Text(e.uscc.clone())));
-    // Composite-key registries are fetched by row id.
-    let one = store.get(&ENTERPRISE_FIGURES, &figures[0].id.to_string(), None).unwrap().unwrap();
-    assert_eq!(one, figures[0]);
-    assert!(store.get(&PROJECTS, "no-such-project", None).unwrap().is_none());
+    each_store(|store| {
+        let demo = load_demo(store, 40);
+        let e = demo.enterprise(0);
+        let rec = store.get(&ENTERPRISES, &e.uscc, None).unwrap().unwrap();
+        let figures = store.children(&ENTERPRISES, rec.id, &ENTERPRISE_FIGURES).unwrap();
+        assert!(!figures.is_empty());
+        assert!(figures.iter().all(|f| f.row[0] == Value::Text(e.uscc.clone())));
+        // Composite-key registries are fetched by row id.
+        let one = store.get(&ENTERPRISE_FIGURES, &figures[0].id.to_string(), None).unwrap().unwrap();
+        assert_eq!(one, figures[0]);
+        assert!(store.get(&PROJECTS, "no-such-project", None).unwrap().is_none());
+    });
 }
 
 #[test]
@@ -235,71 +278,73 @@ fn official() -> periclase_domain::Scope {
 
 #[test]
 fn single_record_writes_are_scoped_and_audited() {
-    use periclase_domain::Scope;
-    use periclase_store::{AuditQuery, SaveMode, SaveOutcome};
-    let (_dir, store, demo) = demo_store(200);
-    let actor = Actor::new("haicheng", Channel::Api);
-    let mine = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
-    let theirs = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210882").unwrap();
+    each_store(|store| {
+        use periclase_domain::Scope;
+        use periclase_store::{AuditQuery, SaveMode, SaveOutcome};
+        let demo = load_demo(store, 200);
+        let actor = Actor::new("haicheng", Channel::Api);
+        let mine = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
+        let theirs = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210882").unwrap();
 
-    let rec = store.get(&ENTERPRISES, &mine.uscc, None).unwrap().unwrap();
-    let update = SaveMode::Update { id: rec.id };
-    let mut row = rec.row;
-    assert_eq!(store.save(&ENTERPRISES, &row, update, &actor, &official()).unwrap(), SaveOutcome::Unchanged);
-    row[3] = Value::Text("辽宁省鞍山市海城市示例新路1号".into());
-    assert_eq!(store.save(&ENTERPRISES, &row, update, &actor, &official()).unwrap(), SaveOutcome::Updated);
-    assert!(matches!(
-        store.save(&ENTERPRISES, &row, SaveMode::Create, &actor, &official()),
-        Err(StoreError::Conflict(_))
-    ));
+        let rec = store.get(&ENTERPRISES, &mine.uscc, None).unwrap().unwrap();
+        let update = SaveMode::Update { id: rec.id };
+        let mut row = rec.row;
+        assert_eq!(store.save(&ENTERPRISES, &row, update, &actor, &official()).unwrap(), SaveOutcome::Unchanged);
+        row[3] = Value::Text("辽宁省鞍山市海城市示例新路1号".into());
+        assert_eq!(store.save(&ENTERPRISES, &row, update, &actor, &official()).unwrap(), SaveOutcome::Updated);
+        assert!(matches!(
+            store.save(&ENTERPRISES, &row, SaveMode::Create, &actor, &official()),
+            Err(StoreError::Conflict(_))
+        ));
 
-    // Moving one's own enterprise out of one's county is refused, and nothing changes.
-    let mut moved = row.clone();
-    moved[2] = Value::Text("210882".into());
-    assert!(matches!(store.save(&ENTERPRISES, &moved, update, &actor, &official()), Err(StoreError::Forbidden(_))));
-    assert_eq!(store.get(&ENTERPRISES, &mine.uscc, None).unwrap().unwrap().row, row);
+        // Moving one's own enterprise out of one's county is refused, and nothing changes.
+        let mut moved = row.clone();
+        moved[2] = Value::Text("210882".into());
+        assert!(matches!(store.save(&ENTERPRISES, &moved, update, &actor, &official()), Err(StoreError::Forbidden(_))));
+        assert_eq!(store.get(&ENTERPRISES, &mine.uscc, None).unwrap().unwrap().row, row);
 
-    // Another county's enterprise looks absent.
-    let other = store.get(&ENTERPRISES, &theirs.uscc, None).unwrap().unwrap();
-    let their_update = SaveMode::Update { id: other.id };
-    assert!(matches!(
-        store.save(&ENTERPRISES, &other.row, their_update, &actor, &official()),
-        Err(StoreError::NotFound(_))
-    ));
-    // Renaming one's record to another record's key is a conflict.
-    let mut clash = row.clone();
-    clash[0] = other.row[0].clone();
-    assert!(matches!(store.save(&ENTERPRISES, &clash, update, &actor, &official()), Err(StoreError::Conflict(_))));
-    assert!(!store.delete(&ENTERPRISES, &theirs.uscc, &actor, &official()).unwrap());
+        // Another county's enterprise looks absent.
+        let other = store.get(&ENTERPRISES, &theirs.uscc, None).unwrap().unwrap();
+        let their_update = SaveMode::Update { id: other.id };
+        assert!(matches!(
+            store.save(&ENTERPRISES, &other.row, their_update, &actor, &official()),
+            Err(StoreError::NotFound(_))
+        ));
+        // Renaming one's record to another record's key is a conflict.
+        let mut clash = row.clone();
+        clash[0] = other.row[0].clone();
+        assert!(matches!(store.save(&ENTERPRISES, &clash, update, &actor, &official()), Err(StoreError::Conflict(_))));
+        assert!(!store.delete(&ENTERPRISES, &theirs.uscc, &actor, &official()).unwrap());
 
-    // A child row needs its parent.
-    let orphan = vec![
-        Value::Text(periclase_domain::Uscc::complete("91210381999999990").unwrap().to_string()),
-        Value::Int(2024),
-        Value::Text("revenue".into()),
-        Value::Real(1.0),
-        Value::Text("统计局".into()),
-        Value::Text("2025-04-30".into()),
-    ];
-    assert!(matches!(
-        store.save(&ENTERPRISE_FIGURES, &orphan, SaveMode::Create, &actor, &Scope::All),
-        Err(StoreError::Invalid(_))
-    ));
+        // A child row needs its parent.
+        let orphan = vec![
+            Value::Text(periclase_domain::Uscc::complete("91210381999999990").unwrap().to_string()),
+            Value::Int(2024),
+            Value::Text("revenue".into()),
+            Value::Real(1.0),
+            Value::Text("统计局".into()),
+            Value::Text("2025-04-30".into()),
+        ];
+        assert!(matches!(
+            store.save(&ENTERPRISE_FIGURES, &orphan, SaveMode::Create, &actor, &Scope::All),
+            Err(StoreError::Invalid(_))
+        ));
 
-    let trail = store.audit(&AuditQuery { record_key: Some(mine.uscc.clone()), ..Default::default() }).unwrap();
-    assert_eq!(trail.len(), 1, "unchanged saves and refused ones leave no entry: {trail:?}");
-    assert_eq!(
-        (trail[0].actor.as_str(), trail[0].channel.as_str(), trail[0].action.as_str()),
-        ("haicheng", "api", "update")
-    );
-    assert!(trail[0].before.as_ref().unwrap().contains("示例工业园"));
-    assert!(trail[0].after.as_ref().unwrap().contains("示例新路1号"));
+        let trail = store.audit(&AuditQuery { record_key: Some(mine.uscc.clone()), ..Default::default() }).unwrap();
+        assert_eq!(trail.len(), 1, "unchanged saves and refused ones leave no entry: {trail:?}");
+        assert_eq!(
+            (trail[0].actor.as_str(), trail[0].channel.as_str(), trail[0].action.as_str()),
+            ("haicheng", "api", "update")
+        );
+        assert!(trail[0].before.as_ref().unwrap().contains("示例工业园"));
+        assert!(trail[0].after.as_ref().unwrap().contains("示例新路1号"));
 
-    assert!(store.delete(&ENTERPRISES, &mine.uscc, &actor, &official()).unwrap());
-    assert!(store.get(&ENTERPRISES, &mine.uscc, None).unwrap().is_none());
-    let trail = store.audit(&AuditQuery { record_key: Some(mine.uscc.clone()), ..Default::default() }).unwrap();
-    assert_eq!(trail[0].action, "delete");
-    assert!(trail[0].before.as_ref().unwrap().contains("示例新路1号") && trail[0].after.is_none());
+        assert!(store.delete(&ENTERPRISES, &mine.uscc, &actor, &official()).unwrap());
+        assert!(store.get(&ENTERPRISES, &mine.uscc, None).unwrap().is_none());
+        let trail = store.audit(&AuditQuery { record_key: Some(mine.uscc.clone()), ..Default::default() }).unwrap();
+        assert_eq!(trail[0].action, "delete");
+        assert!(trail[0].before.as_ref().unwrap().contains("示例新路1号") && trail[0].after.is_none());
+    });
 }
 
 #[test]
@@ -342,35 +387,39 @@ fn imports_are_audited_row_by_row_unless_loading_an_empty_table() {
 
 #[test]
 fn scoped_imports_touch_only_the_importers_rows() {
-    let (_dir, store, demo) = demo_store(120);
-    let scope = official();
-    let mut rows = demo_rows(&demo, &ENTERPRISES);
-    let mine = rows.iter().position(|r| r[2] == Value::Text("210381".into())).unwrap();
-    let theirs = rows.iter().position(|r| r[2] == Value::Text("210882".into())).unwrap();
-    rows[mine][1] = Value::Text("海城改名示例有限公司".into());
-    rows[theirs][1] = Value::Text("越权改名示例有限公司".into());
-    let subset = vec![rows[mine].clone(), rows[theirs].clone()];
-    let actor = Actor::new("haicheng", Channel::Ui);
-    let run = |partial: bool| {
-        let ctx = ImportContext {
-            opts: ImportOptions { partial, dry_run: false },
-            actor: &actor,
-            scope: Some(&scope),
-            source: None,
+    each_store(|store| {
+        let demo = load_demo(store, 120);
+        let scope = official();
+        let mut rows = demo_rows(&demo, &ENTERPRISES);
+        let mine = rows.iter().position(|r| r[2] == Value::Text("210381".into())).unwrap();
+        let theirs = rows.iter().position(|r| r[2] == Value::Text("210882".into())).unwrap();
+        rows[mine][1] = Value::Text("海城改名示例有限公司".into());
+        rows[theirs][1] = Value::Text("越权改名示例有限公司".into());
+        let subset = vec![rows[mine].clone(), rows[theirs].clone()];
+        let actor = Actor::new("haicheng", Channel::Ui);
+        let run = |partial: bool| {
+            let ctx = ImportContext {
+                opts: ImportOptions { partial, dry_run: false },
+                actor: &actor,
+                scope: Some(&scope),
+                source: None,
+            };
+            let mut issues = Vec::new();
+            let out = store
+                .import(&ENTERPRISES, &mut items(subset.clone()), &ctx, &mut |i| issues.push(i), &mut |_| {})
+                .unwrap();
+            (out, issues)
         };
-        let mut issues = Vec::new();
-        let out =
-            store.import(&ENTERPRISES, &mut items(subset.clone()), &ctx, &mut |i| issues.push(i), &mut |_| {}).unwrap();
-        (out, issues)
-    };
-    let (out, issues) = run(false);
-    assert!(!out.committed);
-    assert!(issues[0].reason.contains("不在本账号可修改的范围内"), "{issues:?}");
-    let (out, _) = run(true);
-    assert_eq!((out.updated, out.rejected, out.committed), (1, 1, true));
-    let name = |i: usize| store.get(&ENTERPRISES, rows[i][0].as_str().unwrap(), None).unwrap().unwrap().row[1].clone();
-    assert_eq!(name(mine), Value::Text("海城改名示例有限公司".into()));
-    assert_ne!(name(theirs), Value::Text("越权改名示例有限公司".into()));
+        let (out, issues) = run(false);
+        assert!(!out.committed);
+        assert!(issues[0].reason.contains("不在本账号可修改的范围内"), "{issues:?}");
+        let (out, _) = run(true);
+        assert_eq!((out.updated, out.rejected, out.committed), (1, 1, true));
+        let name =
+            |i: usize| store.get(&ENTERPRISES, rows[i][0].as_str().unwrap(), None).unwrap().unwrap().row[1].clone();
+        assert_eq!(name(mine), Value::Text("海城改名示例有限公司".into()));
+        assert_ne!(name(theirs), Value::Text("越权改名示例有限公司".into()));
+    });
 }
 
 #[test]
@@ -467,7 +516,7 @@ fn large_ranges_page_in_id_order_and_totals_follow_writes() {
 }
 
 /// Every page of `query`, followed cursor by cursor.
-fn all_pages(store: &SqliteStore, spec: &'static RegistrySpec, query: ListQuery) -> Vec<periclase_store::Record> {
+fn all_pages(store: &dyn Store, spec: &'static RegistrySpec, query: ListQuery) -> Vec<periclase_store::Record> {
     let mut seen = Vec::new();
     let mut after = None;
     loop {
@@ -998,32 +1047,35 @@ fn the_search_outbox_queues_every_write_for_every_reader_and_a_bulk_load_once() 
 
 #[test]
 fn introductions_are_recorded_checked_and_audited() {
-    let (_dir, store, _) = demo_store(60);
-    let code = |spec: &'static periclase_domain::RegistrySpec| {
-        let mut c = None;
-        store
-            .search_rows(spec, None, &mut |r| {
-                c.get_or_insert(r.row[0].to_string());
-                Ok(())
-            })
-            .unwrap();
-        c.unwrap()
-    };
-    let (d, a) = (code(&registries::DEMANDS), code(&registries::ACHIEVEMENTS));
-    let actor = Actor::new("official", Channel::Ui);
-    let all = Scope::All;
-    let made = store.introduce(&d, &a, "引荐", &actor, &all).unwrap();
-    assert_eq!((made.outcome.as_str(), made.actor.as_str()), ("introduced", "official"));
-    let e = store.introduce("XQ-none", &a, "", &actor, &all).unwrap_err();
-    assert_eq!(e.to_string(), "没有编号为「XQ-none」的需求");
-    let done = store.set_introduction_outcome(made.id, "signed", "签约", &actor, &all).unwrap().unwrap();
-    assert_eq!((done.outcome.as_str(), done.note.as_str()), ("signed", "签约"));
-    assert!(store.set_introduction_outcome(made.id, "won", "", &actor, &all).is_err());
-    assert!(store.set_introduction_outcome(9999, "signed", "", &actor, &all).unwrap().is_none());
-    assert_eq!(store.introductions(Some(&d), None, &all).unwrap(), vec![done.clone()]);
-    assert_eq!(store.introductions(None, Some(&a), &all).unwrap(), vec![done]);
-    let audit = store.audit(&AuditQuery { registry: Some("introductions".into()), ..AuditQuery::default() }).unwrap();
-    assert_eq!(audit.len(), 2, "introduction and outcome are audited");
+    each_store(|store| {
+        load_demo(store, 60);
+        let code = |spec: &'static periclase_domain::RegistrySpec| {
+            let mut c = None;
+            store
+                .search_rows(spec, None, &mut |r| {
+                    c.get_or_insert(r.row[0].to_string());
+                    Ok(())
+                })
+                .unwrap();
+            c.unwrap()
+        };
+        let (d, a) = (code(&registries::DEMANDS), code(&registries::ACHIEVEMENTS));
+        let actor = Actor::new("official", Channel::Ui);
+        let all = Scope::All;
+        let made = store.introduce(&d, &a, "引荐", &actor, &all).unwrap();
+        assert_eq!((made.outcome.as_str(), made.actor.as_str()), ("introduced", "official"));
+        let e = store.introduce("XQ-none", &a, "", &actor, &all).unwrap_err();
+        assert_eq!(e.to_string(), "没有编号为「XQ-none」的需求");
+        let done = store.set_introduction_outcome(made.id, "signed", "签约", &actor, &all).unwrap().unwrap();
+        assert_eq!((done.outcome.as_str(), done.note.as_str()), ("signed", "签约"));
+        assert!(store.set_introduction_outcome(made.id, "won", "", &actor, &all).is_err());
+        assert!(store.set_introduction_outcome(9999, "signed", "", &actor, &all).unwrap().is_none());
+        assert_eq!(store.introductions(Some(&d), None, &all).unwrap(), vec![done.clone()]);
+        assert_eq!(store.introductions(None, Some(&a), &all).unwrap(), vec![done]);
+        let audit =
+            store.audit(&AuditQuery { registry: Some("introductions".into()), ..AuditQuery::default() }).unwrap();
+        assert_eq!(audit.len(), 2, "introduction and outcome are audited");
+    });
 }
 
 /// Regression (probe): one achievement saved without a region made every achievement list
@@ -1112,60 +1164,64 @@ fn a_job_stage_is_not_waited_for_while_another_writer_holds_the_database() {
 /// 409: the key lookup compared the parent's natural key (a USCC) with the stored row id.
 #[test]
 fn recreating_an_existing_figure_or_talent_link_is_a_conflict() {
-    use periclase_domain::registries::TALENT_LINKS;
-    let (_dir, store, demo) = demo_store(40);
-    let actor = Actor::new("admin", Channel::Api);
-    for spec in [&ENTERPRISE_FIGURES, &ENTERPRISE_HONOURS, &TALENT_LINKS] {
-        let rows = demo_rows(&demo, spec);
-        assert!(!rows.is_empty(), "{}", spec.name);
-        let err = store.save(spec, &rows[0], SaveMode::Create, &actor, &Scope::All).unwrap_err();
-        assert!(matches!(err, StoreError::Conflict(_)), "{}: {err:?}", spec.name);
-        if rows.len() < 2 {
-            continue;
+    each_store(|store| {
+        use periclase_domain::registries::TALENT_LINKS;
+        let demo = load_demo(store, 40);
+        let actor = Actor::new("admin", Channel::Api);
+        for spec in [&ENTERPRISE_FIGURES, &ENTERPRISE_HONOURS, &TALENT_LINKS] {
+            let rows = demo_rows(&demo, spec);
+            assert!(!rows.is_empty(), "{}", spec.name);
+            let err = store.save(spec, &rows[0], SaveMode::Create, &actor, &Scope::All).unwrap_err();
+            assert!(matches!(err, StoreError::Conflict(_)), "{}: {err:?}", spec.name);
+            if rows.len() < 2 {
+                continue;
+            }
+            // Changing one record into another's key is a conflict too.
+            let total = store.count(spec, &ListQuery::default()).unwrap();
+            let all = all_pages(store, spec, ListQuery { limit: Some(1000), ..Default::default() });
+            assert_eq!(all.len() as u64, total);
+            let second = all.iter().find(|r| r.row == rows[1]).expect("stored as imported");
+            let err = store.save(spec, &rows[0], SaveMode::Update { id: second.id }, &actor, &Scope::All).unwrap_err();
+            assert!(matches!(err, StoreError::Conflict(_)), "{}: {err:?}", spec.name);
+            // An unchanged save of its own row is still fine.
+            let same = store.save(spec, &rows[1], SaveMode::Update { id: second.id }, &actor, &Scope::All).unwrap();
+            assert_eq!(same, periclase_store::SaveOutcome::Unchanged);
         }
-        // Changing one record into another's key is a conflict too.
-        let total = store.count(spec, &ListQuery::default()).unwrap();
-        let all = all_pages(&store, spec, ListQuery { limit: Some(1000), ..Default::default() });
-        assert_eq!(all.len() as u64, total);
-        let second = all.iter().find(|r| r.row == rows[1]).expect("stored as imported");
-        let err = store.save(spec, &rows[0], SaveMode::Update { id: second.id }, &actor, &Scope::All).unwrap_err();
-        assert!(matches!(err, StoreError::Conflict(_)), "{}: {err:?}", spec.name);
-        // An unchanged save of its own row is still fine.
-        let same = store.save(spec, &rows[1], SaveMode::Update { id: second.id }, &actor, &Scope::All).unwrap();
-        assert_eq!(same, periclase_store::SaveOutcome::Unchanged);
-    }
+    });
 }
 
 /// Regression (probe: 对接 across counties): another county's official neither sees, makes
 /// nor updates 对接 records of a demand outside their region.
 #[test]
 fn introductions_across_counties_are_out_of_scope() {
-    let (_dir, store, _) = demo_store(60);
-    let mut first = None;
-    store
-        .search_rows(&registries::DEMANDS, None, &mut |r| {
-            first.get_or_insert(r.row[0].to_string());
-            Ok(())
-        })
-        .unwrap();
-    let d = first.unwrap();
-    let mut achievement = None;
-    store
-        .search_rows(&registries::ACHIEVEMENTS, None, &mut |r| {
-            achievement.get_or_insert(r.row[0].to_string());
-            Ok(())
-        })
-        .unwrap();
-    let a = achievement.unwrap();
-    let actor = Actor::new("official", Channel::Api);
-    let made = store.introduce(&d, &a, "省里引荐", &actor, &Scope::All).unwrap();
-    // Xinjiang holds none of the demo province's demands.
-    let elsewhere = Scope::Region("6501".into());
-    assert!(store.introductions(None, None, &elsewhere).unwrap().is_empty());
-    assert!(store.introductions(Some(&d), None, &elsewhere).unwrap().is_empty());
-    assert!(store.introduce(&d, &a, "", &actor, &elsewhere).is_err());
-    assert!(store.set_introduction_outcome(made.id, "signed", "", &actor, &elsewhere).unwrap().is_none());
-    assert_eq!(store.introductions(None, None, &Scope::All).unwrap().len(), 1);
+    each_store(|store| {
+        load_demo(store, 60);
+        let mut first = None;
+        store
+            .search_rows(&registries::DEMANDS, None, &mut |r| {
+                first.get_or_insert(r.row[0].to_string());
+                Ok(())
+            })
+            .unwrap();
+        let d = first.unwrap();
+        let mut achievement = None;
+        store
+            .search_rows(&registries::ACHIEVEMENTS, None, &mut |r| {
+                achievement.get_or_insert(r.row[0].to_string());
+                Ok(())
+            })
+            .unwrap();
+        let a = achievement.unwrap();
+        let actor = Actor::new("official", Channel::Api);
+        let made = store.introduce(&d, &a, "省里引荐", &actor, &Scope::All).unwrap();
+        // Xinjiang holds none of the demo province's demands.
+        let elsewhere = Scope::Region("6501".into());
+        assert!(store.introductions(None, None, &elsewhere).unwrap().is_empty());
+        assert!(store.introductions(Some(&d), None, &elsewhere).unwrap().is_empty());
+        assert!(store.introduce(&d, &a, "", &actor, &elsewhere).is_err());
+        assert!(store.set_introduction_outcome(made.id, "signed", "", &actor, &elsewhere).unwrap().is_none());
+        assert_eq!(store.introductions(None, None, &Scope::All).unwrap().len(), 1);
+    });
 }
 
 fn honours_of(store: &SqliteStore, uscc: &str) -> Option<Vec<String>> {
@@ -1266,26 +1322,28 @@ fn an_enterprise_declares_and_its_department_confirms() {
 /// region to another county's enterprise, nor edit one another county's enterprise owns.
 #[test]
 fn a_record_naming_another_countys_enterprise_is_out_of_scope() {
-    let (_dir, store, demo) = demo_store(200);
-    let actor = Actor::new("haicheng", Channel::Api);
-    let theirs = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210882").unwrap();
-    let mut project: Row = PROJECTS.fields.iter().map(|_| Value::Null).collect();
-    let at = |k: &str| PROJECTS.index_of(k).unwrap();
-    project[at("code")] = Value::Text("XM-TEST-1".into());
-    project[at("name")] = Value::Text("示例项目".into());
-    project[at("region")] = Value::Text("210381".into());
-    project[at("owner_uscc")] = Value::Text(theirs.uscc.clone());
-    let e = store.save(&PROJECTS, &project, SaveMode::Create, &actor, &official());
-    assert!(matches!(e, Err(StoreError::Forbidden(_))), "{e:?}");
-    assert!(store.get(&PROJECTS, "XM-TEST-1", None).unwrap().is_none(), "nothing written");
-    // Written by the province, the county may not edit or delete it either.
-    store.save(&PROJECTS, &project, SaveMode::Create, &actor, &Scope::All).unwrap();
-    let rec = store.get(&PROJECTS, "XM-TEST-1", None).unwrap().unwrap();
-    let mut renamed = rec.row.clone();
-    renamed[at("name")] = Value::Text("改名".into());
-    let e = store.save(&PROJECTS, &renamed, SaveMode::Update { id: rec.id }, &actor, &official());
-    assert!(matches!(e, Err(StoreError::Forbidden(_))), "{e:?}");
-    assert!(store.delete(&PROJECTS, "XM-TEST-1", &actor, &official()).is_err());
+    each_store(|store| {
+        let demo = load_demo(store, 200);
+        let actor = Actor::new("haicheng", Channel::Api);
+        let theirs = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210882").unwrap();
+        let mut project: Row = PROJECTS.fields.iter().map(|_| Value::Null).collect();
+        let at = |k: &str| PROJECTS.index_of(k).unwrap();
+        project[at("code")] = Value::Text("XM-TEST-1".into());
+        project[at("name")] = Value::Text("示例项目".into());
+        project[at("region")] = Value::Text("210381".into());
+        project[at("owner_uscc")] = Value::Text(theirs.uscc.clone());
+        let e = store.save(&PROJECTS, &project, SaveMode::Create, &actor, &official());
+        assert!(matches!(e, Err(StoreError::Forbidden(_))), "{e:?}");
+        assert!(store.get(&PROJECTS, "XM-TEST-1", None).unwrap().is_none(), "nothing written");
+        // Written by the province, the county may not edit or delete it either.
+        store.save(&PROJECTS, &project, SaveMode::Create, &actor, &Scope::All).unwrap();
+        let rec = store.get(&PROJECTS, "XM-TEST-1", None).unwrap().unwrap();
+        let mut renamed = rec.row.clone();
+        renamed[at("name")] = Value::Text("改名".into());
+        let e = store.save(&PROJECTS, &renamed, SaveMode::Update { id: rec.id }, &actor, &official());
+        assert!(matches!(e, Err(StoreError::Forbidden(_))), "{e:?}");
+        assert!(store.delete(&PROJECTS, "XM-TEST-1", &actor, &official()).is_err());
+    });
 }
 
 /// Review of the trust-boundary work: an import checks the enterprises a row names against the
@@ -1323,74 +1381,89 @@ fn a_scoped_import_naming_another_countys_enterprise_is_refused() {
 /// key, and confirming never touches a record that has changed hands since.
 #[test]
 fn declarations_never_reach_another_enterprises_record() {
-    use periclase_store::{DeclarationStatus, Declarations, DeclaredChange};
-    let (_dir, store, demo) = demo_store(200);
-    let mut ours = (0..200).map(|i| demo.enterprise(i)).filter(|e| e.region() == "210381");
-    let (x, y) = (ours.next().unwrap(), ours.next().unwrap());
-    let project = |owner: &str| -> Row {
-        let mut p: Row = PROJECTS.fields.iter().map(|_| Value::Null).collect();
-        p[PROJECTS.index_of("code").unwrap()] = Value::Text("XM-DECL-1".into());
-        p[PROJECTS.index_of("name").unwrap()] = Value::Text("示例扩产项目".into());
-        p[PROJECTS.index_of("region").unwrap()] = Value::Text("210381".into());
-        p[PROJECTS.index_of("owner_uscc").unwrap()] = Value::Text(owner.into());
-        p
-    };
-    let qiye = Actor::new("qiye", Channel::Api);
-    let dy = store
-        .declare(&PROJECTS, &project(&y.uscc), DeclaredChange::Upsert, "", &qiye, &Scope::Enterprise(y.uscc.clone()))
-        .unwrap();
-    let e = store.declare(
-        &PROJECTS,
-        &project(&x.uscc),
-        DeclaredChange::Upsert,
-        "",
-        &qiye,
-        &Scope::Enterprise(x.uscc.clone()),
-    );
-    assert!(matches!(e, Err(StoreError::Conflict(_))), "{e:?}");
-    assert_eq!(store.declaration(dy.id, None).unwrap().unwrap().status, DeclarationStatus::Pending);
-    // The county records the project for X meanwhile: Y's declaration can no longer be
-    // confirmed onto it, and Y does not see X's record beside its declaration.
-    let haicheng = Actor::new("haicheng", Channel::Ui);
-    store.save(&PROJECTS, &project(&x.uscc), SaveMode::Create, &haicheng, &official()).unwrap();
-    let listed = store
-        .declarations(&periclase_store::DeclarationQuery {
-            scope: Some(Scope::Enterprise(y.uscc.clone())),
-            ..Default::default()
-        })
-        .unwrap();
-    assert_eq!(listed[0].current, None);
-    let e = store.decide(dy.id, true, "", &haicheng, &official());
-    assert!(matches!(e, Err(StoreError::Conflict(_))), "{e:?}");
-    let rec = store.get(&PROJECTS, "XM-DECL-1", None).unwrap().unwrap();
-    assert_eq!(rec.row[PROJECTS.index_of("owner_uscc").unwrap()], Value::Text(x.uscc.clone()), "X's record untouched");
-    assert_eq!(
-        store.declaration(dy.id, None).unwrap().unwrap().status,
-        DeclarationStatus::Pending,
-        "nothing half-done"
-    );
+    each_store(|store| {
+        use periclase_store::{DeclarationStatus, DeclaredChange};
+        let demo = load_demo(store, 200);
+        let mut ours = (0..200).map(|i| demo.enterprise(i)).filter(|e| e.region() == "210381");
+        let (x, y) = (ours.next().unwrap(), ours.next().unwrap());
+        let project = |owner: &str| -> Row {
+            let mut p: Row = PROJECTS.fields.iter().map(|_| Value::Null).collect();
+            p[PROJECTS.index_of("code").unwrap()] = Value::Text("XM-DECL-1".into());
+            p[PROJECTS.index_of("name").unwrap()] = Value::Text("示例扩产项目".into());
+            p[PROJECTS.index_of("region").unwrap()] = Value::Text("210381".into());
+            p[PROJECTS.index_of("owner_uscc").unwrap()] = Value::Text(owner.into());
+            p
+        };
+        let qiye = Actor::new("qiye", Channel::Api);
+        let dy = store
+            .declare(
+                &PROJECTS,
+                &project(&y.uscc),
+                DeclaredChange::Upsert,
+                "",
+                &qiye,
+                &Scope::Enterprise(y.uscc.clone()),
+            )
+            .unwrap();
+        let e = store.declare(
+            &PROJECTS,
+            &project(&x.uscc),
+            DeclaredChange::Upsert,
+            "",
+            &qiye,
+            &Scope::Enterprise(x.uscc.clone()),
+        );
+        assert!(matches!(e, Err(StoreError::Conflict(_))), "{e:?}");
+        assert_eq!(store.declaration(dy.id, None).unwrap().unwrap().status, DeclarationStatus::Pending);
+        // The county records the project for X meanwhile: Y's declaration can no longer be
+        // confirmed onto it, and Y does not see X's record beside its declaration.
+        let haicheng = Actor::new("haicheng", Channel::Ui);
+        store.save(&PROJECTS, &project(&x.uscc), SaveMode::Create, &haicheng, &official()).unwrap();
+        let listed = store
+            .declarations(&periclase_store::DeclarationQuery {
+                scope: Some(Scope::Enterprise(y.uscc.clone())),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(listed[0].current, None);
+        let e = store.decide(dy.id, true, "", &haicheng, &official());
+        assert!(matches!(e, Err(StoreError::Conflict(_))), "{e:?}");
+        let rec = store.get(&PROJECTS, "XM-DECL-1", None).unwrap().unwrap();
+        assert_eq!(
+            rec.row[PROJECTS.index_of("owner_uscc").unwrap()],
+            Value::Text(x.uscc.clone()),
+            "X's record untouched"
+        );
+        assert_eq!(
+            store.declaration(dy.id, None).unwrap().unwrap().status,
+            DeclarationStatus::Pending,
+            "nothing half-done"
+        );
+    });
 }
 
 /// Review: an enterprise's own rows lie in its registered county (a demand posted "in"
 /// another county would be read and handled there).
 #[test]
 fn an_enterprise_posts_its_demands_in_its_own_county() {
-    let (_dir, store, demo) = demo_store(200);
-    let ent = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
-    let mut d: Row = DEMANDS.fields.iter().map(|_| Value::Null).collect();
-    let at = |k: &str| DEMANDS.index_of(k).unwrap();
-    d[at("code")] = Value::Text("XQ-OWN-1".into());
-    d[at("title")] = Value::Text("高纯氧化镁提纯工艺".into());
-    d[at("enterprise")] = Value::Text("示例企业".into());
-    d[at("enterprise_uscc")] = Value::Text(ent.uscc.clone());
-    d[at("description")] = Value::Text("需要提纯工艺".into());
-    d[at("region")] = Value::Text("211302".into());
-    let actor = Actor::new("qiye", Channel::Api);
-    let own = Scope::Enterprise(ent.uscc.clone());
-    let e = store.save(&DEMANDS, &d, SaveMode::Create, &actor, &own);
-    assert!(matches!(e, Err(StoreError::Forbidden(_))), "{e:?}");
-    d[at("region")] = Value::Text("210381".into());
-    store.save(&DEMANDS, &d, SaveMode::Create, &actor, &own).unwrap();
+    each_store(|store| {
+        let demo = load_demo(store, 200);
+        let ent = (0..200).map(|i| demo.enterprise(i)).find(|e| e.region() == "210381").unwrap();
+        let mut d: Row = DEMANDS.fields.iter().map(|_| Value::Null).collect();
+        let at = |k: &str| DEMANDS.index_of(k).unwrap();
+        d[at("code")] = Value::Text("XQ-OWN-1".into());
+        d[at("title")] = Value::Text("高纯氧化镁提纯工艺".into());
+        d[at("enterprise")] = Value::Text("示例企业".into());
+        d[at("enterprise_uscc")] = Value::Text(ent.uscc.clone());
+        d[at("description")] = Value::Text("需要提纯工艺".into());
+        d[at("region")] = Value::Text("211302".into());
+        let actor = Actor::new("qiye", Channel::Api);
+        let own = Scope::Enterprise(ent.uscc.clone());
+        let e = store.save(&DEMANDS, &d, SaveMode::Create, &actor, &own);
+        assert!(matches!(e, Err(StoreError::Forbidden(_))), "{e:?}");
+        d[at("region")] = Value::Text("210381".into());
+        store.save(&DEMANDS, &d, SaveMode::Create, &actor, &own).unwrap();
+    });
 }
 
 /// Account writes are audited (application-layer issue): creating an account, changing its
