@@ -24,6 +24,11 @@ pub enum StoreError {
     /// fail-over): nothing of this operation was committed, and it may be sent again.
     #[error("数据库暂时无法连接（可能正在重启或切换），本次操作未执行，请稍后重试")]
     Unavailable,
+    /// The connection was lost while the commit was on its way: the server may have
+    /// committed the operation or not, and nothing here can tell. Not retried blindly
+    /// (a retry could do it twice): the user is asked to look first.
+    #[error("保存时与数据库的连接中断，无法确认本次修改是否已经保存：请刷新页面查看，确认没有保存后再重做")]
+    CommitUnknown,
     #[error("数据库错误：{0}")]
     Sqlite(rusqlite::Error),
     #[error("数据库错误：{0}")]

@@ -78,7 +78,9 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(errors) => ApiError::Invalid(errors),
             StoreError::Forbidden(m) => ApiError::Forbidden(m),
             StoreError::NotFound(m) => ApiError::NotFound(m),
-            e @ (StoreError::Busy | StoreError::Unavailable) => ApiError::Busy(e.to_string()),
+            e @ (StoreError::Busy | StoreError::Unavailable | StoreError::CommitUnknown) => {
+                ApiError::Busy(e.to_string())
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -31,7 +31,7 @@ impl Accounts for PgStore {
         self.with(|c| {
             let mut tx = c.transaction()?;
             let id = crate::accounts::create(&mut Pg(&mut tx), a, actor)?;
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(id)
         })
     }
@@ -56,7 +56,7 @@ impl Accounts for PgStore {
         self.with(|c| {
             let mut tx = c.transaction()?;
             let changed = crate::accounts::set_password(&mut Pg(&mut tx), username, hash, actor)?;
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(changed)
         })
     }
@@ -65,7 +65,7 @@ impl Accounts for PgStore {
         self.with(|c| {
             let mut tx = c.transaction()?;
             let changed = crate::accounts::set_disabled(&mut Pg(&mut tx), username, disabled, actor)?;
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(changed)
         })
     }
@@ -114,7 +114,7 @@ impl Accounts for PgStore {
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOGIN_LOCK])?;
             let now: i64 = tx.query_one("SELECT extract(epoch FROM now())::bigint", &[])?.get(0);
             let gate = crate::accounts::attempt(&mut Pg(&mut tx), username, address, now, t)?;
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(gate)
         })
     }

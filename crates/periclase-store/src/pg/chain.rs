@@ -112,7 +112,7 @@ impl ChainStore for PgStore {
                 })
                 .collect::<Vec<_>>()
                 .into();
-            tx.commit()?;
+            super::commit(tx)?;
             let read = Read { chains: chains.len(), year, members, ids, cards, platforms, projects, achievements };
             Ok(assemble(read).into_iter().map(Arc::new).collect())
         })

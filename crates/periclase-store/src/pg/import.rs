@@ -143,7 +143,7 @@ fn finish(
     let record =
         AuditRecord { action: "import", registry: spec.name, key: None, before: None, after: None, note: Some(&note) };
     portable::append_audit(&mut Pg(&mut tx), ctx.actor, &record)?;
-    tx.commit()?;
+    super::commit(tx)?;
     out.committed = true;
     Ok(out)
 }

@@ -98,7 +98,7 @@ impl Jobs for PgStore {
             tx.batch_execute("SET LOCAL lock_timeout = 1")?;
             match tx.execute("UPDATE job SET stage = $2 WHERE id = $1 AND state = 'running'", &[&id, &stage]) {
                 Ok(n) => {
-                    tx.commit()?;
+                    super::commit(tx)?;
                     Ok(n > 0)
                 }
                 Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => Ok(false),

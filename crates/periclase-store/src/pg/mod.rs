@@ -144,6 +144,20 @@ impl PgStore {
     }
 }
 
+/// Commits `tx`. A connection lost with the commit on its way (the server crashed, the
+/// network broke) leaves the outcome unknown: the server may have committed before it went.
+/// That is [`StoreError::CommitUnknown`], not "nothing was written". An error the server
+/// answered with means the transaction did not commit.
+pub(crate) fn commit(tx: postgres::Transaction<'_>) -> Result<(), StoreError> {
+    tx.commit().map_err(|e| {
+        let answered = e.code().is_some();
+        match StoreError::from(e) {
+            StoreError::Unavailable if !answered => StoreError::CommitUnknown,
+            other => other,
+        }
+    })
+}
+
 /// Runs `f`, which blocks on the client's own runtime, outside any async runtime's worker
 /// (see [`PgStore::with`]).
 pub(crate) fn outside_runtime<T>(f: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
@@ -191,7 +205,7 @@ fn migrate(c: &mut Client) -> Result<(), StoreError> {
     // (Quietly: "already exists, skipping" is the usual case, not news for the log.)
     tx.batch_execute("SET LOCAL client_min_messages = warning")?;
     tx.batch_execute(POSTGRES_ONLY)?;
-    tx.commit()?;
+    commit(tx)?;
     Ok(())
 }
 

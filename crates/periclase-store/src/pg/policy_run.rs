@@ -25,7 +25,7 @@ impl PolicyStore for PgStore {
                 .read_only(true)
                 .start()?;
             let frame = crate::frame::read(&mut Pg(&mut tx), request, crate::frame::LOOKUP_LIMIT)?;
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(frame)
         })
     }
@@ -135,7 +135,7 @@ impl PolicyStore for PgStore {
                 note: Some(&note),
             };
             append_audit(&mut Pg(&mut tx), actor, &record)?;
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(SavedRun::New(id))
         })
     }

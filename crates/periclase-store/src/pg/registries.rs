@@ -99,7 +99,7 @@ impl Registries for PgStore {
         self.with(|c| {
             let mut tx = c.transaction()?;
             let outcome = portable::save_in(&mut Pg(&mut tx), spec, row, mode, actor, scope, None)?;
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(outcome)
         })
     }
@@ -109,7 +109,7 @@ impl Registries for PgStore {
         self.with(|c| {
             let mut tx = c.transaction()?;
             let deleted = portable::delete_in(&mut Pg(&mut tx), spec, rec.id, actor, scope, None)?;
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(deleted)
         })
     }
@@ -235,7 +235,7 @@ impl Registries for PgStore {
                 n += 1;
             }
             drop(rows);
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(n)
         })
     }
@@ -321,7 +321,7 @@ impl crate::Declarations for PgStore {
         self.with(|c| {
             let mut tx = c.transaction()?;
             let made = crate::declared::declare(&mut Pg(&mut tx), spec, row, change, evidence, actor, scope)?;
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(made)
         })
     }
@@ -345,7 +345,7 @@ impl crate::Declarations for PgStore {
         self.with(|c| {
             let mut tx = c.transaction()?;
             let done = crate::declared::decide(&mut Pg(&mut tx), id, confirm, note, actor, scope)?;
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(done)
         })
     }

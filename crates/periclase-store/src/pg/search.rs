@@ -19,7 +19,7 @@ impl SearchOutbox for PgStore {
             // its build reads the tables, never neither.
             tx.batch_execute("LOCK TABLE search_outbox IN SHARE ROW EXCLUSIVE MODE")?;
             crate::search::follow(&mut Pg(&mut tx), reader)?;
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(())
         })
     }
@@ -84,7 +84,7 @@ impl SearchOutbox for PgStore {
                     }
                 }
             }
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(n)
         })
     }
@@ -102,7 +102,7 @@ impl Introductions for PgStore {
         self.with(|c| {
             let mut tx = c.transaction()?;
             let intro = crate::introductions::introduce(&mut Pg(&mut tx), demand, achievement, note, actor, scope)?;
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(intro)
         })
     }
@@ -118,7 +118,7 @@ impl Introductions for PgStore {
         self.with(|c| {
             let mut tx = c.transaction()?;
             let intro = crate::introductions::set_outcome(&mut Pg(&mut tx), id, outcome, note, actor, scope)?;
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(intro)
         })
     }

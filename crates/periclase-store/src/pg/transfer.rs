@@ -56,7 +56,7 @@ impl Tables for PgStore {
                 n += 1;
             }
             drop(rows);
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(n)
         })
     }
@@ -80,7 +80,7 @@ impl Tables for PgStore {
                 tx.execute(&st, &refs)?;
                 n += 1;
             }
-            tx.commit()?;
+            super::commit(tx)?;
             Ok(n)
         })
     }
