@@ -73,6 +73,8 @@ pub(crate) struct Filter {
     /// A tally table answering this filter's counts: set while every condition reads only
     /// `t.region` and `t.tiers`, columns the tally has under the same names.
     pub tally: Option<&'static str>,
+    /// Whether a condition is on the enterprise's tier.
+    pub by_tier: bool,
 }
 
 impl Filter {
@@ -125,6 +127,7 @@ impl Filter {
             let n = f.push(Value::Text(code));
             // The bit set kept by migration 0005's triggers: no probe of the honours per row.
             f.where_sql.push(format!("t.tiers & (SELECT bit FROM tier_bit WHERE honour = ?{n}) != 0"));
+            f.by_tier = true;
         }
         if let Some(code) = q.industry.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             let Some(field) = spec.field("industry").filter(|f| f.kind == FieldKind::Industry) else {

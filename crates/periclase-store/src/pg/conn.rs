@@ -9,10 +9,10 @@ use std::ops::{Deref, DerefMut};
 
 use periclase_domain::Value;
 use postgres::error::SqlState;
-use postgres::types::ToSql;
 use postgres::{Client, Statement};
 
-use super::{dollars, PgValue};
+use super::dollars;
+use super::value::with_binds;
 use crate::StoreError;
 
 /// Statements kept per connection. The texts are made from a registry, its filters and a
@@ -54,7 +54,7 @@ impl PgConn {
     }
 
     /// The prepared statement for `sql` (`?1`-style parameters), prepared on first use.
-    pub(crate) fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
+    fn statement(&mut self, sql: &str) -> Result<Statement, postgres::Error> {
         if let Some(st) = self.statements.get(sql) {
             return Ok(st.clone());
         }
@@ -68,16 +68,12 @@ impl PgConn {
 
     /// Runs `sql` (`?1`-style parameters) with domain values through its prepared statement.
     pub(crate) fn query_values(&mut self, sql: &str, params: &[Value]) -> Result<Vec<postgres::Row>, StoreError> {
-        let binds: Vec<PgValue> = params.iter().map(PgValue).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
-        self.again_if_stale(sql, |c, st| c.query(st, &refs))
+        with_binds(params, |refs| self.again_if_stale(sql, |c, st| c.query(st, refs)))
     }
 
     /// As [`PgConn::query_values`], for a statement that changes rows: the count.
     pub(crate) fn execute_values(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
-        let binds: Vec<PgValue> = params.iter().map(PgValue).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
-        self.again_if_stale(sql, |c, st| c.execute(st, &refs))
+        with_binds(params, |refs| self.again_if_stale(sql, |c, st| c.execute(st, refs)))
     }
 
     /// Runs `run` with the statement for `sql`. A statement prepared before the schema

@@ -6,6 +6,7 @@ use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
 use postgres::GenericClient;
 
+use super::value::with_binds;
 use super::{dollars, PgValue};
 use crate::portable::Exec;
 use crate::StoreError;
@@ -33,9 +34,7 @@ pub(crate) fn read_values(row: &postgres::Row) -> Result<Vec<Value>, postgres::E
 
 /// Runs `sql` (parameters numbered SQLite's way) with domain values.
 pub(crate) fn query(c: &mut impl GenericClient, sql: &str, params: &[Value]) -> Result<Vec<postgres::Row>, StoreError> {
-    let binds: Vec<PgValue> = params.iter().map(PgValue).collect();
-    let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
-    Ok(c.query(&dollars(sql), &refs)?)
+    Ok(with_binds(params, |refs| c.query(&dollars(sql), refs))?)
 }
 
 impl<C: GenericClient> Exec for Pg<'_, C> {
@@ -45,17 +44,13 @@ impl<C: GenericClient> Exec for Pg<'_, C> {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
-        let binds: Vec<PgValue> = params.iter().map(PgValue).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
-        Ok(self.0.execute(&dollars(sql), &refs)?)
+        Ok(with_binds(params, |refs| self.0.execute(&dollars(sql), refs))?)
     }
 
     fn insert(&mut self, sql: &str, params: &[Value]) -> Result<Option<i64>, StoreError> {
-        let binds: Vec<PgValue> = params.iter().map(PgValue).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
         // A unique violation aborts the transaction: a savepoint keeps it usable.
         let mut sp = self.0.transaction()?;
-        match sp.query_one(&format!("{} RETURNING id", dollars(sql)), &refs) {
+        match with_binds(params, |refs| sp.query_one(&format!("{} RETURNING id", dollars(sql)), refs)) {
             Ok(row) => {
                 let id = row.get(0);
                 sp.commit()?;
@@ -118,21 +113,16 @@ impl Exec for super::conn::PgConn {
     }
 
     fn now(&mut self) -> Result<Value, StoreError> {
-        Pg(&mut **self).now()
+        first_value(self.query_values("SELECT periclase_now()", &[])?)
     }
 
     fn now_plus_minutes(&mut self, minutes: i64) -> Result<Value, StoreError> {
-        Pg(&mut **self).now_plus_minutes(minutes)
+        first_value(self.query_values("SELECT periclase_now_plus_minutes(?1)", &[Value::Int(minutes)])?)
     }
 }
 
-impl crate::frame::Source for super::conn::PgConn {
-    fn stream(
-        &mut self,
-        sql: &str,
-        params: &[Value],
-        each: &mut dyn FnMut(&dyn crate::frame::SourceRow) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        Pg(&mut **self).stream(sql, params, each)
-    }
+/// The one value a `SELECT f()` returns.
+fn first_value(rows: Vec<postgres::Row>) -> Result<Value, StoreError> {
+    let row = rows.first().ok_or_else(|| StoreError::BadQuery("数据库函数没有返回值".to_string()))?;
+    Ok(read_value(row, 0)?)
 }

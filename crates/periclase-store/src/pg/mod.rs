@@ -202,9 +202,12 @@ fn migrate(c: &mut Client) -> Result<(), StoreError> {
         tx.batch_execute(sql)?;
         tx.execute("INSERT INTO periclase_schema (version) VALUES ($1)", &[version])?;
     }
-    // (Quietly: "already exists, skipping" is the usual case, not news for the log.)
-    tx.batch_execute("SET LOCAL client_min_messages = warning")?;
-    tx.batch_execute(POSTGRES_ONLY)?;
+    // Only when missing: even `IF NOT EXISTS` locks the table against writes first, and a
+    // start (or any CLI command) would wait for a long import to end.
+    let missing: bool = tx.query_one("SELECT to_regclass('enterprise_id_region_tiers') IS NULL", &[])?.get(0);
+    if missing {
+        tx.batch_execute(POSTGRES_ONLY)?;
+    }
     commit(tx)?;
     Ok(())
 }

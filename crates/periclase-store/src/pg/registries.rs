@@ -65,10 +65,7 @@ fn count_sql(spec: &RegistrySpec, filter: &Filter) -> String {
 /// filters the tally answers), one of them the tier. (A region alone skips few rows: there
 /// the extra join costs more than it saves.)
 fn deferred_page(spec: &RegistrySpec, filter: &Filter, sort_column: Option<&str>) -> bool {
-    spec.table == "enterprise"
-        && sort_column.is_none()
-        && filter.tally.is_some()
-        && filter.where_sql.iter().any(|c| c.contains("t.tiers"))
+    spec.table == "enterprise" && sort_column.is_none() && filter.tally.is_some() && filter.by_tier
 }
 
 fn count(c: &mut super::conn::PgConn, spec: &RegistrySpec, filter: &Filter) -> Result<u64, StoreError> {

@@ -35,6 +35,13 @@ impl ToSql for PgValue<'_> {
     to_sql_checked!();
 }
 
+/// Runs `f` with `params` bound as statement parameters.
+pub(crate) fn with_binds<T>(params: &[Value], f: impl FnOnce(&[&(dyn ToSql + Sync)]) -> T) -> T {
+    let binds: Vec<PgValue> = params.iter().map(PgValue).collect();
+    let refs: Vec<&(dyn ToSql + Sync)> = binds.iter().map(|b| b as _).collect();
+    f(&refs)
+}
+
 /// SQL written with SQLite's numbered parameters (`?1`, `?2`, as the store's shared SQL
 /// builders write them) in PostgreSQL's (`$1`, `$2`). Text inside quotes is left alone.
 pub(crate) fn dollars(sql: &str) -> String {
